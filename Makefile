@@ -1,0 +1,23 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench clean
+
+$(BIN)/kvpipe: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(BIN)/kvpipe
+
+demo: $(BIN)/kvpipe
+	$(BIN)/kvpipe study seed --out out/seed
+
+test: $(BIN)/kvpipe
+	MPLBACKEND=Agg $(BIN)/python -m pytest
+
+bench: $(BIN)/kvpipe
+	$(BIN)/python benchmarks/perf_points.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info src/*.egg-info

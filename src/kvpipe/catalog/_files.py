@@ -1,0 +1,203 @@
+"""Reading the shipped catalog files (package data, read-only) into :class:`CatalogEntry` objects.
+
+Part files (``chips.yaml``, ``links.yaml``, ``memories.yaml``) have the form::
+
+    default: <name>                 # the entry a system gets when it names none
+    entries:
+      <name>:
+        description: "..."
+        <field>: {value: "<number with unit>", source: "<where from>", firmness: V|D|U|A}
+        <per-precision field>: {bf16: {value: ..., source: ..., firmness: ...}, ...}
+        unit: stack                 # words (memory ``unit``, ``attach``) are plain strings
+
+Field names are the config keys of :mod:`kvpipe.config.schema`; values are parsed by the
+same schema as a user's inline part, so the catalog and user configs cannot drift apart.
+``models.yaml`` (written by the workload side) maps a model name to
+``{file: <name>.json, source: ..., note: ...}`` under ``data/models/``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from kvpipe.catalog.entry import CatalogEntry, CatalogError, Firmness, Source
+from kvpipe.config.schema import (
+    FIELDS,
+    NON_NUMERIC,
+    PER_PRECISION,
+    SPECS,
+    build_chip,
+    build_link,
+    build_memory,
+    required_missing,
+)
+from kvpipe.workload.arch import ArchError, parse_arch
+from kvpipe.workload.model import Model, build_model
+from kvpipe.workload.precision import Precision
+
+PART_FILES: Mapping[str, str] = MappingProxyType({"chip": "chips.yaml", "link": "links.yaml", "memory": "memories.yaml"})
+_BUILDERS: Mapping[str, Callable[..., Any]] = MappingProxyType(
+    {"chip": build_chip, "link": build_link, "memory": build_memory}
+)
+_SOURCED_KEYS = {"value", "source", "firmness"}
+
+
+def data_root() -> Traversable:
+    return files("kvpipe.catalog") / "data"
+
+
+# --- part files ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def part_file(kind: str) -> tuple[Mapping[str, CatalogEntry[Any]], str]:
+    """All entries of one part kind, and the name of its default entry."""
+    name = PART_FILES[kind]
+    doc = yaml.safe_load((data_root() / name).read_text(encoding="utf-8"))
+    return parse_part_file(kind, doc, name)
+
+
+def parse_part_file(kind: str, doc: object, where: str) -> tuple[Mapping[str, CatalogEntry[Any]], str]:
+    errors: list[tuple[str, str]] = []
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("entries"), Mapping):
+        raise CatalogError([(where, "expected a mapping with 'default' and 'entries'")])
+    entries: dict[str, CatalogEntry[Any]] = {}
+    for name, raw in doc["entries"].items():
+        entry = _parse_part_entry(kind, str(name), raw, f"{where}: {name}", errors)
+        if entry is not None:
+            entries[str(name)] = entry
+    default = doc.get("default")
+    if default not in doc["entries"]:
+        errors.append((f"{where}: default", f"names no entry: {default!r}"))
+    if errors:
+        raise CatalogError(errors)
+    return MappingProxyType(entries), str(default)
+
+
+def _parse_part_entry(
+    kind: str, name: str, raw: object, where: str, errors: list[tuple[str, str]]
+) -> CatalogEntry[Any] | None:
+    if not isinstance(raw, Mapping):
+        errors.append((where, "expected a mapping of fields"))
+        return None
+    n_errors = len(errors)
+    values: dict[str, Any] = {}
+    sources: dict[str, Source] = {}
+    fields = FIELDS[kind]
+    for key, item in raw.items():
+        path = f"{where}.{key}"
+        if key == "description":
+            continue
+        if key not in fields:
+            errors.append((path, f"unknown field; expected one of {', '.join(fields)}"))
+        elif key in NON_NUMERIC:
+            values[key] = item
+        elif key in PER_PRECISION:
+            values[key] = _per_precision(item, fields[key], path, sources, errors)
+        else:
+            values[key] = _sourced(item, fields[key], path, sources, errors)
+    for key in required_missing(kind, values):
+        errors.append((f"{where}.{key}", "required field is missing"))
+    spec = _validate(kind, values, where, errors)
+    if spec is None or len(errors) > n_errors:
+        return None
+    part = _BUILDERS[kind](spec, name, {k: str(s) for k, s in sources.items()})
+    description = str(raw.get("description", "")).strip()
+    return CatalogEntry(kind=kind, name=name, part=part, description=description, sources=MappingProxyType(sources))
+
+
+def _per_precision(
+    item: object, attr: str, path: str, sources: dict[str, Source], errors: list[tuple[str, str]]
+) -> dict[str, Any]:
+    if not isinstance(item, Mapping):
+        errors.append((path, "expected a mapping from precision to {value, source, firmness}"))
+        return {}
+    out: dict[str, Any] = {}
+    for precision, sub in item.items():
+        try:
+            key = Precision(str(precision).lower()).value
+        except ValueError:
+            key = str(precision)  # the schema reports the bad precision
+        out[str(precision)] = _sourced(sub, f"{attr}.{key}", f"{path}.{precision}", sources, errors)
+    return out
+
+
+def _sourced(item: object, attr: str, path: str, sources: dict[str, Source], errors: list[tuple[str, str]]) -> Any:
+    if not isinstance(item, Mapping) or set(item) != _SOURCED_KEYS:
+        errors.append((path, "expected {value: ..., source: ..., firmness: V|D|U|A}"))
+        return None
+    text = item["source"]
+    if not isinstance(text, str) or not text.strip():
+        errors.append((f"{path}.source", "expected a non-empty source"))
+    try:
+        firmness = Firmness(item["firmness"])
+    except ValueError:
+        errors.append((f"{path}.firmness", f"expected V, D, U or A, got {item['firmness']!r}"))
+        return item["value"]
+    sources[attr] = Source(text=" ".join(str(text).split()), firmness=firmness)
+    return item["value"]
+
+
+def _validate(kind: str, values: dict[str, Any], where: str, errors: list[tuple[str, str]]) -> Any:
+    try:
+        return SPECS[kind].model_validate(values)
+    except ValidationError as e:
+        for err in e.errors():
+            loc = ".".join(str(p) for p in err["loc"] if p != "[key]")
+            errors.append((f"{where}.{loc}", err["msg"]))
+        return None
+
+
+# --- models -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def model_index() -> Mapping[str, Mapping[str, Any]]:
+    """``models.yaml``: model name -> {file, source, note}."""
+    doc = yaml.safe_load((data_root() / "models.yaml").read_text(encoding="utf-8"))
+    if not isinstance(doc, Mapping):
+        raise CatalogError([("models.yaml", "expected a mapping of model names")])
+    return MappingProxyType({str(k): v for k, v in doc.items()})
+
+
+@lru_cache(maxsize=None)
+def model_entry(name: str) -> CatalogEntry[Model]:
+    """Read ``data/models/<file>`` for catalog model ``name`` and build the model."""
+    item = model_index()[name]
+    if not isinstance(item, Mapping) or not isinstance(item.get("file"), str):
+        raise CatalogError([(f"models.yaml: {name}", "expected {file: <name>.json, source: ..., note: ...}")])
+    path = f"models/{item['file']}"
+    try:
+        cfg = json.loads((data_root() / path).read_text(encoding="utf-8"))
+        model = build_model(parse_arch(cfg, name=name))
+    except (OSError, json.JSONDecodeError, ArchError) as e:
+        raise CatalogError([(f"models.yaml: {name}", f"{path}: {e}")]) from e
+    source = Source(text=str(item.get("source") or path), firmness=Firmness.VENDOR)
+    return CatalogEntry(
+        kind="model",
+        name=name,
+        part=model,
+        description=str(item.get("note", "")).strip(),
+        sources=MappingProxyType({"config": source}),
+    )
+
+
+# --- systems ------------------------------------------------------------------------------
+
+
+def system_names() -> list[str]:
+    folder = data_root() / "systems"
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def system_text(name: str) -> str:
+    return (data_root() / "systems" / f"{name}.yaml").read_text(encoding="utf-8")

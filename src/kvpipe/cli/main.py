@@ -1,0 +1,93 @@
+"""The ``kvpipe`` command line.
+
+User mistakes (a malformed YAML, an unknown part, a model that cannot fit) print a message
+naming the field and exit with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kvpipe.cli.errors import UserError, user_errors
+from kvpipe.cli.output import evaluation_json
+
+EXIT_USAGE = 2
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from kvpipe.cli.tables import print_evaluation
+    from kvpipe.cli.run import evaluate_file
+
+    system, result = evaluate_file(Path(args.file))
+    if args.json:
+        print(json.dumps(evaluation_json(system, result), indent=2))
+    else:
+        print_evaluation(system, result)
+    return 0
+
+
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    from kvpipe.cli.tables import catalog_json, print_catalog
+
+    if args.json:
+        print(json.dumps(catalog_json(args.kind), indent=2))
+    else:
+        print_catalog(args.kind)
+    return 0
+
+
+def _cmd_study(args: argparse.Namespace) -> int:
+    from kvpipe.cli.run import run_study
+    from kvpipe.cli.tables import print_study_summary
+
+    study, files = run_study(args.name, Path(args.out) if args.out else None, Path(args.config) if args.config else None)
+    if args.json:
+        print(json.dumps({"report": str(files.report_html), "out_dir": str(files.out_dir)}, indent=2))
+    else:
+        print_study_summary(study, files)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="kvpipe",
+        description="Model LLM decode on deep spatial pipelines and the KV-cache memory they need.",
+    )
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ev = sub.add_parser("evaluate", help="evaluate one system YAML with the analytic model")
+    ev.add_argument("file", help="system YAML (see README)")
+    ev.add_argument("--json", action="store_true", help="print one JSON object (SI units)")
+    ev.set_defaults(func=_cmd_evaluate)
+
+    cat = sub.add_parser("catalog", help="list catalog parts with their figures and sources")
+    cat.add_argument("kind", choices=["models", "chips", "links", "memories"])
+    cat.add_argument("--json", action="store_true")
+    cat.set_defaults(func=_cmd_catalog)
+
+    st = sub.add_parser("study", help="run a study and write its report (default: the seed study)")
+    st.add_argument("name", nargs="?", default="seed", choices=["seed"])
+    st.add_argument("--out", help="output directory (default: out/<name>)")
+    st.add_argument("--config", help="system YAML to study instead of the built-in seed system")
+    st.add_argument("--json", action="store_true", help="print where the outputs are as JSON")
+    st.set_defaults(func=_cmd_study)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        with user_errors():
+            return func(args)
+    except UserError as e:
+        print(f"kvpipe {args.command}: error:\n{e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""What the commands do, between parsing arguments and printing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from kvpipe import catalog
+from kvpipe.cli.errors import UserError
+from kvpipe.config import load_system
+from kvpipe.explore.seed import SeedStudy, run_seed_study
+from kvpipe.perf import PerfResult, evaluate_system
+from kvpipe.report.writer import SeedReportFiles, write_seed_report
+from kvpipe.system import System
+
+SEED_MOE_MODEL = "deepseek-v3"  # the MoE model of the seed study (MLA + A2E/E2A traffic)
+
+
+def _check_one_user_fits(system: System, r: PerfResult) -> None:
+    if float(r.users_in_flight) < 1:
+        need = float(r.kv_capacity_demand_bytes_per_group) / max(float(r.users), 1.0)
+        have = float(r.kv_capacity_supply_bytes_per_group)
+        raise UserError(
+            f"  kv_memory.units_per_group: one user's KV at context {system.workload.context_tokens} needs "
+            f"{need / 1e9:.4g} GB per chip group, but the group's memory holds {have / 1e9:.4g} GB"
+        )
+
+
+def evaluate_file(path: Path) -> tuple[System, PerfResult]:
+    system = load_system(path)
+    r = evaluate_system(system)
+    _check_one_user_fits(system, r)
+    return system, r
+
+
+def seed_systems(config: Path | None) -> list[System]:
+    """The systems of the seed study: the given (or built-in) one, and its MoE twin."""
+    base = load_system(config) if config else catalog.seed_system()
+    systems = [base]
+    if not base.model.is_moe:
+        moe = catalog.model(SEED_MOE_MODEL)
+        systems.append(replace(base, name=f"{base.name} / {SEED_MOE_MODEL}", model=moe))
+    return systems
+
+
+def run_study(name: str, out: Path | None, config: Path | None) -> tuple[SeedStudy, SeedReportFiles]:
+    if name != "seed":
+        raise UserError(f"  study: unknown study {name!r} (known: seed)")
+    techs = [t for t in catalog.memories() if t.name != "ideal"]
+    study = run_seed_study(seed_systems(config), techs)
+    return study, write_seed_report(study, out or Path("out") / name)

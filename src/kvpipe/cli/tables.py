@@ -1,0 +1,188 @@
+"""Readable terminal output (rich tables)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from kvpipe.config.units import Kind, format_quantity
+from kvpipe.explore.seed import Headline, SeedStudy
+from kvpipe.perf.result import Limit, PerfResult
+from kvpipe.report.writer import SeedReportFiles
+from kvpipe.system import System
+
+
+def _q(value: Any, kind: Kind) -> str:
+    return format_quantity(float(value), kind)
+
+
+def evaluation_rows(system: System, r: PerfResult) -> list[tuple[str, str]]:
+    e = r.energy.as_dict()
+    jpt = float(r.joules_per_token)
+    rows = [
+        ("model", system.model.name),
+        ("chips / pipeline stages / KV groups", f"{r.chips} / {r.stages} / {r.kv_groups}"),
+        ("communication stages per token", f"{r.comm_stages_per_token}"),
+        ("users (in flight)", f"{float(r.users):.0f} ({float(r.users_in_flight):.0f})"),
+        ("context", f"{system.workload.context_tokens} tokens"),
+        ("latency through the pipeline", _q(r.latency_s, Kind.SECONDS)),
+        ("time per token (per user)", _q(r.time_per_token_s, Kind.SECONDS)),
+        ("tokens/s per user", f"{float(r.tokens_per_s_per_user):,.1f}"),
+        ("tokens/s (aggregate)", f"{float(r.tokens_per_s):,.0f}"),
+        ("binding limit", Limit(int(r.binding_limit)).label),
+        ("J/token", f"{jpt:.4g} J"),
+    ]
+    rows += [(f"  {k}", f"{float(v):.3g} J ({float(v) / jpt:.0%})") for k, v in e.items()]
+    rows += [
+        ("power", _q(r.power_w, Kind.WATTS)),
+        ("KV per token (whole model)", _q(r.kv_bytes_per_token, Kind.BYTES)),
+        (
+            "KV capacity per group: demand / supply",
+            f"{_q(r.kv_capacity_demand_bytes_per_group, Kind.BYTES)} / {_q(r.kv_capacity_supply_bytes_per_group, Kind.BYTES)}",
+        ),
+        (
+            "KV bandwidth per group: demand / supply",
+            f"{_q(r.kv_bw_demand_bytes_per_s_per_group, Kind.BYTES_PER_S)} / "
+            f"{_q(r.kv_bw_supply_bytes_per_s_per_group, Kind.BYTES_PER_S)}",
+        ),
+    ]
+    return rows
+
+
+def print_evaluation(system: System, r: PerfResult, console: Console | None = None) -> None:
+    t = Table(title=f"kvpipe evaluate: {system.name}", show_header=False)
+    t.add_column("quantity", style="bold")
+    t.add_column("value", justify="right")
+    for k, v in evaluation_rows(system, r):
+        t.add_row(k, v)
+    (console or Console()).print(t)
+
+
+# --- catalog ---------------------------------------------------------------------------
+
+_SUFFIX_KINDS: tuple[tuple[str, Kind], ...] = (
+    ("_bytes_per_s", Kind.BYTES_PER_S),
+    ("_flop_per_s", Kind.FLOP_PER_S),
+    ("_j_per_bit", Kind.J_PER_BIT),
+    ("_j_per_flop", Kind.J_PER_FLOP),
+    ("_bytes", Kind.BYTES),
+    ("_mm2", Kind.AREA_MM2),
+    ("_mm", Kind.LENGTH_MM),
+    ("_w", Kind.WATTS),
+    ("_s", Kind.SECONDS),
+)
+
+
+def _field_kind(field_path: str) -> Kind | None:
+    """The physical kind of a part field, read from the unit in its name."""
+    name = field_path.split(".")[0]
+    for suffix, kind in _SUFFIX_KINDS:
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+def _part_figures(part: Any) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, value in vars(part).items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and _field_kind(name):
+            out[name] = float(value)
+        elif isinstance(value, dict) or hasattr(value, "items") and name != "sources":
+            for k, v in value.items():
+                key = getattr(k, "value", k)
+                out[f"{name}.{key}"] = float(v)
+    return out
+
+
+def _model_figures(model: Any) -> dict[str, float]:
+    from kvpipe.workload import Precision, Precisions, active_param_count, kv_bytes_per_token, param_count
+
+    bf16 = Precisions(Precision.BF16, Precision.BF16, Precision.BF16)
+    return {
+        "parameters": param_count(model),
+        "active_parameters": active_param_count(model),
+        "layers": float(model.n_layers),
+        "kv_bytes_per_token_bf16": kv_bytes_per_token(model, bf16),
+    }
+
+
+_DERIVED = "derived by kvpipe.workload from the model's config.json (docs/model.md, W1-W8)"
+
+
+def catalog_json(kind: str) -> list[dict[str, Any]]:
+    """Every entry of one catalog kind: figures (SI), each with its source and firmness."""
+    from kvpipe import catalog
+
+    out = []
+    for e in catalog.entries(kind):
+        figures = _model_figures(e.part) if kind == "models" else _part_figures(e.part)
+        item: dict[str, Any] = {"name": e.name, "description": e.description, "figures": {}}
+        for field_name, value in figures.items():
+            src = e.sources.get(field_name)
+            item["figures"][field_name] = {
+                "value": value,
+                "source": src.text if src else _DERIVED,
+                "firmness": src.firmness.value if src else "D",
+            }
+        if kind == "models":
+            item["source"] = str(e.sources["config"].text) if "config" in e.sources else None
+        else:
+            item["attach"] = getattr(e.part, "attach", None)
+            item["unit"] = getattr(e.part, "unit", None)
+            if item["attach"] is None:
+                del item["attach"], item["unit"]
+        out.append(item)
+    return out
+
+
+def _show_figure(name: str, value: float) -> str:
+    kind = _field_kind(name)
+    if kind is None:
+        return f"{value:,.4g}"
+    return format_quantity(value, kind)
+
+
+def print_catalog(kind: str, console: Console | None = None) -> None:
+    con = console or Console()
+    for item in catalog_json(kind):
+        t = Table(title=f"{item['name']}: {item['description']}", title_justify="left", expand=False)
+        t.add_column("figure")
+        t.add_column("value", justify="right")
+        t.add_column("", justify="center")
+        t.add_column("source", overflow="fold", max_width=90)
+        for name, fig in item["figures"].items():
+            t.add_row(name, _show_figure(name, fig["value"]), fig["firmness"] or "", fig["source"] or "")
+        if kind == "models" and item.get("source"):
+            t.add_row("config.json", "", "V", item["source"])
+        con.print(t)
+    con.print("firmness: V vendor claim or standard, D derived, U uncertain, A assumption (the source says why)")
+
+
+# --- study -----------------------------------------------------------------------------
+
+
+def print_study_summary(study: SeedStudy, files: SeedReportFiles, console: Console | None = None) -> None:
+    con = console or Console()
+    t = Table(title="kvpipe study seed: headline", title_justify="left")
+    t.add_column("")
+    for m in study.studies:
+        t.add_column(m.headline.model, justify="right")
+    rows: list[tuple[str, Callable[[Headline], str]]] = [
+        ("chips / communication stages per token", lambda h: f"{h.chips} / {h.comm_stages_per_token}"),
+        ("single-user tokens/s", lambda h: f"{h.single_user_tokens_per_s:,.0f}"),
+        ("users at 90 % speed (multiplier)", lambda h: f"{h.users_at_90pct_speed:,} ({h.users_multiplier:,.0f}x)"),
+        ("J/token: 1 user -> at 90 % speed", lambda h: f"{h.joules_per_token_1_user:.3g} -> {h.joules_per_token_at_users_at_90pct_speed:.3g} J"),
+        ("KV per group: capacity, bandwidth", lambda h: f"{_q(h.kv_capacity_demand_bytes_per_group, Kind.BYTES)}, "
+         f"{_q(h.kv_bw_demand_bytes_per_s_per_group, Kind.BYTES_PER_S)}"),
+        ("KV bandwidth / capacity (HBM3E)", lambda h: f"{h.kv_bw_to_capacity_ratio_per_s:,.0f} /s ({h.hbm3e_bw_to_capacity_ratio_per_s:.0f} /s)"),
+        ("required KV pJ/bit (vs HBM3E)", lambda h: f"{h.required_kv_pj_per_bit:.3g} ({h.required_kv_pj_per_bit_improvement_vs_hbm3e:.2g}x better)"),
+        ("required KV BW per reticle die (vs HBM3E)", lambda h: f"{_q(h.required_kv_bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S)} "
+         f"({h.required_kv_bw_per_reticle_die_vs_hbm3e:.2g}x)"),
+    ]
+    for label, fmt in rows:
+        t.add_row(label, *(fmt(m.headline) for m in study.studies))
+    con.print(t)
+    con.print(f"report: {files.report_html}")

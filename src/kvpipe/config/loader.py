@@ -1,0 +1,419 @@
+"""Reading a user's system YAML into a :class:`~kvpipe.system.System`, at the edge.
+
+All mistakes are collected and raised together as one :class:`ConfigError`, each naming its
+field path (``chip.sram_bw``) and the expected form. Three passes feed that list:
+
+1. pydantic validation of the whole document (:class:`~kvpipe.config.schema.SystemSpec`):
+   types, unit strings, ranges, unknown keys;
+2. checks on the raw document: catalog names (parts, ``base``), fields an inline part
+   without ``base`` must give, the model (catalog name, or a config.json read from disk);
+3. only when both are clean: building the immutable domain objects.
+
+Shorthands: a part given as a string is a catalog name (``chip: spatial-n3-reticle`` is
+``chip: {base: spatial-n3-reticle}``); ``model: <name>`` is ``model: {catalog: <name>}``.
+``chip`` and ``link`` may be left out: the catalog's default parts are used.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, get_args
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+import kvpipe.catalog as catalog
+from kvpipe.catalog.entry import CatalogError, unknown_name_message
+from kvpipe.config.schema import (
+    FIELDS,
+    PER_PRECISION,
+    ChipSpec,
+    LinkSpec,
+    MemorySpec,
+    SystemSpec,
+    build_chip,
+    build_link,
+    build_memory,
+    given_fields,
+    required_missing,
+)
+from kvpipe.hardware.parts import Chip, Link, MemoryTech
+from kvpipe.system import KVMemory, System
+from kvpipe.workload.arch import ArchError, parse_arch
+from kvpipe.workload.model import Model, build_model
+
+ErrorList = list[tuple[str, str]]
+
+# where the parts sit in a system document, and their catalog kind
+PART_PATHS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("chip",), "chip"),
+    (("link",), "link"),
+    (("kv_memory", "tech"), "memory"),
+)
+
+
+class ConfigError(ValueError):
+    """Every mistake found in one system config: ``errors`` is a list of (field path, message)."""
+
+    def __init__(self, errors: ErrorList, source: str | None = None) -> None:
+        self.errors = list(errors)
+        self.source = source
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        n = len(self.errors)
+        where = f" in {self.source}" if self.source else ""
+        head = f"{n} error{'s' if n != 1 else ''}{where}:"
+        lines = [f"  {path}: {msg}" if path else f"  {msg}" for path, msg in self.errors]
+        return "\n".join([head, *lines])
+
+
+# --- entry points -------------------------------------------------------------------------
+
+
+def load_system(path: str | os.PathLike[str]) -> System:
+    """Read and validate a system YAML file; relative model config paths are relative to it."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError([("", f"cannot read {p}: {e.strerror or e}")], source=str(p)) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError([("", f"{p} is not UTF-8 text: {e.reason}")], source=str(p)) from None
+    return parse_system_yaml(text, p.parent, source=str(p), default_name=p.stem)
+
+
+def parse_system_yaml(
+    text: str,
+    base_dir: str | os.PathLike[str] | None = None,
+    *,
+    source: str | None = None,
+    default_name: str = "system",
+) -> System:
+    """Validate the text of a system YAML (see :func:`parse_system`)."""
+    return parse_system(read_yaml(text, source), base_dir, source=source, default_name=default_name)
+
+
+def parse_system(
+    data: Mapping[str, Any],
+    base_dir: str | os.PathLike[str] | None = None,
+    *,
+    source: str | None = None,
+    default_name: str = "system",
+) -> System:
+    """Validate a parsed system document into a :class:`System`, or raise :class:`ConfigError`."""
+    if not isinstance(data, Mapping):
+        keys = ", ".join(SystemSpec.model_fields)
+        raise ConfigError([("", f"expected a mapping with keys {keys}; got {_kind_of(data)}")], source)
+    raw, short = _normalize(data)
+    errors: ErrorList = []
+    spec = _validate(raw, errors)
+    errors += _check_names(raw, short)
+    errors += _check_required(raw)
+    folder = Path(base_dir) if base_dir is not None else Path.cwd()
+    model = _resolve_model(raw.get("model"), "model" in short, folder, errors)
+    if errors or spec is None or model is None:
+        raise ConfigError(_ordered(errors), source)
+    return _build(spec, model, source or "inline config", default_name)
+
+
+def seed_system_yaml() -> str:
+    """The text of the shipped default seed system (``catalog/data/systems/seed.yaml``)."""
+    return catalog.system_yaml("seed")
+
+
+def seed_system() -> System:
+    """The default seed system: Llama-3.1-70B on the spatial N3 chip with HBM3E KV memory."""
+    return parse_system_yaml(seed_system_yaml(), source="catalog systems/seed.yaml", default_name="seed")
+
+
+# --- YAML ---------------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that rejects duplicate keys (a silent typo otherwise)."""
+
+
+def _mapping_without_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.setdefault(key, key_node.start_mark.line)
+        except TypeError:
+            continue  # unhashable key: construct_mapping reports it
+        if first != key_node.start_mark.line:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first given on line {first + 1})", key_node.start_mark
+            )
+    return loader.construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+def read_yaml(text: str, source: str | None = None) -> Any:
+    """Parse YAML text; a syntax error becomes a :class:`ConfigError` with its line and column."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        raise ConfigError([("", _yaml_message(e))], source) from None
+
+
+def _yaml_message(e: yaml.YAMLError) -> str:
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e)
+    context = getattr(e, "context", None)
+    what = f"{context}: {problem}" if context else problem
+    if mark is None:
+        return f"invalid YAML: {what}"
+    return f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: {what}"
+
+
+# --- pass 1: schema -----------------------------------------------------------------------
+
+
+def _normalize(data: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """Expand the string shorthands into objects (a copy; the input is not changed).
+
+    Returns the expanded document and the paths that were written as shorthands, so that
+    errors about them name the path the user wrote (``chip``, not ``chip.base``).
+    """
+    raw = dict(data)
+    short: set[str] = set()
+    if isinstance(raw.get("model"), str):
+        raw["model"] = {"catalog": raw["model"]}
+        short.add("model")
+    for key in ("chip", "link"):
+        if isinstance(raw.get(key), str):
+            raw[key] = {"base": raw[key]}
+            short.add(key)
+    kv = raw.get("kv_memory")
+    if isinstance(kv, Mapping):
+        kv = dict(kv)
+        if isinstance(kv.get("tech"), str):
+            kv["tech"] = {"base": kv["tech"]}
+            short.add("kv_memory.tech")
+        raw["kv_memory"] = kv
+    return raw, short
+
+
+def _validate(raw: dict[str, Any], errors: ErrorList) -> SystemSpec | None:
+    try:
+        return SystemSpec.model_validate(raw)
+    except ValidationError as e:
+        errors += [_translate(err) for err in e.errors()]
+        return None
+
+
+_MISSING_HINT = {
+    "model": 'required: a catalog model name such as "llama-3.1-70b", or {config: path/to/config.json}',
+    "kv_memory": "required: {tech: <memory name or inline object>, units_per_group: <number>}",
+}
+
+
+def _translate(err: Mapping[str, Any]) -> tuple[str, str]:
+    loc = [str(p) for p in err["loc"] if p != "[key]"]
+    path = ".".join(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return path, _unknown_key(loc)
+    if kind == "missing":
+        return path, _MISSING_HINT.get(path, "required field is missing")
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return path, f"expected a mapping of key: value pairs, got {_kind_of(err.get('input'))}"
+    return path, str(err["msg"])
+
+
+def _unknown_key(loc: list[str]) -> str:
+    model = _model_at(loc[:-1])
+    if model is None:
+        return "unknown key"
+    known = list(model.model_fields)
+    close = difflib.get_close_matches(loc[-1], known, n=1)
+    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    return f"unknown key{hint}; expected one of: {', '.join(known)}"
+
+
+def _model_at(loc: list[str]) -> type[BaseModel] | None:
+    cls: type[BaseModel] | None = SystemSpec
+    for part in loc:
+        field = cls.model_fields.get(part) if cls is not None else None
+        cls = _model_in(field.annotation) if field is not None else None
+    return cls
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+# --- pass 2: checks on the raw document ----------------------------------------------------
+
+
+def _at(raw: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = raw
+    for key in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _check_names(raw: Mapping[str, Any], short: set[str]) -> ErrorList:
+    errors: ErrorList = []
+    for path, kind in PART_PATHS:
+        part = _at(raw, path)
+        if not isinstance(part, Mapping) or not isinstance(part.get("base"), str):
+            continue
+        known = catalog.names(kind)
+        if part["base"] not in known:
+            where = ".".join(path) if ".".join(path) in short else ".".join((*path, "base"))
+            errors.append((where, unknown_name_message(kind, part["base"], known)))
+    return errors
+
+
+def _check_required(raw: Mapping[str, Any]) -> ErrorList:
+    errors: ErrorList = []
+    for path, kind in PART_PATHS:
+        part = _at(raw, path)
+        if not isinstance(part, Mapping):
+            continue
+        missing = required_missing(kind, part)
+        if missing:
+            message = (
+                f"missing {', '.join(missing)}; an inline {kind} gives every field, or names a catalog "
+                f"entry as `base: <name>` and overrides some (known: {', '.join(catalog.names(kind))})"
+            )
+            errors.append((".".join(path), message))
+    return errors
+
+
+def _resolve_model(raw: Any, shorthand: bool, base_dir: Path, errors: ErrorList) -> Model | None:
+    if not isinstance(raw, Mapping):
+        return None  # missing or of the wrong type: the schema pass reported it
+    name = raw.get("name") if isinstance(raw.get("name"), str) else None
+    has_catalog, has_config = "catalog" in raw, "config" in raw
+    if has_catalog == has_config:
+        errors.append(("model", "give exactly one of: a catalog model name, or config: path/to/config.json"))
+        return None
+    if has_catalog:
+        return _catalog_model(raw["catalog"], name, "model" if shorthand else "model.catalog", errors)
+    return _config_model(raw["config"], name, base_dir, errors)
+
+
+def _catalog_model(value: Any, name: str | None, where: str, errors: ErrorList) -> Model | None:
+    if not isinstance(value, str):
+        return None
+    known = catalog.names("model")
+    if value not in known:
+        errors.append((where, unknown_name_message("model", value, known)))
+        return None
+    try:
+        model = catalog.model(value)
+    except CatalogError as e:
+        errors.append((where, str(e)))
+        return None
+    return replace(model, arch=replace(model.arch, name=name)) if name else model
+
+
+def _config_model(value: Any, name: str | None, base_dir: Path, errors: ErrorList) -> Model | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    path = (base_dir / value).resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        errors.append(("model.config", f"cannot read {path}: {e.strerror or e}"))
+        return None
+    try:
+        cfg = json.loads(text)
+    except json.JSONDecodeError as e:
+        errors.append(("model.config", f"{path} is not valid JSON: line {e.lineno}, column {e.colno}: {e.msg}"))
+        return None
+    try:
+        return build_model(parse_arch(cfg, name=name))
+    except ArchError as e:
+        errors.append(("model.config", f"{path}: field {e.field}: {e.message}"))
+        return None
+
+
+def _ordered(errors: ErrorList) -> ErrorList:
+    order = {key: i for i, key in enumerate(SystemSpec.model_fields)}
+    return sorted(errors, key=lambda e: order.get(e[0].split(".")[0], -1))
+
+
+# --- pass 3: building ---------------------------------------------------------------------
+
+
+_BUILDERS: Mapping[str, Callable[..., Any]] = {"chip": build_chip, "link": build_link, "memory": build_memory}
+
+
+def _build(spec: SystemSpec, model: Model, source: str, default_name: str) -> System:
+    return System(
+        name=spec.name or default_name,
+        model=model,
+        chip=_part("chip", spec.chip, source),
+        link=_part("link", spec.link, source),
+        kv_memory=KVMemory(tech=_part("memory", spec.kv_memory.tech, source), units_per_group=spec.kv_memory.units_per_group),
+        precisions=spec.precisions.to_precisions(),
+        mapping=spec.mapping.to_options(),
+        workload=spec.workload.to_workload(),
+    )
+
+
+def _part(kind: str, spec: ChipSpec | LinkSpec | MemorySpec | None, source: str) -> Any:
+    """A catalog part, the catalog part with the user's overrides, or a wholly inline part."""
+    if spec is None:
+        return catalog.entry(kind).part  # chip and link: the catalog default
+    base: Chip | Link | MemoryTech | None = catalog.entry(kind, spec.base).part if spec.base else None
+    if base is not None and _unchanged(spec):
+        return base
+    return _BUILDERS[kind](spec, _part_name(spec, kind), _sources(kind, spec, base, source), base)
+
+
+def _unchanged(spec: ChipSpec | LinkSpec | MemorySpec) -> bool:
+    return spec.base is not None and spec.name is None and not given_fields(spec)
+
+
+def _part_name(spec: ChipSpec | LinkSpec | MemorySpec, kind: str) -> str:
+    if spec.name:
+        return spec.name
+    if spec.base:
+        return f"{spec.base}+{'+'.join(given_fields(spec))}"
+    return f"custom-{kind}"
+
+
+def _sources(kind: str, spec: ChipSpec | LinkSpec | MemorySpec, base: Any, source: str) -> dict[str, str]:
+    """The base part's sources, with every field the user set pointing at the user's file."""
+    out: dict[str, str] = dict(base.sources) if base is not None else {}
+    path = {"chip": "chip", "link": "link", "memory": "kv_memory.tech"}[kind]
+    for key, value in given_fields(spec).items():
+        attr = FIELDS[kind][key]
+        if key in PER_PRECISION:
+            for precision in value:
+                out[f"{attr}.{precision.value}"] = f"[user] {source}: {path}.{key}.{precision.value}"
+        else:
+            out[attr] = f"[user] {source}: {path}.{key}"
+    return out
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f'the string "{value}"'
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"

@@ -1,0 +1,406 @@
+"""The schema of a user's system YAML (and of the catalog's part entries), in pydantic v2.
+
+Specs hold parsed SI floats but stay close to what the user wrote: every part field is
+optional here, because an inline part may name a ``base`` catalog entry and override only
+some fields. Which fields a part *without* a base must give is :data:`REQUIRED`; the loader
+checks that. The builders at the bottom turn a spec (plus an optional base part) into the
+immutable domain objects of :mod:`kvpipe.hardware.parts`.
+
+Config keys vs. part fields (the config takes unit strings, so its keys carry no unit):
+
+=================  ==========================  =====================================
+config key         part field                  kind
+=================  ==========================  =====================================
+chip.sram          Chip.sram_bytes             bytes, > 0
+chip.sram_bw       Chip.sram_bw_bytes_per_s    bytes/s, > 0
+chip.sram_read_energy  Chip.sram_read_j_per_bit  J/bit, >= 0
+chip.peak_flops    Chip.peak_flop_per_s        {precision: FLOP/s > 0}
+chip.energy_per_flop  Chip.energy_j_per_flop   {precision: J/FLOP >= 0}
+chip.static_power  Chip.static_power_w         W, >= 0
+chip.die_area      Chip.die_area_mm2           mm^2, > 0
+link.hop_latency   Link.hop_latency_s          s, >= 0
+link.bandwidth     Link.bw_bytes_per_s         bytes/s, > 0
+link.energy        Link.energy_j_per_bit       J/bit, >= 0
+tech.unit          MemoryTech.unit             word ("stack", "die", "package", ...)
+tech.capacity      MemoryTech.capacity_bytes   bytes, > 0
+tech.bandwidth     MemoryTech.bw_bytes_per_s   bytes/s, > 0
+tech.read_energy   MemoryTech.read_j_per_bit   J/bit, >= 0
+tech.write_energy  MemoryTech.write_j_per_bit  J/bit, >= 0
+tech.background_power  MemoryTech.background_w  W, >= 0
+tech.footprint     MemoryTech.footprint_mm2    mm^2, >= 0
+tech.attach        MemoryTech.attach           "2.5d" or "3d"
+tech.shoreline     MemoryTech.shoreline_mm     mm, >= 0 (optional, default 0)
+=================  ==========================  =====================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic_core import PydanticCustomError
+
+from kvpipe.config.units import Kind, UnitError, parse_quantity
+from kvpipe.hardware.parts import Chip, Link, MemoryTech
+from kvpipe.system import MappingOptions, Workload
+from kvpipe.workload.precision import Precision, Precisions
+
+# --- field validators ------------------------------------------------------------------
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError("config", "{reason}", {"reason": message})
+
+
+def _quantity(kind: Kind, positive: bool) -> Callable[[object], float]:
+    def check(value: object) -> float:
+        try:
+            return parse_quantity(value, kind, positive=positive)
+        except UnitError as e:
+            raise _fail(e.message) from None
+
+    return check
+
+
+def _show(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _precision(value: object) -> Precision:
+    if isinstance(value, Precision):
+        return value
+    if isinstance(value, str):
+        try:
+            return Precision(value.strip().lower())
+        except ValueError:
+            pass
+    known = ", ".join(p.value for p in Precision)
+    raise _fail(f"expected a precision, one of {known}; got {_show(value)}")
+
+
+def _whole(minimum: int) -> Callable[[object], int]:
+    def check(value: object) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _fail(f"expected a whole number >= {minimum}, got {_show(value)}")
+        if value < minimum:
+            raise _fail(f"must be >= {minimum}, got {value}")
+        return value
+
+    return check
+
+
+def _positive_number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(f"expected a number > 0, got {_show(value)}")
+    if not value > 0 or value == float("inf"):
+        raise _fail(f"must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+_PERCENT = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*%\s*$")
+
+
+def _fraction(value: object) -> float:
+    if isinstance(value, str) and (m := _PERCENT.match(value)):
+        value = float(m.group(1)) / 100.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(f'expected a fraction in (0, 1] such as 0.8 or "80 %", got {_show(value)}')
+    if not 0.0 < value <= 1.0:
+        raise _fail(f"must be in (0, 1], got {value!r}")
+    return float(value)
+
+
+def _word(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(f"expected a non-empty name, got {_show(value)}")
+    return value.strip()
+
+
+def _attach(value: object) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (2.5, 3):
+        value = f"{value:g}d"
+    if isinstance(value, str) and value.strip().lower() in ("2.5d", "3d"):
+        return value.strip().lower()
+    raise _fail(f'expected "2.5d" (beside the die) or "3d" (stacked on it), got {_show(value)}')
+
+
+def _path(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(f"expected a path to a Hugging Face config.json, got {_show(value)}")
+    return value
+
+
+def _q(kind: Kind, positive: bool = False) -> BeforeValidator:
+    return BeforeValidator(_quantity(kind, positive))
+
+
+# quantities parsed from unit strings (">= 0" unless named positive)
+Size = Annotated[float, _q(Kind.BYTES, positive=True)]
+Bandwidth = Annotated[float, _q(Kind.BYTES_PER_S, positive=True)]
+Latency = Annotated[float, _q(Kind.SECONDS)]
+EnergyPerBit = Annotated[float, _q(Kind.J_PER_BIT)]
+EnergyPerFlop = Annotated[float, _q(Kind.J_PER_FLOP)]
+FlopRate = Annotated[float, _q(Kind.FLOP_PER_S, positive=True)]
+Power = Annotated[float, _q(Kind.WATTS)]
+Area = Annotated[float, _q(Kind.AREA_MM2)]
+PositiveArea = Annotated[float, _q(Kind.AREA_MM2, positive=True)]
+Length = Annotated[float, _q(Kind.LENGTH_MM)]
+
+
+def _non_empty_table(value: dict[Precision, float]) -> dict[Precision, float]:
+    if not value:
+        raise _fail('expected at least one precision, e.g. {bf16: "1 PFLOP/s"}')
+    return value
+
+
+Name = Annotated[str, BeforeValidator(_word)]
+PrecisionField = Annotated[Precision, BeforeValidator(_precision)]
+Count = Annotated[int, BeforeValidator(_whole(1))]
+Fraction = Annotated[float, BeforeValidator(_fraction)]
+PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
+Attach = Annotated[str, BeforeValidator(_attach)]
+ConfigPath = Annotated[str, BeforeValidator(_path)]
+
+
+class Spec(BaseModel):
+    """Base of every spec: unknown keys are errors, specs are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- parts ------------------------------------------------------------------------------
+
+
+class ChipSpec(Spec):
+    base: Name | None = None
+    name: Name | None = None
+    sram: Size | None = None
+    sram_bw: Bandwidth | None = None
+    sram_read_energy: EnergyPerBit | None = None
+    peak_flops: Annotated[dict[PrecisionField, FlopRate], AfterValidator(_non_empty_table)] | None = None
+    energy_per_flop: Annotated[dict[PrecisionField, EnergyPerFlop], AfterValidator(_non_empty_table)] | None = None
+    static_power: Power | None = None
+    die_area: PositiveArea | None = None
+
+
+class LinkSpec(Spec):
+    base: Name | None = None
+    name: Name | None = None
+    hop_latency: Latency | None = None
+    bandwidth: Bandwidth | None = None
+    energy: EnergyPerBit | None = None
+
+
+class MemorySpec(Spec):
+    base: Name | None = None
+    name: Name | None = None
+    unit: Name | None = None
+    capacity: Size | None = None
+    bandwidth: Bandwidth | None = None
+    read_energy: EnergyPerBit | None = None
+    write_energy: EnergyPerBit | None = None
+    background_power: Power | None = None
+    footprint: Area | None = None
+    attach: Attach | None = None
+    shoreline: Length | None = None
+
+
+PartSpec = ChipSpec | LinkSpec | MemorySpec
+
+# config key -> part field, per part kind (the single place this mapping lives)
+CHIP_FIELDS: Mapping[str, str] = MappingProxyType({
+    "sram": "sram_bytes",
+    "sram_bw": "sram_bw_bytes_per_s",
+    "sram_read_energy": "sram_read_j_per_bit",
+    "peak_flops": "peak_flop_per_s",
+    "energy_per_flop": "energy_j_per_flop",
+    "static_power": "static_power_w",
+    "die_area": "die_area_mm2",
+})
+LINK_FIELDS: Mapping[str, str] = MappingProxyType({
+    "hop_latency": "hop_latency_s",
+    "bandwidth": "bw_bytes_per_s",
+    "energy": "energy_j_per_bit",
+})
+MEMORY_FIELDS: Mapping[str, str] = MappingProxyType({
+    "unit": "unit",
+    "capacity": "capacity_bytes",
+    "bandwidth": "bw_bytes_per_s",
+    "read_energy": "read_j_per_bit",
+    "write_energy": "write_j_per_bit",
+    "background_power": "background_w",
+    "footprint": "footprint_mm2",
+    "attach": "attach",
+    "shoreline": "shoreline_mm",
+})
+PER_PRECISION: frozenset[str] = frozenset({"peak_flops", "energy_per_flop"})
+NON_NUMERIC: frozenset[str] = frozenset({"unit", "attach"})
+
+SPECS: Mapping[str, type[Spec]] = MappingProxyType({"chip": ChipSpec, "link": LinkSpec, "memory": MemorySpec})
+FIELDS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {"chip": CHIP_FIELDS, "link": LINK_FIELDS, "memory": MEMORY_FIELDS}
+)
+REQUIRED: Mapping[str, frozenset[str]] = MappingProxyType({
+    "chip": frozenset(CHIP_FIELDS),
+    "link": frozenset(LINK_FIELDS),
+    "memory": frozenset(MEMORY_FIELDS) - {"shoreline"},
+})
+
+
+# --- the rest of a system ---------------------------------------------------------------
+
+
+class ModelSpec(Spec):
+    """A catalog model (``catalog``) or a Hugging Face config.json (``config``, relative to the YAML)."""
+
+    catalog: Name | None = None
+    config: ConfigPath | None = None
+    name: Name | None = None
+
+
+class KVMemorySpec(Spec):
+    tech: MemorySpec
+    units_per_group: PositiveNumber
+
+
+class PrecisionsSpec(Spec):
+    weights: PrecisionField = Precisions().weights
+    kv: PrecisionField = Precisions().kv
+    activations: PrecisionField = Precisions().activations
+
+    def to_precisions(self) -> Precisions:
+        return Precisions(weights=self.weights, kv=self.kv, activations=self.activations)
+
+
+class MappingSpec(Spec):
+    usable_sram_fraction: Fraction = MappingOptions().usable_sram_fraction
+    layers_per_group: Count = MappingOptions().layers_per_group
+    comm_stages_per_layer: Count | None = None
+    max_chips: Count | None = None
+
+    def to_options(self) -> MappingOptions:
+        return MappingOptions(
+            usable_sram_fraction=self.usable_sram_fraction,
+            layers_per_group=self.layers_per_group,
+            comm_stages_per_layer=self.comm_stages_per_layer,
+            max_chips=self.max_chips,
+        )
+
+
+class WorkloadSpec(Spec):
+    users: Count = Workload().users
+    context: Count = Workload().context_tokens
+    micro_batch: Count = Workload().micro_batch
+
+    def to_workload(self) -> Workload:
+        return Workload(users=self.users, context_tokens=self.context, micro_batch=self.micro_batch)
+
+
+class SystemSpec(Spec):
+    """A whole system file. ``chip`` and ``link`` default to the catalog's default parts."""
+
+    name: Name | None = None
+    model: ModelSpec
+    precisions: PrecisionsSpec = PrecisionsSpec()
+    chip: ChipSpec | None = None
+    link: LinkSpec | None = None
+    kv_memory: KVMemorySpec
+    mapping: MappingSpec = MappingSpec()
+    workload: WorkloadSpec = WorkloadSpec()
+
+
+# --- building parts ---------------------------------------------------------------------
+
+
+def given_fields(spec: Spec) -> dict[str, Any]:
+    """The part fields a spec sets (config keys), without ``base`` and ``name``."""
+    return {k: v for k, v in spec if v is not None and k not in ("base", "name")}
+
+
+def build_chip(spec: ChipSpec, name: str, sources: Mapping[str, str], base: Chip | None = None) -> Chip:
+    values = _merged("chip", spec, base)
+    return Chip(
+        name=name,
+        sram_bytes=values["sram"],
+        sram_bw_bytes_per_s=values["sram_bw"],
+        sram_read_j_per_bit=values["sram_read_energy"],
+        peak_flop_per_s=MappingProxyType(dict(values["peak_flops"])),
+        energy_j_per_flop=MappingProxyType(dict(values["energy_per_flop"])),
+        static_power_w=values["static_power"],
+        die_area_mm2=values["die_area"],
+        sources=MappingProxyType(dict(sources)),
+    )
+
+
+def build_link(spec: LinkSpec, name: str, sources: Mapping[str, str], base: Link | None = None) -> Link:
+    values = _merged("link", spec, base)
+    return Link(
+        name=name,
+        hop_latency_s=values["hop_latency"],
+        bw_bytes_per_s=values["bandwidth"],
+        energy_j_per_bit=values["energy"],
+        sources=MappingProxyType(dict(sources)),
+    )
+
+
+def build_memory(
+    spec: MemorySpec, name: str, sources: Mapping[str, str], base: MemoryTech | None = None
+) -> MemoryTech:
+    values = _merged("memory", spec, base)
+    return MemoryTech(
+        name=name,
+        unit=values["unit"],
+        capacity_bytes=values["capacity"],
+        bw_bytes_per_s=values["bandwidth"],
+        read_j_per_bit=values["read_energy"],
+        write_j_per_bit=values["write_energy"],
+        background_w=values["background_power"],
+        footprint_mm2=values["footprint"],
+        attach=values["attach"],
+        shoreline_mm=values.get("shoreline", 0.0),
+        sources=MappingProxyType(dict(sources)),
+    )
+
+
+def _merged(kind: str, spec: Spec, base: object | None) -> dict[str, Any]:
+    """The base part's values (config keys) overridden by what the spec gives.
+
+    Per-precision tables merge key by key: overriding ``peak_flops: {fp4: ...}`` keeps the
+    base's other precisions.
+    """
+    values: dict[str, Any] = {}
+    if base is not None:
+        values = {key: getattr(base, attr) for key, attr in FIELDS[kind].items()}
+    for key, value in given_fields(spec).items():
+        if key in PER_PRECISION and key in values:
+            value = {**values[key], **value}
+        values[key] = value
+    missing = REQUIRED[kind] - values.keys()
+    if missing:
+        raise ValueError(f"{kind} spec lacks {sorted(missing)}")  # the loader checks this first
+    return values
+
+
+def required_missing(kind: str, raw: Mapping[str, Any]) -> list[str]:
+    """Required config keys a raw inline part without ``base`` leaves out, in schema order."""
+    if "base" in raw:
+        return []
+    return [k for k in FIELDS[kind] if k in REQUIRED[kind] and k not in raw]
+
+
+def config_keys(kind: str) -> tuple[str, ...]:
+    """All keys an inline part of ``kind`` accepts."""
+    return tuple(SPECS[kind].model_fields)
+
+
+__all__ = [
+    "CHIP_FIELDS", "FIELDS", "LINK_FIELDS", "MEMORY_FIELDS", "NON_NUMERIC", "PER_PRECISION", "REQUIRED",
+    "SPECS", "ChipSpec", "KVMemorySpec", "LinkSpec", "MappingSpec", "MemorySpec", "ModelSpec", "PartSpec",
+    "PrecisionsSpec", "Spec", "SystemSpec", "WorkloadSpec", "build_chip", "build_link", "build_memory",
+    "config_keys", "given_fields", "required_missing",
+]

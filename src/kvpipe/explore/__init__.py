@@ -1,0 +1,1 @@
+"""Explore: studies and sweeps over design points."""

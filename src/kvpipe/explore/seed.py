@@ -1,0 +1,236 @@
+"""The seed study: the talk's argument, reproduced from first principles for any system.
+
+1. One user: excellent tokens/s, poor J/token (static power over few tokens).
+2. Fill the pipeline with users until per-user speed drops by 10 %: J/token falls.
+3. At that operating point every chip group must hold all in-flight users' KV and read it
+   once per token: KV bandwidth demand / capacity demand = tokens/s per user.
+4. Which memory technology supplies that, with how many dies, at what energy, and what a
+   new technology must reach (pJ/bit, bandwidth per reticle die).
+
+Steps 1-3 are evaluated with an *ideal* KV memory (unbounded, free) so that the pipeline's
+own limits decide the operating point; step 4 provisions each real technology to meet the
+demand found. Pure computation: the CLI loads the parts and writes the report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from kvpipe.hardware.packaging import RETICLE_MM, max_units_per_die
+from kvpipe.hardware.parts import MemoryTech
+from kvpipe.mapping.placement import Placement, place
+from kvpipe.perf.inputs import PerfInputs, inputs_from_system
+from kvpipe.perf.model import evaluate
+from kvpipe.perf.result import PerfResult
+from kvpipe.system import KVMemory, System
+
+IDEAL_MEMORY = MemoryTech(
+    name="ideal",
+    unit="probe",
+    capacity_bytes=1e30,
+    bw_bytes_per_s=1e30,
+    read_j_per_bit=0.0,
+    write_j_per_bit=0.0,
+    background_w=0.0,
+    footprint_mm2=0.0,
+    attach="3d",
+    sources={"all": "not a part: unbounded, free KV memory used to measure demand"},
+)
+
+SPEED_FRACTION = 0.9  # "users at 90 % speed"
+KV_ENERGY_SHARE = 0.5  # criterion: KV memory may take at most half of J/token
+RETICLE_AREA_MM2 = RETICLE_MM[0] * RETICLE_MM[1]
+MAX_USERS = 100_000
+
+
+@dataclass(frozen=True)
+class TechAtOperatingPoint:
+    """One memory technology provisioned for the demand of one chip group."""
+
+    tech: MemoryTech
+    units_for_bandwidth: int
+    units_for_capacity: int
+    units_per_group: int
+    capacity_overprovision: float  # capacity supplied / capacity needed
+    kv_j_per_token: float  # reads + writes + background share
+    kv_effective_j_per_bit: float  # kv_j_per_token over the KV bits moved per token
+    joules_per_token: float  # the whole system with this memory
+    kv_energy_share: float
+    max_units_per_reticle_die: int
+    bw_per_reticle_die_bytes_per_s: float
+    capacity_per_reticle_die_bytes: float
+    fits_beside_group: bool  # can the group's logic dies attach that many units?
+
+
+@dataclass(frozen=True)
+class Headline:
+    model: str
+    context_tokens: int
+    chips: int
+    stages: int
+    comm_stages_per_token: int
+    single_user_tokens_per_s: float
+    users_at_90pct_speed: int
+    users_multiplier: float
+    tokens_per_s_at_90pct: float
+    joules_per_token_1_user: float
+    joules_per_token_at_users_at_90pct_speed: float
+    kv_capacity_demand_bytes_per_group: float
+    kv_bw_demand_bytes_per_s_per_group: float
+    kv_bw_to_capacity_ratio_per_s: float
+    hbm3e_bw_to_capacity_ratio_per_s: float
+    kv_bits_per_token: float
+    required_kv_pj_per_bit: float
+    hbm3e_pj_per_bit: float
+    required_kv_pj_per_bit_improvement_vs_hbm3e: float
+    required_kv_bw_per_reticle_die_bytes_per_s: float
+    hbm3e_best_bw_per_reticle_die_bytes_per_s: float
+    required_kv_bw_per_reticle_die_vs_hbm3e: float
+    reticle_dies_per_group: float
+
+
+@dataclass(frozen=True)
+class ModelStudy:
+    system: System
+    placement: Placement
+    users: np.ndarray  # the sweep grid of figures and tables (log-spaced)
+    contexts: tuple[int, ...]
+    ideal: PerfResult  # users x contexts, ideal KV memory
+    configured: PerfResult  # users x contexts, the system's own KV memory
+    headline: Headline
+    techs: tuple[TechAtOperatingPoint, ...]
+
+
+@dataclass(frozen=True)
+class SeedStudy:
+    studies: tuple[ModelStudy, ...]
+
+    @property
+    def primary(self) -> ModelStudy:
+        return self.studies[0]
+
+
+def users_grid(max_users: int = 10_000, per_decade: int = 24) -> np.ndarray:
+    decades = math.log10(max_users)
+    grid = np.unique(np.round(np.logspace(0, decades, int(decades * per_decade) + 1)))
+    return grid.astype(np.float64)
+
+
+def _ideal(system: System) -> System:
+    return replace(system, kv_memory=KVMemory(IDEAL_MEMORY, 1.0))
+
+
+def _sweep(placement: Placement, inputs: PerfInputs, users: np.ndarray, contexts: Sequence[int]) -> PerfResult:
+    return evaluate(placement, inputs.with_(users=users[:, None], context_tokens=np.asarray(contexts, float)[None, :]))
+
+
+def find_hbm3e(techs: Sequence[MemoryTech]) -> MemoryTech:
+    for t in techs:
+        if t.name.lower() == "hbm3e":
+            return t
+    raise KeyError("the seed study compares against a memory named 'hbm3e'; none was given")
+
+
+def _headline(system: System, placement: Placement, techs: Sequence[MemoryTech]) -> tuple[Headline, PerfResult, int]:
+    ctx = system.workload.context_tokens
+    all_users = np.arange(1, MAX_USERS + 1, dtype=np.float64)
+    r = evaluate(placement, inputs_from_system(_ideal(system)).with_(users=all_users))
+    single = float(r.tokens_per_s_per_user[0])
+    ok = np.nonzero(r.tokens_per_s_per_user >= SPEED_FRACTION * single)[0]
+    i90 = int(ok[-1])
+    u90 = int(all_users[i90])
+    x90 = float(r.tokens_per_s[i90])
+    jpt90 = float(r.joules_per_token[i90])
+    kv_bits = float(r.kv_read_bytes_per_token[i90] + r.kv_bytes_per_token[i90]) * 8.0
+    cap = float(r.kv_capacity_demand_bytes_per_group[i90])
+    bw = float(r.kv_bw_demand_bytes_per_s_per_group[i90])
+    hbm = find_hbm3e(techs)
+    # (S1) KV energy <= share x total  <=>  E_kv <= share/(1-share) x E_other
+    required_pj = KV_ENERGY_SHARE / (1.0 - KV_ENERGY_SHARE) * jpt90 / kv_bits * 1e12
+    required_bw_die = bw / r.reticle_dies_per_group
+    hbm_best = max_units_per_die(hbm, RETICLE_AREA_MM2) * hbm.bw_bytes_per_s
+    h = Headline(
+        model=system.model.name,
+        context_tokens=ctx,
+        chips=r.chips,
+        stages=r.stages,
+        comm_stages_per_token=r.comm_stages_per_token,
+        single_user_tokens_per_s=single,
+        users_at_90pct_speed=u90,
+        users_multiplier=u90 / 1.0,
+        tokens_per_s_at_90pct=x90,
+        joules_per_token_1_user=float(r.joules_per_token[0]),
+        joules_per_token_at_users_at_90pct_speed=jpt90,
+        kv_capacity_demand_bytes_per_group=cap,
+        kv_bw_demand_bytes_per_s_per_group=bw,
+        kv_bw_to_capacity_ratio_per_s=float(r.kv_read_bw_demand_bytes_per_s_per_group[i90]) / cap,
+        hbm3e_bw_to_capacity_ratio_per_s=hbm.bw_to_capacity_per_s,
+        kv_bits_per_token=kv_bits,
+        required_kv_pj_per_bit=required_pj,
+        hbm3e_pj_per_bit=hbm.read_j_per_bit * 1e12,
+        required_kv_pj_per_bit_improvement_vs_hbm3e=hbm.read_j_per_bit * 1e12 / required_pj,
+        required_kv_bw_per_reticle_die_bytes_per_s=required_bw_die,
+        hbm3e_best_bw_per_reticle_die_bytes_per_s=hbm_best,
+        required_kv_bw_per_reticle_die_vs_hbm3e=required_bw_die / hbm_best,
+        reticle_dies_per_group=r.reticle_dies_per_group,
+    )
+    return h, r, i90
+
+
+def provision(tech: MemoryTech, h: Headline, system: System, placement: Placement) -> TechAtOperatingPoint:
+    """Size ``tech`` per chip group for the headline operating point and cost its energy."""
+    n_bw = math.ceil(h.kv_bw_demand_bytes_per_s_per_group / tech.bw_bytes_per_s - 1e-9)
+    n_cap = math.ceil(h.kv_capacity_demand_bytes_per_group / tech.capacity_bytes - 1e-9)
+    n = max(n_bw, n_cap, 1)
+    sized = replace(system, kv_memory=KVMemory(tech, float(n)), workload=replace(system.workload, users=h.users_at_90pct_speed))
+    r = evaluate(placement, inputs_from_system(sized))
+    e = r.energy
+    kv_j = float(e.kv_read + e.kv_write + e.memory_background)
+    jpt = float(r.joules_per_token)
+    per_die = max_units_per_die(tech, RETICLE_AREA_MM2)
+    return TechAtOperatingPoint(
+        tech=tech,
+        units_for_bandwidth=n_bw,
+        units_for_capacity=n_cap,
+        units_per_group=n,
+        capacity_overprovision=n * tech.capacity_bytes / h.kv_capacity_demand_bytes_per_group,
+        kv_j_per_token=kv_j,
+        kv_effective_j_per_bit=kv_j / h.kv_bits_per_token,
+        joules_per_token=jpt,
+        kv_energy_share=kv_j / jpt,
+        max_units_per_reticle_die=per_die,
+        bw_per_reticle_die_bytes_per_s=per_die * tech.bw_bytes_per_s,
+        capacity_per_reticle_die_bytes=per_die * tech.capacity_bytes,
+        fits_beside_group=n <= max_units_per_die(tech, system.chip.die_area_mm2) * h.reticle_dies_per_group,
+    )
+
+
+def study_model(
+    system: System, techs: Sequence[MemoryTech], contexts: Sequence[int] = (2048, 8192, 32768, 131072)
+) -> ModelStudy:
+    placement = place(system.model, system.precisions, system.chip, system.mapping)
+    headline, _, _ = _headline(system, placement, techs)
+    users = users_grid()
+    ctxs = tuple(sorted(set(contexts) | {system.workload.context_tokens}))
+    return ModelStudy(
+        system=system,
+        placement=placement,
+        users=users,
+        contexts=ctxs,
+        ideal=_sweep(placement, inputs_from_system(_ideal(system)), users, ctxs),
+        configured=_sweep(placement, inputs_from_system(system), users, ctxs),
+        headline=headline,
+        techs=tuple(provision(t, headline, system, placement) for t in techs),
+    )
+
+
+def run_seed_study(systems: Sequence[System], techs: Sequence[MemoryTech]) -> SeedStudy:
+    """The seed study over several systems (the first is the primary one)."""
+    if not systems:
+        raise ValueError("the seed study needs at least one system")
+    find_hbm3e(techs)
+    return SeedStudy(studies=tuple(study_model(s, techs) for s in systems))

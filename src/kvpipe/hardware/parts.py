@@ -1,0 +1,92 @@
+"""Hardware parts as immutable SI-unit objects.
+
+Every part may carry ``sources``: for each numeric field name, where the number comes from
+(a paper, a datasheet, or ``assumption: why``). The perf model ignores them; reports print
+them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from kvpipe.workload.precision import Precision
+
+
+def _no_sources() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Chip:
+    """A logic die whose SRAM holds weights, with compute at the SRAM macros' edges."""
+
+    name: str
+    sram_bytes: float
+    sram_bw_bytes_per_s: float
+    sram_read_j_per_bit: float
+    peak_flop_per_s: Mapping[Precision, float]
+    energy_j_per_flop: Mapping[Precision, float]
+    static_power_w: float
+    die_area_mm2: float
+    sources: Mapping[str, str] = field(default_factory=_no_sources, compare=False)
+
+    def flop_rate(self, p: Precision) -> float:
+        return _lookup(self.peak_flop_per_s, p, f"chip {self.name}: peak_flop_per_s")
+
+    def flop_energy(self, p: Precision) -> float:
+        return _lookup(self.energy_j_per_flop, p, f"chip {self.name}: energy_per_flop")
+
+
+@dataclass(frozen=True)
+class Link:
+    """The interconnect between pipeline steps (on-chip NoC or chip-to-chip)."""
+
+    name: str
+    hop_latency_s: float
+    bw_bytes_per_s: float
+    energy_j_per_bit: float
+    sources: Mapping[str, str] = field(default_factory=_no_sources, compare=False)
+
+
+@dataclass(frozen=True)
+class MemoryTech:
+    """A DRAM technology as scalar figures per die (or per stack, for HBM).
+
+    ``unit`` says what one countable piece is ("stack", "die", "package").
+    """
+
+    name: str
+    unit: str
+    capacity_bytes: float
+    bw_bytes_per_s: float
+    read_j_per_bit: float
+    write_j_per_bit: float
+    background_w: float
+    footprint_mm2: float
+    attach: str  # "2.5d" (beside the logic die, shoreline-limited) or "3d" (stacked on it)
+    shoreline_mm: float = 0.0  # die edge one unit's PHY takes (2.5d)
+    sources: Mapping[str, str] = field(default_factory=_no_sources, compare=False)
+
+    @property
+    def bw_to_capacity_per_s(self) -> float:
+        return self.bw_bytes_per_s / self.capacity_bytes
+
+
+def _lookup(table: Mapping[Precision, float], p: Precision, what: str) -> float:
+    # Formats of equal width share a datapath: fp16 runs at the bf16 rate, int8 at fp8, int4 at fp4.
+    for key in (p, _SAME_WIDTH.get(p)):
+        if key is not None and key in table:
+            return table[key]
+    raise KeyError(f"{what} has no figure for {p.value}")
+
+
+_SAME_WIDTH: dict[Precision, Precision] = {
+    Precision.FP16: Precision.BF16,
+    Precision.BF16: Precision.FP16,
+    Precision.INT8: Precision.FP8,
+    Precision.FP8: Precision.INT8,
+    Precision.INT4: Precision.FP4,
+    Precision.FP4: Precision.INT4,
+}

@@ -1,0 +1,58 @@
+"""A whole system as a user describes it: model, precisions, parts, mapping and workload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kvpipe.hardware.parts import Chip, Link, MemoryTech
+from kvpipe.workload.model import Model
+from kvpipe.workload.precision import Precisions
+
+
+@dataclass(frozen=True)
+class KVMemory:
+    """The DRAM attached to each chip group for the KV cache of that group's layers."""
+
+    tech: MemoryTech
+    units_per_group: float  # dies or stacks of ``tech`` per chip group
+
+    @property
+    def capacity_bytes_per_group(self) -> float:
+        return self.tech.capacity_bytes * self.units_per_group
+
+    @property
+    def bw_bytes_per_s_per_group(self) -> float:
+        return self.tech.bw_bytes_per_s * self.units_per_group
+
+    @property
+    def background_w_per_group(self) -> float:
+        return self.tech.background_w * self.units_per_group
+
+
+@dataclass(frozen=True)
+class MappingOptions:
+    """How layers are placed onto chips and chips grouped into pipeline stages."""
+
+    usable_sram_fraction: float = 0.8  # rest: attention cache, L2, activations
+    layers_per_group: int = 1  # decoder layers per chip group (each group has its own KV DRAM)
+    comm_stages_per_layer: int | None = None  # None: derived from the layer's structure
+    max_chips: int | None = None  # placement fails beyond this
+
+
+@dataclass(frozen=True)
+class Workload:
+    users: int = 1  # users (sequences) in flight
+    context_tokens: int = 8192  # tokens each decoded token attends to
+    micro_batch: int = 1  # tokens of different users a step processes together
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    model: Model
+    chip: Chip
+    link: Link
+    kv_memory: KVMemory
+    precisions: Precisions = field(default_factory=Precisions)
+    mapping: MappingOptions = field(default_factory=MappingOptions)
+    workload: Workload = field(default_factory=Workload)

@@ -1,0 +1,111 @@
+"""The command line, end to end, as a user runs it (in-process and via the console script)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kvpipe.catalog import system_yaml
+from kvpipe.cli.main import main
+
+REQUIRED_KEYS = {
+    "chips", "stages", "comm_stages_per_token", "users", "time_per_token_s", "tokens_per_s_per_user",
+    "tokens_per_s", "joules_per_token", "energy_breakdown_j_per_token", "kv_bytes_per_token",
+    "kv_capacity_demand_bytes_per_group", "kv_capacity_supply_bytes_per_group",
+    "kv_bw_demand_bytes_per_s_per_group", "kv_bw_supply_bytes_per_s_per_group", "binding_limit",
+}
+ENERGY_KEYS = {"static", "sram_weights", "compute", "kv_read", "kv_write", "memory_background", "links"}
+
+
+@pytest.fixture
+def seed_yaml(tmp_path: Path) -> Path:
+    p = tmp_path / "seed.yaml"
+    p.write_text(system_yaml("seed"))
+    return p
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_evaluate_json_has_the_stable_keys(capsys, seed_yaml):
+    code, out, _ = _run(capsys, "evaluate", str(seed_yaml), "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert REQUIRED_KEYS <= d.keys()
+    assert set(d["energy_breakdown_j_per_token"]) == ENERGY_KEYS
+    assert d["binding_limit"] in {"pipeline_depth", "kv_capacity", "kv_bandwidth", "compute", "links"}
+    # Llama-3.1-70B KV per token in bf16: 2 x 8 x 128 x 80 x 2 B = 327,680 B
+    assert d["kv_bytes_per_token"] == 327_680
+    assert sum(d["energy_breakdown_j_per_token"].values()) == pytest.approx(d["joules_per_token"])
+    # the seed memory is 6 HBM3E stacks of 1.2 TB/s and 36 GB per group
+    assert d["kv_bw_supply_bytes_per_s_per_group"] == pytest.approx(7.2e12)
+    assert d["kv_capacity_supply_bytes_per_group"] == pytest.approx(216e9)
+
+
+def test_evaluate_table(capsys, seed_yaml):
+    code, out, _ = _run(capsys, "evaluate", str(seed_yaml))
+    assert code == 0
+    assert "tokens/s per user" in out and "binding limit" in out and "llama-3.1-70b" in out
+
+
+BAD = [
+    ("kv_memory:\n  tech: {base: hbm3e, bandwidth: '-1 TB/s'}\n  units_per_group: 6\n", "kv_memory.tech.bandwidth"),
+    ("model: llama-9000\n", "model"),
+    ("chip: {base: spatial-n3-reticle, sram: '12 parsecs'}\n", "chip.sram"),
+    ("model: [unclosed\n", "line"),
+    ("mapping: {usable_sram_fraction: 0.8, layers_per_group: 1, max_chips: 10}\n", "mapping.max_chips"),
+    ("kv_memory: {tech: hbm3e, units_per_group: 0.0001}\nworkload: {users: 1, context: 131072, micro_batch: 1}\n",
+     "kv_memory.units_per_group"),
+]
+
+
+@pytest.mark.parametrize("override, field", BAD)
+def test_bad_input_exits_2_naming_the_field(capsys, tmp_path, override, field):
+    base = {k.split(":")[0]: k for k in system_yaml("seed").splitlines() if k and not k.startswith("#")}
+    for line in override.splitlines():
+        key = line.split(":")[0]
+        if not line.startswith(" ") and key in base:
+            del base[key]
+    p = tmp_path / "bad.yaml"
+    p.write_text("\n".join(base.values()) + "\n" + override)
+    code, out, err = _run(capsys, "evaluate", str(p), "--json")
+    assert code == 2
+    assert out == ""
+    assert field in err
+    assert "Traceback" not in err
+
+
+def test_missing_file_exits_2(capsys, tmp_path):
+    code, _, err = _run(capsys, "evaluate", str(tmp_path / "nope.yaml"))
+    assert code == 2
+    assert "nope.yaml" in err
+
+
+@pytest.mark.parametrize("kind", ["models", "chips", "links", "memories"])
+def test_catalog_lists_every_entry_with_sources(capsys, kind):
+    code, out, _ = _run(capsys, "catalog", kind, "--json")
+    assert code == 0
+    items = json.loads(out)
+    assert items
+    for item in items:
+        assert item["figures"], item["name"]
+        for name, fig in item["figures"].items():
+            assert fig["source"], (item["name"], name)
+            assert fig["firmness"] in {"V", "D", "U", "A"}
+
+
+def test_console_script_runs(seed_yaml):
+    exe = shutil.which("kvpipe", path=str(Path(sys.executable).parent))
+    assert exe, "the kvpipe console script is installed next to the interpreter"
+    p = subprocess.run([exe, "evaluate", str(seed_yaml), "--json"], capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["chips"] > 0
+    bad = subprocess.run([exe, "evaluate", "/nonexistent.yaml"], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr

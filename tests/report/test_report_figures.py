@@ -1,0 +1,79 @@
+"""Figures: right kind of axes, units in labels, model and context in titles, readable PNGs."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from matplotlib.figure import Figure
+
+from kvpipe.explore.seed import SeedStudy
+from kvpipe.report.figures import (
+    fig_energy_vs_users,
+    fig_kv_demand,
+    fig_memory_techs,
+    fig_throughput_vs_users,
+)
+from kvpipe.report.writer import SeedReportFiles
+
+
+def _axes_with_data(fig: Figure) -> list:
+    return [ax for ax in fig.axes if ax.has_data()]
+
+
+def _check_common(fig: Figure, model: str, context: int, units_on: str = "y") -> None:
+    title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    assert model in title
+    assert f"{context:,} tokens" in title
+    for ax in _axes_with_data(fig):
+        assert ax.get_xlabel() and (ax.get_ylabel() or units_on == "x"), ax
+        label = ax.get_ylabel() if units_on == "y" else ax.get_xlabel()
+        assert "[" in label and "]" in label, label
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_figures_axes_and_titles(seed: SeedStudy, which: int) -> None:
+    s = seed.studies[which]
+    h = s.headline
+    ctx = s.system.workload.context_tokens
+
+    f = fig_energy_vs_users(s)
+    _check_common(f, h.model, ctx)
+    ax = f.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert ax.get_xlim() == pytest.approx((1, 10_000))
+    assert "J/token" in ax.get_ylabel()
+
+    f = fig_throughput_vs_users(s)
+    _check_common(f, h.model, ctx)
+    assert all(ax.get_xscale() == "log" for ax in f.axes[:2])
+    assert "per user" in f.axes[0].get_ylabel() and "aggregate" in f.axes[1].get_ylabel()
+
+    f = fig_kv_demand(s)
+    _check_common(f, h.model, ctx)
+    ax = f.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    texts = " ".join(t.get_text() for t in ax.texts)
+    for t in s.techs:  # one labelled line per technology (inside the plotted range here)
+        assert t.tech.name in texts
+    assert "operating point" in texts
+
+    f = fig_memory_techs(s)
+    _check_common(f, h.model, ctx, units_on="x")
+    assert all(ax.get_xscale() == "log" for ax in f.axes[:3])  # horizontal bars, log values
+    assert [t.get_text() for t in f.axes[0].get_yticklabels()] == [t.tech.name for t in s.techs]
+    assert "pJ/bit" in f.axes[1].get_xlabel() and "bytes/s" in f.axes[2].get_xlabel()
+
+
+def test_kv_demand_accepts_plain_memory_techs(seed: SeedStudy) -> None:
+    s = seed.primary
+    fig = fig_kv_demand(s, [t.tech for t in s.techs])
+    assert fig.axes[0].get_xscale() == "log"
+
+
+def test_pngs_are_readable_size(written: SeedReportFiles) -> None:
+    for key, path in written.figures.items():
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", key
+        width, height = struct.unpack(">II", data[16:24])
+        assert 900 <= width <= 2000 and 450 <= height <= 1200, (key, width, height)

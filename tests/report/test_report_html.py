@@ -1,0 +1,86 @@
+"""The HTML report is one self-contained, escaped page carrying every headline number."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+
+from kvpipe.explore.seed import SeedStudy
+from kvpipe.report.figures import FIGURE_NAMES
+from kvpipe.report.format import fmt_bw, fmt_factor, fmt_joules, fmt_per_s, fmt_pj_per_bit, fmt_rate
+from kvpipe.report.html import render_seed_html
+from kvpipe.report.tables import headline_rows
+from kvpipe.report.writer import SeedReportFiles
+
+# a 1x1 transparent PNG
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _page(written: SeedReportFiles) -> str:
+    return written.report_html.read_text(encoding="utf-8")
+
+
+def test_self_contained(written: SeedReportFiles, seed: SeedStudy) -> None:
+    page = _page(written)
+    assert page.startswith("<!DOCTYPE html>")
+    # no external resources of any kind
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.I)
+    assert "<script" not in page.lower()
+    assert "<link" not in page.lower()
+    assert "@import" not in page
+    assert "url(" not in page
+    # every figure of every model embedded as a PNG data URI
+    assert page.count('src="data:image/png;base64,') == len(FIGURE_NAMES) * len(seed.studies)
+
+
+def test_contains_each_headline_number(written: SeedReportFiles, seed: SeedStudy) -> None:
+    page = html.unescape(_page(written))
+    for study in seed.studies:
+        h = study.headline
+        for _quantity, value, key in headline_rows(h):
+            assert value in page, (key, value)
+        # the verdict quotes the argument's numbers in words
+        for text in (
+            fmt_rate(h.single_user_tokens_per_s),
+            fmt_joules(h.joules_per_token_1_user),
+            fmt_joules(h.joules_per_token_at_users_at_90pct_speed),
+            f"{h.users_at_90pct_speed:,} users keep 90 %",
+            fmt_per_s(h.kv_bw_to_capacity_ratio_per_s),
+            fmt_pj_per_bit(h.required_kv_pj_per_bit),
+            fmt_factor(h.required_kv_pj_per_bit_improvement_vs_hbm3e),
+            fmt_bw(h.required_kv_bw_per_reticle_die_bytes_per_s),
+            fmt_factor(h.required_kv_bw_per_reticle_die_vs_hbm3e),
+        ):
+            assert text in page, text
+
+
+def test_sections_present(written: SeedReportFiles) -> None:
+    page = html.unescape(_page(written))
+    for heading in ("Verdict", "The talk's targets", "Assumptions and sources", "Formulas", "docs/model.md"):
+        assert heading in page, heading
+    # talk targets compared, with a judgement
+    assert "supported" in page
+    # sources of catalog figures are shown
+    assert "assumption: test SRAM chip" in page
+    assert "test datasheet: 1.2 TB/s per stack" in page
+    assert "(no source given)" in page  # figures without a source say so
+
+
+def test_text_is_escaped(seed: SeedStudy) -> None:
+    evil = "<img src=x onerror=alert(1)>"
+    s0 = seed.studies[0]
+    bad = replace(s0, headline=replace(s0.headline, model=evil))
+    page = render_seed_html(SeedStudy(studies=(bad,)), {})
+    assert evil not in page
+    assert html.escape(evil) in page
+
+
+def test_missing_and_extra_figures(seed: SeedStudy) -> None:
+    pngs = {"kv_demand": TINY_PNG, "something_else": TINY_PNG}
+    page = render_seed_html(seed, pngs)
+    assert page.count("data:image/png;base64,") == 2  # the known one and the extra one
+    assert "was not rendered" in page
