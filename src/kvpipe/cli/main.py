@@ -19,8 +19,8 @@ EXIT_USAGE = 2
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from kvpipe.cli.tables import print_evaluation
     from kvpipe.cli.run import evaluate_file
+    from kvpipe.cli.tables import print_evaluation
 
     system, result = evaluate_file(Path(args.file))
     if args.json:

@@ -8,8 +8,6 @@ Every user mistake is reported at once as one :class:`ConfigError` whose ``error
 names each field path and the expected form.
 """
 
-from kvpipe.config.units import Kind, UnitError, format_quantity, parse_quantity
-from kvpipe.config.schema import SystemSpec
 from kvpipe.config.loader import (
     ConfigError,
     load_system,
@@ -19,6 +17,8 @@ from kvpipe.config.loader import (
     seed_system,
     seed_system_yaml,
 )
+from kvpipe.config.schema import SystemSpec
+from kvpipe.config.units import Kind, UnitError, format_quantity, parse_quantity
 
 __all__ = [
     "ConfigError", "Kind", "SystemSpec", "UnitError", "format_quantity", "load_system", "parse_quantity",

@@ -101,6 +101,8 @@ class ModelStudy:
     contexts: tuple[int, ...]
     ideal: PerfResult  # users x contexts, ideal KV memory
     configured: PerfResult  # users x contexts, the system's own KV memory
+    at_operating_point: PerfResult  # ideal KV memory, users_at_90pct_speed users
+    past_operating_point: PerfResult  # ideal KV memory, one user more
     headline: Headline
     techs: tuple[TechAtOperatingPoint, ...]
 
@@ -216,6 +218,8 @@ def study_model(
     headline, _, _ = _headline(system, placement, techs)
     users = users_grid()
     ctxs = tuple(sorted(set(contexts) | {system.workload.context_tokens}))
+    ideal_point = inputs_from_system(_ideal(system))
+    u90 = float(headline.users_at_90pct_speed)
     return ModelStudy(
         system=system,
         placement=placement,
@@ -223,6 +227,8 @@ def study_model(
         contexts=ctxs,
         ideal=_sweep(placement, inputs_from_system(_ideal(system)), users, ctxs),
         configured=_sweep(placement, inputs_from_system(system), users, ctxs),
+        at_operating_point=evaluate(placement, ideal_point.with_(users=u90)),
+        past_operating_point=evaluate(placement, ideal_point.with_(users=u90 + 1.0)),
         headline=headline,
         techs=tuple(provision(t, headline, system, placement) for t in techs),
     )

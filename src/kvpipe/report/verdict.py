@@ -6,19 +6,16 @@ Plain text (no markup); the HTML report escapes it, the command line prints it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from kvpipe.explore.seed import (
-    IDEAL_MEMORY,
     KV_ENERGY_SHARE,
     SPEED_FRACTION,
     ModelStudy,
     TechAtOperatingPoint,
 )
-from kvpipe.perf.inputs import inputs_from_system
-from kvpipe.perf.model import evaluate
 from kvpipe.perf.result import PerfResult
 from kvpipe.report.format import (
     fmt_bw,
@@ -34,7 +31,6 @@ from kvpipe.report.format import (
     fmt_seconds,
     fmt_tokens,
 )
-from kvpipe.system import KVMemory
 
 # The talk's targets (DESIGN.md section 1) and the issue's acceptance thresholds.
 TARGET_USERS_MULTIPLIER = 100.0
@@ -91,12 +87,6 @@ def hbm3e_of(study: ModelStudy) -> TechAtOperatingPoint | None:
     return None
 
 
-def ideal_at(study: ModelStudy, users: float) -> PerfResult:
-    """The study's system with the ideal KV memory at ``users`` users (scalar arrays)."""
-    system = replace(study.system, kv_memory=KVMemory(IDEAL_MEMORY, 1.0))
-    return evaluate(study.placement, inputs_from_system(system).with_(users=float(users)))
-
-
 def _energy_parts(r: PerfResult) -> list[tuple[str, float]]:
     parts = [(k, float(np.asarray(v))) for k, v in r.energy.as_dict().items()]
     return sorted(((k, v) for k, v in parts if v > 0), key=lambda kv: -kv[1])
@@ -104,8 +94,8 @@ def _energy_parts(r: PerfResult) -> list[tuple[str, float]]:
 
 def _users_check(study: ModelStudy) -> TargetCheck:
     h = study.headline
-    beyond = ideal_at(study, h.users_at_90pct_speed + 1)
-    at = ideal_at(study, h.users_at_90pct_speed)
+    beyond = study.past_operating_point
+    at = study.at_operating_point
     limit = str(beyond.binding_labels().item()).replace("_", " ")
     latency = float(at.latency_s)
     rate = float(beyond.tokens_per_s)
@@ -150,7 +140,7 @@ def _ratio_check(study: ModelStudy) -> TargetCheck:
 
 def _pj_check(study: ModelStudy) -> TargetCheck:
     h = study.headline
-    at = ideal_at(study, h.users_at_90pct_speed)
+    at = study.at_operating_point
     parts = _energy_parts(at)
     rest = h.joules_per_token_at_users_at_90pct_speed
     top = ", ".join(f"{ENERGY_LABELS.get(k, k)} {fmt_percent(v / rest if rest else float('nan'))}" for k, v in parts[:3])
