@@ -1,1 +1,75 @@
-"""memory (in progress)."""
+"""memory: from DRAM device parameters to effective KV-cache bandwidth, pJ/bit and bandwidth
+per reticle die.
+
+* :func:`device_from_dict` — validated :class:`Device` from a plain (loaded) description;
+  :class:`DeviceError` lists every bad field.
+* :mod:`~kvpipe.memory.devices` — shipped descriptions (HBM2 ... HBM4, LPDDR5X, GDDR6/7,
+  DDR5, FGDRAM-like 2.5D and 3D), each figure with its source.
+* :func:`analytic` — closed-form model, vectorized over numpy arrays of design points.
+* :func:`simulate_kv` / :func:`simulate` — cycle-level FR-FCFS command scheduling.
+* :func:`kv_request_stream` and the trace exporters for Ramulator 2 and DRAMsim3.
+* :func:`reticle_figures` — units, bandwidth and capacity per reticle-size logic die.
+* :func:`to_memory_tech` — effective figures as a ``hardware.MemoryTech`` for ``perf``.
+
+Pure: no file I/O, no printing. The cycle model (and so numba) is imported on first use.
+"""
+
+from typing import Any
+
+from kvpipe.memory.analytic import (
+    DeviceArrays,
+    KVMemoryFigures,
+    analytic,
+    device_arrays,
+    outer,
+)
+from kvpipe.memory.device import (
+    Attach2p5D,
+    Attach3D,
+    Device,
+    DeviceError,
+    Organization,
+    Timing,
+    device_from_dict,
+)
+from kvpipe.memory.devices import (
+    fgdram_like,
+    shipped_device,
+    shipped_device_dict,
+    shipped_device_names,
+)
+from kvpipe.memory.energy import IddCurrents, OpEnergy
+from kvpipe.memory.packaging import (
+    DEFAULT_RESERVED_EDGES,
+    RETICLE,
+    LogicDie,
+    ReticleFigures,
+    reticle_figures,
+    units_per_edge,
+)
+from kvpipe.memory.pattern import Controller, KVPattern, kv_pattern
+from kvpipe.memory.stream import RequestStream, decompose, kv_request_stream
+from kvpipe.memory.tech import to_memory_tech
+from kvpipe.memory.trace import (
+    dramsim3_lines,
+    ramulator2_loadstore_lines,
+    ramulator2_readwrite_lines,
+)
+
+__all__ = [
+    "Attach2p5D", "Attach3D", "Controller", "CycleResult", "DEFAULT_RESERVED_EDGES", "Device",
+    "DeviceArrays", "DeviceError", "IddCurrents", "KVMemoryFigures", "KVPattern", "LogicDie",
+    "OpEnergy", "Organization", "RETICLE", "RequestStream", "ReticleFigures", "Timing",
+    "analytic", "decompose", "device_arrays", "device_from_dict", "dramsim3_lines",
+    "fgdram_like", "kv_pattern", "kv_request_stream", "outer", "ramulator2_loadstore_lines",
+    "ramulator2_readwrite_lines", "reticle_figures", "shipped_device", "shipped_device_dict",
+    "shipped_device_names", "simulate", "simulate_kv", "to_memory_tech", "units_per_edge",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("CycleResult", "simulate", "simulate_kv"):
+        from kvpipe.memory import cycle
+
+        return getattr(cycle, name)
+    raise AttributeError(f"module 'kvpipe.memory' has no attribute {name!r}")

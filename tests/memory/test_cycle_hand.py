@@ -1,0 +1,101 @@
+"""The cycle-level model on cases small enough to check by hand (tiny device, tCK = 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import tiny  # tests/memory/conftest.py
+
+from kvpipe.memory import RequestStream, device_from_dict, simulate
+
+
+def _reads(addresses: list[int] | np.ndarray) -> RequestStream:
+    a = np.asarray(addresses, dtype=np.int64)
+    return RequestStream(addr=a, is_write=np.zeros(a.shape, bool), burst_bytes=4)
+
+
+def test_single_bank_streams_one_row() -> None:
+    # 8 bursts of 4 B fill the 32 B row of the only bank.
+    # ACT at 0; first RD at tRCD = 10; then one RD every max(tCCD, burst) = 4 cycles:
+    # 10, 14, ..., 38. The last data beat ends at 38 + tCL 5 + burst 4 = 47.
+    dev = device_from_dict(tiny())
+    r = simulate(dev, _reads(range(0, 32, 4)))
+    assert r.cycles == 47
+    assert (r.activations, r.reads, r.precharges) == (1, 8, 0)
+    assert r.row_hit_rate == 1 - 1 / 8
+
+
+def test_row_switch_in_one_bank() -> None:
+    # Row 0 (addresses 0..28), then row 1 (32..60) of the same bank. Row 0 as above, last RD
+    # at 38. PRE waits for max(ACT + tRAS = 20, RD + tRTP = 40) = 40; ACT at PRE + tRP = 50
+    # (tRC from ACT 0 is 30, already met); RDs at 60, 64, ..., 88; end 88 + 9 = 97.
+    dev = device_from_dict(tiny())
+    r = simulate(dev, _reads(range(0, 64, 4)))
+    assert r.cycles == 97
+    assert (r.activations, r.precharges, r.reads) == (2, 1, 16)
+
+
+def test_refresh_dominated() -> None:
+    # All-bank refresh every tREFI = 100 cycles for tRFC = 40, one row of 64 bursts read.
+    # Reads run at 10 + 4k. The refresh is taken at the first issue time >= its due time:
+    #   due 100: RD at 102 -> PRE at max(ACT 0 + tRAS, 102 + tRTP) = 104, REF at 114,
+    #            banks blocked to 154; ACT 154, RDs 164 + 4j (24 reads were done).
+    #   due 200: RD at 200 (10 more) -> PRE 202, REF 212, ACT 252, RDs 262 + 4i.
+    #   due 300: RD at 302 (11 more) -> PRE 304, REF 314, ACT 354, RDs 364 + 4i.
+    #   due 400: RD at 400 (10 more) -> PRE 402, REF 412, ACT 452, RDs 462 + 4i.
+    #   The last 64 - 55 = 9 reads: 462 ... 494; end 494 + tCL 5 + burst 4 = 503.
+    # Without refresh the same reads end at 10 + 63 * 4 + 9 = 271: refresh takes ~46 %.
+    d = tiny(organization={"row_bytes": 256}, timing={"refresh": "all_bank"})
+    dev = device_from_dict(d)
+    r = simulate(dev, _reads(range(0, 256, 4)))
+    assert r.cycles == 503
+    assert (r.refreshes, r.activations, r.reads) == (4, 5, 64)
+    no_ref = simulate(device_from_dict(tiny(organization={"row_bytes": 256})),
+                      _reads(range(0, 256, 4)))
+    assert no_ref.cycles == 271
+
+
+def test_tfaw_limited() -> None:
+    # Eight bank groups of one bank, rows of one burst: every request needs its own ACT.
+    # Addresses 0, 4, ..., 60 map to bank groups 0..7 of row 0, then of row 1.
+    # tRRD = 2 would allow an ACT every 2 cycles, but tFAW = 40 allows 4 per 40 cycles:
+    #   ACTs at 0, 2, 4, 6 | 40, 42, 44, 46 | 80, 82, 84, 86 | 120, 122, 124, 126
+    #   (PREs of the second-row banks happen at 20..26 and 60..66, off the critical path).
+    # Each RD issues at ACT + tRCD and the data bus needs 4 cycles per burst, so the last
+    # RD is at 126 + 10 = 136 ... but bus spacing from the earlier RDs (130, 134, 138, 142)
+    # puts it at 142; end 142 + tCL 5 + burst 4 = 151.
+    d = tiny(organization={"bank_groups": 8, "row_bytes": 4})
+    dev = device_from_dict(d)
+    r = simulate(dev, _reads(range(0, 64, 4)))
+    assert r.cycles == 151
+    assert (r.activations, r.reads) == (16, 16)
+    assert r.row_hit_rate == 0.0
+    # With tFAW = 4 x tRRD the window no longer binds and the data bus does:
+    # ACTs every 2 cycles, RDs 4 apart from 10: last RD 10 + 15 * 4 = 70, end 79.
+    free = device_from_dict(tiny(organization={"bank_groups": 8, "row_bytes": 4},
+                                 timing={"tFAW": "8 nCK"}))
+    assert simulate(free, _reads(range(0, 64, 4))).cycles == 79
+
+
+def test_reads_pass_waiting_writes() -> None:
+    # 4 reads of row 0, then 4 writes to the same row, then 4 reads (all row hits).
+    # Reads at 10, 14, 18, 22. The first write must wait tRTW = 8 after a read (30), while
+    # the younger reads are ready at 26: FR-FCFS issues whichever hit can go first, so the
+    # reads run on at 26, 30, 34, 38 and the writes follow at 38 + 8 = 46, 50, 54, 58.
+    # End: 58 + tCWL 3 + burst 4 = 65.
+    dev = device_from_dict(tiny())
+    a = np.array([0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12], dtype=np.int64)
+    w = np.array([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0], dtype=bool)
+    r = simulate(dev, RequestStream(addr=a, is_write=w, burst_bytes=4))
+    assert r.cycles == 65
+    assert (r.reads, r.writes, r.activations) == (8, 4, 1)
+
+
+def test_write_to_read_turnaround() -> None:
+    # 4 writes then 4 reads of row 0. Writes at tRCD = 10, 14, 18, 22 (the older write wins
+    # the tie with a read at 10). A read must wait for the write data to end plus tWTR:
+    # 22 + tCWL 3 + burst 4 + tWTR 4 = 33; reads 33, 37, 41, 45; end 45 + tCL 5 + 4 = 54.
+    dev = device_from_dict(tiny())
+    a = np.array([0, 4, 8, 12, 16, 20, 24, 28], dtype=np.int64)
+    w = np.array([1, 1, 1, 1, 0, 0, 0, 0], dtype=bool)
+    r = simulate(dev, RequestStream(addr=a, is_write=w, burst_bytes=4))
+    assert r.cycles == 54
