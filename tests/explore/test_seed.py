@@ -8,7 +8,8 @@ import pytest
 from toy import TOY_MEMORY, toy_system
 
 from kvpipe import catalog
-from kvpipe.explore.seed import SPEED_FRACTION, provision, run_seed_study, study_model
+from kvpipe.explore.provision import provision
+from kvpipe.explore.seed import SPEED_FRACTION, demand_of, run_seed_study, study_model
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping import place
 
@@ -66,7 +67,7 @@ def test_provisioned_memory_does_not_slow_the_pipeline(toy_study):
         name="wide", unit="die", capacity_bytes=1e9, bw_bytes_per_s=1e15, read_j_per_bit=1e-12,
         write_j_per_bit=1e-12, background_w=0.0, footprint_mm2=1.0, attach="3d",
     )
-    p = provision(fast, h, s, placement)
+    p = provision(fast, demand_of(h), s, placement)
     # a memory with ample bandwidth: J/token = the ideal J/token + the KV access energy only
     assert p.joules_per_token == pytest.approx(h.joules_per_token_at_users_at_90pct_speed + p.kv_j_per_token, rel=1e-9)
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kvpipe.cli.errors import UserError, user_errors
+from kvpipe.cli.memory import add_memory_parser
 from kvpipe.cli.output import evaluation_json
 
 EXIT_USAGE = 2
@@ -75,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--config", help="system YAML to study instead of the built-in seed system")
     st.add_argument("--json", action="store_true", help="print where the outputs are as JSON")
     st.set_defaults(func=_cmd_study)
+
+    add_memory_parser(sub)
     return ap
 
 
@@ -87,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as e:
         print(f"kvpipe {args.command}: error:\n{e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error of ours
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

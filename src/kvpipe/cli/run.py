@@ -33,14 +33,17 @@ def evaluate_file(path: Path) -> tuple[System, PerfResult]:
     return system, r
 
 
-def seed_systems(config: Path | None) -> list[System]:
-    """The systems of the seed study: the given (or built-in) one, and its MoE twin."""
-    base = load_system(config) if config else catalog.seed_system()
+def seed_systems_for(base: System) -> list[System]:
+    """The systems of the seed study: ``base``, and (for a dense model) its MoE twin."""
     systems = [base]
     if not base.model.is_moe:
         moe = catalog.model(SEED_MOE_MODEL)
         systems.append(replace(base, name=f"{base.name} / {SEED_MOE_MODEL}", model=moe))
     return systems
+
+
+def seed_systems(config: Path | None) -> list[System]:
+    return seed_systems_for(load_system(config) if config else catalog.seed_system())
 
 
 def run_study(name: str, out: Path | None, config: Path | None) -> tuple[SeedStudy, SeedReportFiles]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,11 @@ from kvpipe.explore.seed import Headline, SeedStudy
 from kvpipe.perf.result import Limit, PerfResult
 from kvpipe.report.writer import SeedReportFiles
 from kvpipe.system import System
+
+
+def make_console() -> Console:
+    """A console for our tables: the terminal's width, or a wide page when output is piped."""
+    return Console() if sys.stdout.isatty() else Console(width=160)
 
 
 def _q(value: Any, kind: Kind) -> str:
@@ -52,13 +58,13 @@ def evaluation_rows(system: System, r: PerfResult) -> list[tuple[str, str]]:
     return rows
 
 
-def print_evaluation(system: System, r: PerfResult, console: Console | None = None) -> None:
+def print_evaluation(system: System, r: PerfResult, out: Console | None = None) -> None:
     t = Table(title=f"kvpipe evaluate: {system.name}", show_header=False)
     t.add_column("quantity", style="bold")
     t.add_column("value", justify="right")
     for k, v in evaluation_rows(system, r):
         t.add_row(k, v)
-    (console or Console()).print(t)
+    (out or make_console()).print(t)
 
 
 # --- catalog ---------------------------------------------------------------------------
@@ -145,8 +151,8 @@ def _show_figure(name: str, value: float) -> str:
     return format_quantity(value, kind)
 
 
-def print_catalog(kind: str, console: Console | None = None) -> None:
-    con = console or Console()
+def print_catalog(kind: str, out: Console | None = None) -> None:
+    con = out or make_console()
     for item in catalog_json(kind):
         t = Table(title=f"{item['name']}: {item['description']}", title_justify="left", expand=False)
         t.add_column("figure")
@@ -164,8 +170,8 @@ def print_catalog(kind: str, console: Console | None = None) -> None:
 # --- study -----------------------------------------------------------------------------
 
 
-def print_study_summary(study: SeedStudy, files: SeedReportFiles, console: Console | None = None) -> None:
-    con = console or Console()
+def print_study_summary(study: SeedStudy, files: SeedReportFiles, out: Console | None = None) -> None:
+    con = out or make_console()
     t = Table(title="kvpipe study seed: headline", title_justify="left")
     t.add_column("")
     for m in study.studies:
@@ -174,12 +180,16 @@ def print_study_summary(study: SeedStudy, files: SeedReportFiles, console: Conso
         ("chips / communication stages per token", lambda h: f"{h.chips} / {h.comm_stages_per_token}"),
         ("single-user tokens/s", lambda h: f"{h.single_user_tokens_per_s:,.0f}"),
         ("users at 90 % speed (multiplier)", lambda h: f"{h.users_at_90pct_speed:,} ({h.users_multiplier:,.0f}x)"),
-        ("J/token: 1 user -> at 90 % speed", lambda h: f"{h.joules_per_token_1_user:.3g} -> {h.joules_per_token_at_users_at_90pct_speed:.3g} J"),
+        ("J/token: 1 user -> at 90 % speed",
+         lambda h: f"{h.joules_per_token_1_user:.3g} -> {h.joules_per_token_at_users_at_90pct_speed:.3g} J"),
         ("KV per group: capacity, bandwidth", lambda h: f"{_q(h.kv_capacity_demand_bytes_per_group, Kind.BYTES)}, "
          f"{_q(h.kv_bw_demand_bytes_per_s_per_group, Kind.BYTES_PER_S)}"),
-        ("KV bandwidth / capacity (HBM3E)", lambda h: f"{h.kv_bw_to_capacity_ratio_per_s:,.0f} /s ({h.hbm3e_bw_to_capacity_ratio_per_s:.0f} /s)"),
-        ("required KV pJ/bit (vs HBM3E)", lambda h: f"{h.required_kv_pj_per_bit:.3g} ({h.required_kv_pj_per_bit_improvement_vs_hbm3e:.2g}x better)"),
-        ("required KV BW per reticle die (vs HBM3E)", lambda h: f"{_q(h.required_kv_bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S)} "
+        ("KV bandwidth / capacity (HBM3E)",
+         lambda h: f"{h.kv_bw_to_capacity_ratio_per_s:,.0f} /s ({h.hbm3e_bw_to_capacity_ratio_per_s:.0f} /s)"),
+        ("required KV pJ/bit (vs HBM3E)",
+         lambda h: f"{h.required_kv_pj_per_bit:.3g} ({h.required_kv_pj_per_bit_improvement_vs_hbm3e:.2g}x better)"),
+        ("required KV BW per reticle die (vs HBM3E)",
+         lambda h: f"{_q(h.required_kv_bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S)} "
          f"({h.required_kv_bw_per_reticle_die_vs_hbm3e:.2g}x)"),
     ]
     for label, fmt in rows:

@@ -20,7 +20,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kvpipe.hardware.packaging import RETICLE_MM, max_units_per_die
+from kvpipe.explore.provision import (
+    RETICLE_AREA_MM2,
+    KVDemand,
+    TechAtOperatingPoint,
+    max_kv_j_per_token,
+    provision,
+)
+from kvpipe.hardware.packaging import max_units_per_die
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement, place
 from kvpipe.perf.inputs import PerfInputs, inputs_from_system
@@ -42,28 +49,7 @@ IDEAL_MEMORY = MemoryTech(
 )
 
 SPEED_FRACTION = 0.9  # "users at 90 % speed"
-KV_ENERGY_SHARE = 0.5  # criterion: KV memory may take at most half of J/token
-RETICLE_AREA_MM2 = RETICLE_MM[0] * RETICLE_MM[1]
 MAX_USERS = 100_000
-
-
-@dataclass(frozen=True)
-class TechAtOperatingPoint:
-    """One memory technology provisioned for the demand of one chip group."""
-
-    tech: MemoryTech
-    units_for_bandwidth: int
-    units_for_capacity: int
-    units_per_group: int
-    capacity_overprovision: float  # capacity supplied / capacity needed
-    kv_j_per_token: float  # reads + writes + background share
-    kv_effective_j_per_bit: float  # kv_j_per_token over the KV bits moved per token
-    joules_per_token: float  # the whole system with this memory
-    kv_energy_share: float
-    max_units_per_reticle_die: int
-    bw_per_reticle_die_bytes_per_s: float
-    capacity_per_reticle_die_bytes: float
-    fits_beside_group: bool  # can the group's logic dies attach that many units?
 
 
 @dataclass(frozen=True)
@@ -137,7 +123,8 @@ def find_hbm3e(techs: Sequence[MemoryTech]) -> MemoryTech:
     raise KeyError("the seed study compares against a memory named 'hbm3e'; none was given")
 
 
-def _headline(system: System, placement: Placement, techs: Sequence[MemoryTech]) -> tuple[Headline, PerfResult, int]:
+def headline(system: System, placement: Placement, techs: Sequence[MemoryTech]) -> Headline:
+    """Steps 1-3 of the study: the operating point with an ideal KV memory and its KV demand."""
     ctx = system.workload.context_tokens
     all_users = np.arange(1, MAX_USERS + 1, dtype=np.float64)
     r = evaluate(placement, inputs_from_system(_ideal(system)).with_(users=all_users))
@@ -151,11 +138,10 @@ def _headline(system: System, placement: Placement, techs: Sequence[MemoryTech])
     cap = float(r.kv_capacity_demand_bytes_per_group[i90])
     bw = float(r.kv_bw_demand_bytes_per_s_per_group[i90])
     hbm = find_hbm3e(techs)
-    # (S1) KV energy <= share x total  <=>  E_kv <= share/(1-share) x E_other
-    required_pj = KV_ENERGY_SHARE / (1.0 - KV_ENERGY_SHARE) * jpt90 / kv_bits * 1e12
+    required_pj = max_kv_j_per_token(jpt90) / kv_bits * 1e12  # (S1)
     required_bw_die = bw / r.reticle_dies_per_group
     hbm_best = max_units_per_die(hbm, RETICLE_AREA_MM2) * hbm.bw_bytes_per_s
-    h = Headline(
+    return Headline(
         model=system.model.name,
         context_tokens=ctx,
         chips=r.chips,
@@ -180,34 +166,19 @@ def _headline(system: System, placement: Placement, techs: Sequence[MemoryTech])
         required_kv_bw_per_reticle_die_vs_hbm3e=required_bw_die / hbm_best,
         reticle_dies_per_group=r.reticle_dies_per_group,
     )
-    return h, r, i90
 
 
-def provision(tech: MemoryTech, h: Headline, system: System, placement: Placement) -> TechAtOperatingPoint:
-    """Size ``tech`` per chip group for the headline operating point and cost its energy."""
-    n_bw = math.ceil(h.kv_bw_demand_bytes_per_s_per_group / tech.bw_bytes_per_s - 1e-9)
-    n_cap = math.ceil(h.kv_capacity_demand_bytes_per_group / tech.capacity_bytes - 1e-9)
-    n = max(n_bw, n_cap, 1)
-    sized = replace(system, kv_memory=KVMemory(tech, float(n)), workload=replace(system.workload, users=h.users_at_90pct_speed))
-    r = evaluate(placement, inputs_from_system(sized))
-    e = r.energy
-    kv_j = float(e.kv_read + e.kv_write + e.memory_background)
-    jpt = float(r.joules_per_token)
-    per_die = max_units_per_die(tech, RETICLE_AREA_MM2)
-    return TechAtOperatingPoint(
-        tech=tech,
-        units_for_bandwidth=n_bw,
-        units_for_capacity=n_cap,
-        units_per_group=n,
-        capacity_overprovision=n * tech.capacity_bytes / h.kv_capacity_demand_bytes_per_group,
-        kv_j_per_token=kv_j,
-        kv_effective_j_per_bit=kv_j / h.kv_bits_per_token,
-        joules_per_token=jpt,
-        kv_energy_share=kv_j / jpt,
-        max_units_per_reticle_die=per_die,
-        bw_per_reticle_die_bytes_per_s=per_die * tech.bw_bytes_per_s,
-        capacity_per_reticle_die_bytes=per_die * tech.capacity_bytes,
-        fits_beside_group=n <= max_units_per_die(tech, system.chip.die_area_mm2) * h.reticle_dies_per_group,
+def demand_of(h: Headline) -> KVDemand:
+    """The KV demand at a headline's operating point (the ideal-memory J/token is the rest)."""
+    return KVDemand(
+        users=h.users_at_90pct_speed,
+        context_tokens=h.context_tokens,
+        tokens_per_s=h.tokens_per_s_at_90pct,
+        capacity_bytes_per_group=h.kv_capacity_demand_bytes_per_group,
+        bw_bytes_per_s_per_group=h.kv_bw_demand_bytes_per_s_per_group,
+        kv_bits_per_token=h.kv_bits_per_token,
+        reticle_dies_per_group=h.reticle_dies_per_group,
+        rest_j_per_token=h.joules_per_token_at_users_at_90pct_speed,
     )
 
 
@@ -215,11 +186,11 @@ def study_model(
     system: System, techs: Sequence[MemoryTech], contexts: Sequence[int] = (2048, 8192, 32768, 131072)
 ) -> ModelStudy:
     placement = place(system.model, system.precisions, system.chip, system.mapping)
-    headline, _, _ = _headline(system, placement, techs)
+    head = headline(system, placement, techs)
     users = users_grid()
     ctxs = tuple(sorted(set(contexts) | {system.workload.context_tokens}))
     ideal_point = inputs_from_system(_ideal(system))
-    u90 = float(headline.users_at_90pct_speed)
+    u90 = float(head.users_at_90pct_speed)
     return ModelStudy(
         system=system,
         placement=placement,
@@ -229,8 +200,8 @@ def study_model(
         configured=_sweep(placement, inputs_from_system(system), users, ctxs),
         at_operating_point=evaluate(placement, ideal_point.with_(users=u90)),
         past_operating_point=evaluate(placement, ideal_point.with_(users=u90 + 1.0)),
-        headline=headline,
-        techs=tuple(provision(t, headline, system, placement) for t in techs),
+        headline=head,
+        techs=tuple(provision(t, demand_of(head), system, placement) for t in techs),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from enum import IntEnum
 
 import numpy as np
@@ -42,6 +42,13 @@ class EnergyBreakdown:
 
     def as_dict(self) -> dict[str, FloatArray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def at_rate(self, tokens_per_s: FloatArray, new_tokens_per_s: FloatArray) -> EnergyBreakdown:
+        """The same system serving ``new_tokens_per_s`` instead of ``tokens_per_s``: the
+        load-independent power (static, memory background) is shared by the new rate (E1);
+        the energies spent per token stay."""
+        scale = np.asarray(tokens_per_s, dtype=np.float64) / np.asarray(new_tokens_per_s, dtype=np.float64)
+        return replace(self, static=self.static * scale, memory_background=self.memory_background * scale)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator, NullFormatter
 
-from kvpipe.explore.seed import KV_ENERGY_SHARE, ModelStudy, SeedStudy, TechAtOperatingPoint
+from kvpipe.explore.provision import KV_ENERGY_SHARE, TechAtOperatingPoint
+from kvpipe.explore.seed import ModelStudy, SeedStudy
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.perf.result import Limit, PerfResult
 from kvpipe.report.format import (

@@ -11,7 +11,8 @@ import base64
 import html
 from collections.abc import Iterable, Mapping
 
-from kvpipe.explore.seed import KV_ENERGY_SHARE, SPEED_FRACTION, ModelStudy, SeedStudy
+from kvpipe.explore.provision import KV_ENERGY_SHARE
+from kvpipe.explore.seed import SPEED_FRACTION, ModelStudy, SeedStudy
 from kvpipe.report.figures import FIGURE_NAMES, FIGURE_TITLES, figure_key, figure_suffixes
 from kvpipe.report.format import fmt_factor
 from kvpipe.report.tables import Table, assumptions_table, headline_table, memory_tech_table

@@ -19,14 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from kvpipe.explore.provision import KV_ENERGY_SHARE, TechAtOperatingPoint
 from kvpipe.explore.seed import (
-    KV_ENERGY_SHARE,
     RETICLE_AREA_MM2,
     SPEED_FRACTION,
     Headline,
     ModelStudy,
     SeedStudy,
-    TechAtOperatingPoint,
 )
 from kvpipe.hardware.packaging import RETICLE_MM
 from kvpipe.hardware.parts import Chip, Link, MemoryTech

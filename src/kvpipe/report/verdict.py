@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kvpipe.explore.provision import KV_ENERGY_SHARE, TechAtOperatingPoint
 from kvpipe.explore.seed import (
-    KV_ENERGY_SHARE,
     SPEED_FRACTION,
     ModelStudy,
-    TechAtOperatingPoint,
 )
 from kvpipe.perf.result import PerfResult
 from kvpipe.report.format import (

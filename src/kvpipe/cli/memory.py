@@ -1,0 +1,256 @@
+"""``kvpipe memory compare`` and ``kvpipe memory requirements``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from kvpipe.cli.output import json_number
+from kvpipe.cli.tables import make_console
+from kvpipe.config.units import Kind, format_quantity
+
+
+def add_memory_parser(sub: Any) -> None:
+    mem = sub.add_parser("memory", help="KV-cache memory technologies: compare them, size them for a target")
+    msub = mem.add_subparsers(dest="memory_command", required=True, metavar="SUBCOMMAND")
+
+    cmp_ = msub.add_parser("compare", help="effective KV figures of every shipped DRAM device, per unit and per reticle die")
+    cmp_.add_argument("--config", help="system YAML whose model, precision and context set the KV pattern (default: seed)")
+    cmp_.add_argument("--context", type=int, help="tokens of context per KV run (default: the system's)")
+    cmp_.add_argument("--interleaved", type=int, default=1, help="users' KV runs read at the same time (default 1)")
+    cmp_.add_argument("--cycle-requests", type=int, default=0, help="also run the cycle-level model with N requests per device")
+    cmp_.add_argument("--out", default="out/memory", help="where memory_compare.png goes (default out/memory)")
+    cmp_.add_argument("--json", action="store_true")
+    cmp_.set_defaults(func=_cmd_compare)
+
+    req = msub.add_parser("requirements", help="KV bandwidth, capacity and pJ/bit a target needs, and which technology meets it")
+    req.add_argument("file", help="system YAML")
+    req.add_argument("--users", type=int, help="users in flight (default: the file's workload)")
+    req.add_argument("--context", type=int, help="context tokens (default: the file's workload)")
+    req.add_argument("--tokens-per-s-per-user", type=float, help="target per-user speed (default: what the pipeline sustains)")
+    req.add_argument("--joules-per-token", type=float, help="J/token budget of the whole system (default: KV <= half of J/token)")
+    req.add_argument("--json", action="store_true")
+    req.set_defaults(func=_cmd_requirements)
+
+
+def _positive(name: str, value: float | None) -> None:
+    from kvpipe.cli.errors import UserError
+
+    if value is not None and not value > 0:
+        raise UserError(f"  --{name}: must be positive, got {value}")
+
+
+# --- compare -----------------------------------------------------------------------------
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from kvpipe import catalog
+    from kvpipe.cli.run import seed_systems_for
+    from kvpipe.config import load_system
+    from kvpipe.explore.memory_compare import compare_devices, seed_pattern
+    from kvpipe.explore.seed import headline
+    from kvpipe.mapping import place
+    from kvpipe.memory import shipped_device, shipped_device_names
+    from kvpipe.report.figures import render_png
+    from kvpipe.report.files import write_bytes_atomic
+    from kvpipe.report.memory_figures import DemandPoint, fig_memory_compare
+    from kvpipe.workload import kv_bytes_per_token
+
+    for name in ("context", "interleaved"):
+        _positive(name, getattr(args, name))
+    system = load_system(Path(args.config)) if args.config else catalog.seed_system()
+    context = args.context or system.workload.context_tokens
+    kv_per_layer = kv_bytes_per_token(system.model, system.precisions) / system.model.n_layers
+    rows = compare_devices(
+        [shipped_device(n) for n in shipped_device_names()],
+        seed_pattern(context, kv_per_layer, args.interleaved),
+        cycle_requests=args.cycle_requests,
+    )
+    techs = [t for t in catalog.memories() if t.name != "ideal"]
+    demands = []
+    for s in seed_systems_for(system):
+        h = headline(s, place(s.model, s.precisions, s.chip, s.mapping), techs)
+        demands.append(
+            DemandPoint(
+                f"{h.model}: {h.users_at_90pct_speed} users",
+                h.kv_capacity_demand_bytes_per_group / h.reticle_dies_per_group,
+                h.required_kv_bw_per_reticle_die_bytes_per_s,
+            )
+        )
+    png = Path(args.out) / "memory_compare.png"
+    write_bytes_atomic(png, render_png(fig_memory_compare(rows, demands, context)))
+    if args.json:
+        print(json.dumps(_compare_json(rows, context, kv_per_layer, args.interleaved, demands, png), indent=2))
+    else:
+        _print_compare(rows, context, kv_per_layer, demands, png)
+    return 0
+
+
+def _compare_json(rows: Any, context: int, kv_per_layer: float, interleaved: int, demands: Any, png: Path) -> dict[str, Any]:
+    return {
+        "pattern": {"context_tokens": context, "kv_bytes_per_token_layer": kv_per_layer, "interleaved_runs": interleaved},
+        "technologies": [
+            {
+                "name": r.name,
+                "unit": r.unit,
+                "attach": r.attach,
+                "capacity_bytes": json_number(r.capacity_bytes),
+                "peak_bw_bytes_per_s": json_number(r.peak_bw_bytes_per_s),
+                "effective_bw_bytes_per_s": json_number(r.effective_bw_bytes_per_s),
+                "cycle_bw_bytes_per_s": json_number(r.cycle_bw_bytes_per_s) if r.cycle_bw_bytes_per_s else None,
+                "row_hit_rate": json_number(r.row_hit_rate),
+                "effective_j_per_bit": json_number(r.effective_j_per_bit),
+                "dynamic_j_per_bit": json_number(r.dynamic_j_per_bit),
+                "bw_to_capacity_ratio_per_s": json_number(r.bw_to_capacity_per_s),
+                "units_per_reticle_die": r.units_per_reticle_die,
+                "bw_per_reticle_die_bytes_per_s": json_number(r.bw_per_reticle_die_bytes_per_s),
+                "capacity_per_reticle_die_bytes": json_number(r.capacity_per_reticle_die_bytes),
+                "reticle_limit": r.reticle_limit,
+            }
+            for r in rows
+        ],
+        "demand_points": [
+            {
+                "label": d.label,
+                "capacity_per_reticle_die_bytes": json_number(d.capacity_per_reticle_die_bytes),
+                "bw_per_reticle_die_bytes_per_s": json_number(d.bw_per_reticle_die_bytes_per_s),
+            }
+            for d in demands
+        ],
+        "figure": str(png),
+    }
+
+
+def _print_compare(rows: Any, context: int, kv_per_layer: float, demands: Any, png: Path) -> None:
+    con = make_console()
+    t = Table(title=f"KV memory technologies: runs of {context:,} tokens x {format_quantity(kv_per_layer, Kind.BYTES)}")
+    columns = ("device", "unit", "capacity", "peak BW", "KV BW", "row hits", "pJ/bit", "BW/cap", "per reticle die",
+               "die BW", "die capacity")
+    for col in columns:
+        t.add_column(col, justify="right" if col not in ("device", "unit") else "left")
+    for r in rows:
+        t.add_row(
+            r.name, r.unit, format_quantity(r.capacity_bytes, Kind.BYTES),
+            format_quantity(r.peak_bw_bytes_per_s, Kind.BYTES_PER_S),
+            format_quantity(r.effective_bw_bytes_per_s, Kind.BYTES_PER_S),
+            f"{r.row_hit_rate:.1%}", f"{r.effective_j_per_bit * 1e12:.2f}", f"{r.bw_to_capacity_per_s:,.0f} /s",
+            f"{r.units_per_reticle_die} ({r.attach})",
+            format_quantity(r.bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S),
+            format_quantity(r.capacity_per_reticle_die_bytes, Kind.BYTES),
+        )
+    con.print(t)
+    for d in demands:
+        con.print(
+            f"needed per reticle die, {d.label}: {format_quantity(d.bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S)}, "
+            f"{format_quantity(d.capacity_per_reticle_die_bytes, Kind.BYTES)}"
+        )
+    con.print(f"figure: {png}")
+
+
+# --- requirements ------------------------------------------------------------------------
+
+
+def _cmd_requirements(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from kvpipe import catalog
+    from kvpipe.cli.errors import UserError
+    from kvpipe.config import load_system
+    from kvpipe.explore.requirements import Target, requirements
+    from kvpipe.explore.seed import IDEAL_MEMORY
+    from kvpipe.mapping import place
+    from kvpipe.perf import evaluate, inputs_from_system
+    from kvpipe.system import KVMemory
+
+    for name in ("users", "context", "tokens_per_s_per_user", "joules_per_token"):
+        _positive(name.replace("_", "-"), getattr(args, name))
+    system = load_system(Path(args.file))
+    users = args.users or system.workload.users
+    context = args.context or system.workload.context_tokens
+    tps = args.tokens_per_s_per_user
+    if tps is None:
+        at = replace(system, workload=replace(system.workload, users=users, context_tokens=context),
+                     kv_memory=KVMemory(IDEAL_MEMORY, 1.0))
+        r = evaluate(place(at.model, at.precisions, at.chip, at.mapping), inputs_from_system(at))
+        tps = float(r.tokens_per_s_per_user)
+    techs = [t for t in catalog.memories() if t.name != "ideal"]
+    req = requirements(system, Target(users, context, tps, args.joules_per_token), techs)
+    if req.max_kv_j_per_token <= 0:
+        raise UserError(
+            f"  --joules-per-token: the budget {args.joules_per_token:g} J leaves nothing for the KV memory "
+            f"(everything else takes {req.demand.rest_j_per_token:.4g} J/token at this target)"
+        )
+    if args.json:
+        print(json.dumps(requirements_json(req), indent=2))
+    else:
+        _print_requirements(req)
+    return 0
+
+
+def requirements_json(req: Any) -> dict[str, Any]:
+    d = req.demand
+    return {
+        "users": req.target.users,
+        "context_tokens": req.target.context_tokens,
+        "tokens_per_s_per_user": json_number(req.target.tokens_per_s_per_user),
+        "pipeline_tokens_per_s_per_user": json_number(req.pipeline_tokens_per_s_per_user),
+        "pipeline_meets_target": req.pipeline_meets_target,
+        "joules_per_token_budget": json_number(req.target.joules_per_token) if req.target.joules_per_token else None,
+        "required_bw_per_group_bytes_per_s": json_number(d.bw_bytes_per_s_per_group),
+        "required_capacity_per_group_bytes": json_number(d.capacity_bytes_per_group),
+        "required_bw_per_reticle_die_bytes_per_s": json_number(d.bw_per_reticle_die_bytes_per_s),
+        "required_capacity_per_reticle_die_bytes": json_number(d.capacity_per_reticle_die_bytes),
+        "reticle_dies_per_group": json_number(d.reticle_dies_per_group),
+        "rest_j_per_token": json_number(d.rest_j_per_token),
+        "max_kv_j_per_token": json_number(req.max_kv_j_per_token),
+        "max_kv_pj_per_bit": json_number(req.max_kv_pj_per_bit),
+        "technologies": [
+            {
+                "name": t.name,
+                "meets": t.meets,
+                "meets_energy": t.meets_energy,
+                "fits_beside_group": t.provisioned.fits_beside_group,
+                "dies_per_group": t.provisioned.units_per_group,
+                "units_for_bandwidth": t.provisioned.units_for_bandwidth,
+                "units_for_capacity": t.provisioned.units_for_capacity,
+                "capacity_overprovision": json_number(t.provisioned.capacity_overprovision),
+                "kv_j_per_token": json_number(t.provisioned.kv_j_per_token),
+                "kv_effective_pj_per_bit": json_number(t.provisioned.kv_effective_j_per_bit * 1e12),
+                "joules_per_token": json_number(t.provisioned.joules_per_token),
+            }
+            for t in req.technologies
+        ],
+    }
+
+
+def _print_requirements(req: Any) -> None:
+    con = make_console()
+    d = req.demand
+    con.print(
+        f"target: {req.target.users:,} users at {req.target.context_tokens:,} tokens of context, "
+        f"{req.target.tokens_per_s_per_user:,.0f} tokens/s each "
+        f"(the pipeline itself sustains {req.pipeline_tokens_per_s_per_user:,.0f} at that load"
+        + ("" if req.pipeline_meets_target else ": the TARGET IS ABOVE WHAT THE PIPELINE CAN DO") + ")"
+    )
+    con.print(
+        f"per chip group: {format_quantity(d.capacity_bytes_per_group, Kind.BYTES)} at "
+        f"{format_quantity(d.bw_bytes_per_s_per_group, Kind.BYTES_PER_S)}; per reticle die: "
+        f"{format_quantity(d.capacity_per_reticle_die_bytes, Kind.BYTES)} at "
+        f"{format_quantity(d.bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S)}; KV energy <= "
+        f"{req.max_kv_j_per_token:.3g} J/token, i.e. <= {req.max_kv_pj_per_bit:.3g} pJ/bit"
+    )
+    t = Table()
+    for col in ("technology", "meets", "units/group", "for BW", "for capacity", "capacity x", "KV pJ/bit", "J/token", "fits"):
+        t.add_column(col, justify="left" if col == "technology" else "right")
+    for r in req.technologies:
+        p = r.provisioned
+        t.add_row(
+            r.name, "yes" if r.meets else "no", f"{p.units_per_group}", f"{p.units_for_bandwidth}", f"{p.units_for_capacity}",
+            f"{p.capacity_overprovision:,.1f}", f"{p.kv_effective_j_per_bit * 1e12:.2f}", f"{p.joules_per_token:.3g}",
+            "yes" if p.fits_beside_group else "no",
+        )
+    con.print(t)
