@@ -23,7 +23,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from kvpipe.cli.run import evaluate_file
     from kvpipe.cli.tables import print_evaluation
 
-    system, result = evaluate_file(Path(args.file))
+    system, result = evaluate_file(Path(args.file), args.memory_model)
     if args.json:
         print(json.dumps(evaluation_json(system, result), indent=2))
     else:
@@ -45,12 +45,24 @@ def _cmd_study(args: argparse.Namespace) -> int:
     from kvpipe.cli.run import run_study
     from kvpipe.cli.tables import print_study_summary
 
-    study, files = run_study(args.name, Path(args.out) if args.out else None, Path(args.config) if args.config else None)
+    study, files = run_study(
+        args.name, Path(args.out) if args.out else None, Path(args.config) if args.config else None, args.memory_model
+    )
     if args.json:
         print(json.dumps({"report": str(files.report_html), "out_dir": str(files.out_dir)}, indent=2))
     else:
         print_study_summary(study, files)
     return 0
+
+
+def _memory_model_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--memory-model",
+        choices=["scalar", "analytic", "cycle"],
+        default="scalar",
+        help="KV memory figures: catalog scalars (default), or the closed-form / cycle-level device model "
+        "for the system's KV access pattern",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="evaluate one system YAML with the analytic model")
     ev.add_argument("file", help="system YAML (see README)")
     ev.add_argument("--json", action="store_true", help="print one JSON object (SI units)")
+    _memory_model_option(ev)
     ev.set_defaults(func=_cmd_evaluate)
 
     cat = sub.add_parser("catalog", help="list catalog parts with their figures and sources")
@@ -75,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--out", help="output directory (default: out/<name>)")
     st.add_argument("--config", help="system YAML to study instead of the built-in seed system")
     st.add_argument("--json", action="store_true", help="print where the outputs are as JSON")
+    _memory_model_option(st)
     st.set_defaults(func=_cmd_study)
 
     add_memory_parser(sub)

@@ -21,6 +21,7 @@ def evaluation_json(system: System, r: PerfResult) -> dict[str, Any]:
     return {
         "system": system.name,
         "model": system.model.name,
+        "kv_memory": system.kv_memory.tech.name,
         "chips": r.chips,
         "stages": r.stages,
         "kv_groups": r.kv_groups,

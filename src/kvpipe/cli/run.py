@@ -9,6 +9,7 @@ from kvpipe import catalog
 from kvpipe.cli.errors import UserError
 from kvpipe.config import load_system
 from kvpipe.explore.seed import SeedStudy, run_seed_study
+from kvpipe.memory.select import NoDeviceError, with_memory_model
 from kvpipe.perf import PerfResult, evaluate_system
 from kvpipe.report.writer import SeedReportFiles, write_seed_report
 from kvpipe.system import System
@@ -26,8 +27,12 @@ def _check_one_user_fits(system: System, r: PerfResult) -> None:
         )
 
 
-def evaluate_file(path: Path) -> tuple[System, PerfResult]:
+def evaluate_file(path: Path, memory_model: str = "scalar") -> tuple[System, PerfResult]:
     system = load_system(path)
+    try:
+        system = with_memory_model(system, memory_model)
+    except NoDeviceError as e:
+        raise UserError(f"  kv_memory.tech: {e}") from None
     r = evaluate_system(system)
     _check_one_user_fits(system, r)
     return system, r
@@ -46,9 +51,11 @@ def seed_systems(config: Path | None) -> list[System]:
     return seed_systems_for(load_system(config) if config else catalog.seed_system())
 
 
-def run_study(name: str, out: Path | None, config: Path | None) -> tuple[SeedStudy, SeedReportFiles]:
+def run_study(
+    name: str, out: Path | None, config: Path | None, memory_model: str = "scalar"
+) -> tuple[SeedStudy, SeedReportFiles]:
     if name != "seed":
         raise UserError(f"  study: unknown study {name!r} (known: seed)")
     techs = [t for t in catalog.memories() if t.name != "ideal"]
-    study = run_seed_study(seed_systems(config), techs)
+    study = run_seed_study(seed_systems(config), techs, memory_model)
     return study, write_seed_report(study, out or Path("out") / name)

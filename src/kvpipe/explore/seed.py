@@ -30,6 +30,7 @@ from kvpipe.explore.provision import (
 from kvpipe.hardware.packaging import max_units_per_die
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement, place
+from kvpipe.memory.select import NoDeviceError, effective_tech, system_pattern
 from kvpipe.perf.inputs import PerfInputs, inputs_from_system
 from kvpipe.perf.model import evaluate
 from kvpipe.perf.result import PerfResult
@@ -96,6 +97,7 @@ class ModelStudy:
 @dataclass(frozen=True)
 class SeedStudy:
     studies: tuple[ModelStudy, ...]
+    memory_model: str = "scalar"  # fidelity of the memory figures: scalar | analytic | cycle
 
     @property
     def primary(self) -> ModelStudy:
@@ -183,8 +185,14 @@ def demand_of(h: Headline) -> KVDemand:
 
 
 def study_model(
-    system: System, techs: Sequence[MemoryTech], contexts: Sequence[int] = (2048, 8192, 32768, 131072)
+    system: System,
+    techs: Sequence[MemoryTech],
+    contexts: Sequence[int] = (2048, 8192, 32768, 131072),
+    memory_model: str = "scalar",
 ) -> ModelStudy:
+    """One model's study; ``memory_model`` (scalar | analytic | cycle) sets the fidelity of the
+    memory figures (technologies without a device description keep their catalog scalars)."""
+    system, techs = _with_memory_model(system, techs, memory_model)
     placement = place(system.model, system.precisions, system.chip, system.mapping)
     head = headline(system, placement, techs)
     users = users_grid()
@@ -205,9 +213,26 @@ def study_model(
     )
 
 
-def run_seed_study(systems: Sequence[System], techs: Sequence[MemoryTech]) -> SeedStudy:
+def _with_memory_model(
+    system: System, techs: Sequence[MemoryTech], memory_model: str
+) -> tuple[System, list[MemoryTech]]:
+    if memory_model == "scalar":
+        return system, list(techs)
+    pattern = system_pattern(system)
+
+    def convert(t: MemoryTech) -> MemoryTech:
+        try:
+            return effective_tech(t, pattern, memory_model)
+        except NoDeviceError:
+            return t
+
+    mem = replace(system.kv_memory, tech=convert(system.kv_memory.tech))
+    return replace(system, kv_memory=mem), [convert(t) for t in techs]
+
+
+def run_seed_study(systems: Sequence[System], techs: Sequence[MemoryTech], memory_model: str = "scalar") -> SeedStudy:
     """The seed study over several systems (the first is the primary one)."""
     if not systems:
         raise ValueError("the seed study needs at least one system")
     find_hbm3e(techs)
-    return SeedStudy(studies=tuple(study_model(s, techs) for s in systems))
+    return SeedStudy(tuple(study_model(s, techs, memory_model=memory_model) for s in systems), memory_model)

@@ -118,6 +118,7 @@ def headline_json(seed: SeedStudy) -> dict[str, Any]:
             "kv_energy_share": KV_ENERGY_SHARE,
             "reticle_area_mm2": RETICLE_AREA_MM2,
             "systems": [s.system.name for s in seed.studies],
+            "memory_model": seed.memory_model,
         }
     )
     return out

@@ -1,0 +1,66 @@
+"""Memory-model fidelity switch: catalog scalars vs the device models, behind one System."""
+
+import json
+
+import pytest
+
+from kvpipe import catalog
+from kvpipe.cli.main import main
+from kvpipe.memory import analytic, shipped_device
+from kvpipe.memory.select import NoDeviceError, system_pattern, with_memory_model
+from kvpipe.perf import evaluate_system
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return catalog.seed_system()
+
+
+def test_scalar_keeps_the_catalog_figures(seed):
+    assert with_memory_model(seed, "scalar") is seed
+
+
+def test_pattern_of_the_seed(seed):
+    # Llama-3.1-70B, bf16 KV: 2 x 8 heads x 128 x 2 B = 4,096 B per token and layer; 8,192 tokens
+    p = system_pattern(seed)
+    assert float(p.run_bytes) == 8192 * 4096
+    assert float(p.append_bytes) == 4096
+
+
+def test_analytic_supplies_the_devices_effective_bandwidth(seed):
+    s = with_memory_model(seed, "analytic")
+    f = analytic(shipped_device("HBM3E"), system_pattern(seed))
+    assert s.kv_memory.tech.name == "hbm3e"
+    assert s.kv_memory.tech.bw_bytes_per_s == pytest.approx(float(f.effective_bw_bytes_per_s))
+    assert float(f.effective_bw_bytes_per_s) <= float(f.peak_bw_bytes_per_s)
+    r = evaluate_system(s)
+    assert float(r.kv_bw_supply_bytes_per_s_per_group) == pytest.approx(6 * float(f.effective_bw_bytes_per_s))
+
+
+def test_cycle_and_analytic_agree_on_the_seed_within_10pct(seed):
+    a = evaluate_system(with_memory_model(seed, "analytic"))
+    c = evaluate_system(with_memory_model(seed, "cycle"))
+    assert float(c.tokens_per_s) == pytest.approx(float(a.tokens_per_s), rel=0.10)
+
+
+def test_a_part_without_device_description_is_refused(seed):
+    from dataclasses import replace
+
+    inline = replace(seed.kv_memory.tech, name="my-dram")
+    with pytest.raises(NoDeviceError):
+        with_memory_model(replace(seed, kv_memory=replace(seed.kv_memory, tech=inline)), "analytic")
+
+
+def test_cli_flag_and_error(capsys, tmp_path):
+    p = tmp_path / "s.yaml"
+    p.write_text(catalog.system_yaml("seed"))
+    assert main(["evaluate", str(p), "--json", "--memory-model", "analytic"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["kv_memory"] == "hbm3e"
+    q = tmp_path / "inline.yaml"
+    q.write_text(
+        catalog.system_yaml("seed").replace("kv_memory: {tech: hbm3e, units_per_group: 6}",
+                                            "kv_memory: {tech: {base: hbm3e, name: my-dram}, units_per_group: 6}")
+    )
+    assert main(["evaluate", str(q), "--memory-model", "analytic"]) == 2
+    assert "kv_memory.tech" in capsys.readouterr().err
