@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Chip, Link, MemoryTech
 from kvpipe.workload.model import Model
 from kvpipe.workload.precision import Precisions
@@ -55,4 +56,32 @@ class System:
     kv_memory: KVMemory
     precisions: Precisions = field(default_factory=Precisions)
     mapping: MappingOptions = field(default_factory=MappingOptions)
+    workload: Workload = field(default_factory=Workload)
+
+
+@dataclass(frozen=True)
+class Parallelism:
+    """How a GPU server splits the model: ``tensor`` GPUs share each layer, ``pipeline``
+    groups of them hold consecutive layers. GPUs = tensor x pipeline."""
+
+    tensor: int = 1
+    pipeline: int = 1
+    usable_hbm_fraction: float = 0.9  # rest: activations, workspace, fragmentation
+
+    @property
+    def gpus(self) -> int:
+        return self.tensor * self.pipeline
+
+
+@dataclass(frozen=True)
+class GpuSystem:
+    """A GPU + HBM server serving one model (docs/gpu.md). ``workload.users`` is the batch:
+    sequences decoded together; ``workload.micro_batch`` is not used."""
+
+    name: str
+    model: Model
+    gpu: Gpu
+    link: Link
+    precisions: Precisions = field(default_factory=Precisions)
+    parallelism: Parallelism = field(default_factory=Parallelism)
     workload: Workload = field(default_factory=Workload)

@@ -185,10 +185,10 @@ def test_unknown_names_list_the_known_ones(lookup, kind: str) -> None:
 
 def test_unknown_kind_and_system() -> None:
     with pytest.raises(ValueError, match="unknown catalog kind"):
-        catalog.names("gpu")
+        catalog.names("tpu")
     with pytest.raises(UnknownNameError, match='unknown chip "x"'):
         catalog.entry("chips", "x")
-    with pytest.raises(UnknownNameError, match='unknown system "nope"; known: seed'):
+    with pytest.raises(UnknownNameError, match='unknown system "nope"; known: .*seed'):
         catalog.system_yaml("nope")
     assert catalog.names("memories") == catalog.names("memory")
 

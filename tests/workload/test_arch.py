@@ -18,6 +18,7 @@ from kvpipe.workload import ArchError, parse_arch
 DATA = Path(__file__).resolve().parents[2] / "src" / "kvpipe" / "catalog" / "data"
 MODELS = DATA / "models"
 NAMES = [
+    "llama-2-70b",
     "llama-3.1-8b",
     "llama-3.1-70b",
     "llama-3.1-405b",

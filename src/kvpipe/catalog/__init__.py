@@ -6,7 +6,7 @@
     >>> catalog.entry("memory", "hbm3e").sources["bw_bytes_per_s"].firmness
     <Firmness.VENDOR: 'V'>
 
-Kinds: ``"chip"``, ``"link"``, ``"memory"``, ``"model"`` and ``"system"`` (shipped system
+Kinds: ``"chip"``, ``"link"``, ``"memory"``, ``"gpu"`` (GPU baselines), ``"model"`` and ``"system"`` (shipped system
 files under ``data/systems``). Each lookup returns a :class:`CatalogEntry` whose ``part`` is
 the domain object (:class:`~kvpipe.hardware.parts.Chip`, ``Link``, ``MemoryTech``,
 :class:`~kvpipe.workload.model.Model`) and whose ``sources`` say where each number comes
@@ -22,11 +22,12 @@ from typing import Any
 
 from kvpipe.catalog import _files
 from kvpipe.catalog.entry import CatalogEntry, CatalogError, Firmness, Source, UnknownNameError
+from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Chip, Link, MemoryTech
 from kvpipe.system import System
 from kvpipe.workload.model import Model
 
-KINDS: tuple[str, ...] = ("chip", "link", "memory", "model", "system")
+KINDS: tuple[str, ...] = ("chip", "link", "memory", "gpu", "model", "system")
 _PLURAL = {k + "s": k for k in KINDS} | {"memories": "memory"}
 
 
@@ -101,6 +102,16 @@ def model(name: str) -> Model:
     return part
 
 
+def gpu(name: str | None = None) -> Gpu:
+    """A GPU baseline by name (the default GPU when ``name`` is None)."""
+    part: Gpu = entry("gpu", name).part
+    return part
+
+
+def gpus() -> list[Gpu]:
+    return [e.part for e in entries("gpu")]
+
+
 def chips() -> list[Chip]:
     return [e.part for e in entries("chip")]
 
@@ -131,6 +142,6 @@ def seed_system() -> System:
 
 __all__ = [
     "KINDS", "CatalogEntry", "CatalogError", "Firmness", "Source", "UnknownNameError", "chip", "chips",
-    "default_name", "entries", "entry", "link", "links", "memories", "memory", "model", "names", "seed_system",
+    "default_name", "entries", "entry", "gpu", "gpus", "link", "links", "memories", "memory", "model", "names", "seed_system",
     "system_yaml",
 ]

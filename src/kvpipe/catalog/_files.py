@@ -36,6 +36,7 @@ from kvpipe.config.schema import (
     PER_PRECISION,
     SPECS,
     build_chip,
+    build_gpu,
     build_link,
     build_memory,
     required_missing,
@@ -44,9 +45,11 @@ from kvpipe.workload.arch import ArchError, parse_arch
 from kvpipe.workload.model import Model, build_model
 from kvpipe.workload.precision import Precision
 
-PART_FILES: Mapping[str, str] = MappingProxyType({"chip": "chips.yaml", "link": "links.yaml", "memory": "memories.yaml"})
+PART_FILES: Mapping[str, str] = MappingProxyType(
+    {"chip": "chips.yaml", "link": "links.yaml", "memory": "memories.yaml", "gpu": "gpus.yaml"}
+)
 _BUILDERS: Mapping[str, Callable[..., Any]] = MappingProxyType(
-    {"chip": build_chip, "link": build_link, "memory": build_memory}
+    {"chip": build_chip, "link": build_link, "memory": build_memory, "gpu": build_gpu}
 )
 _SOURCED_KEYS = {"value", "source", "firmness"}
 

@@ -16,8 +16,46 @@ def json_number(x: Any) -> float | int | None:
     return int(v) if v.is_integer() and abs(v) < 2**53 else v
 
 
-def evaluation_json(system: System, r: PerfResult) -> dict[str, Any]:
-    """The stable JSON object of ``kvpipe evaluate --json`` (SI units)."""
+def evaluation_json(system: Any, r: Any) -> dict[str, Any]:
+    """The stable JSON object of ``kvpipe evaluate --json`` (SI units); a GPU system's result
+    (:class:`~kvpipe.perf.gpu.GpuResult`) gives the same keys plus its own."""
+    from kvpipe.perf.gpu import GpuResult
+
+    if isinstance(r, GpuResult):
+        return gpu_evaluation_json(system, r)
+    return _evaluation_json(system, r)
+
+
+def gpu_evaluation_json(system: Any, gr: Any) -> dict[str, Any]:
+    """``evaluate --json`` of a GPU system: the common keys (a GPU is a chip and a KV group;
+    its HBM is the KV memory), plus ``binding_detail``, ``gpu``, ``parallelism``,
+    ``step_time_s`` (one stage step and its parts) and ``utilisation`` (docs/gpu.md)."""
+    from types import SimpleNamespace
+
+    shim = SimpleNamespace(
+        name=system.name,
+        model=system.model,
+        kv_memory=SimpleNamespace(tech=SimpleNamespace(name=f"{system.gpu.name} HBM")),
+        workload=system.workload,
+    )
+    out = _evaluation_json(shim, gr.perf)
+    out["binding_detail"] = str(gr.detail_labels())
+    out["gpu"] = system.gpu.name
+    out["link"] = system.link.name
+    out["parallelism"] = {
+        "tensor": system.parallelism.tensor,
+        "pipeline": system.parallelism.pipeline,
+        "gpus": system.parallelism.gpus,
+        "usable_hbm_fraction": system.parallelism.usable_hbm_fraction,
+    }
+    out["micro_batch"] = json_number(gr.micro_batch)
+    out["step_time_s"] = {k: json_number(v) for k, v in gr.step_breakdown().items()}
+    out["utilisation"] = json_number(gr.utilisation)
+    out["hbm_weights_bytes_per_gpu"] = json_number(gr.hbm_weights_bytes_per_gpu)
+    return out
+
+
+def _evaluation_json(system: System, r: PerfResult) -> dict[str, Any]:
     return {
         "system": system.name,
         "model": system.model.name,

@@ -7,12 +7,14 @@ from pathlib import Path
 
 from kvpipe import catalog
 from kvpipe.cli.errors import UserError
-from kvpipe.config import load_system
+from kvpipe.config import load_any_system, load_system
+from kvpipe.explore.baselines import compare_with_gpus
 from kvpipe.explore.seed import SeedStudy, run_seed_study
 from kvpipe.memory.select import NoDeviceError, with_memory_model
 from kvpipe.perf import PerfResult, evaluate_system
+from kvpipe.perf.gpu import GpuResult, evaluate_gpu_system
 from kvpipe.report.writer import SeedReportFiles, write_seed_report
-from kvpipe.system import System
+from kvpipe.system import GpuSystem, System
 
 SEED_MOE_MODEL = "deepseek-v3"  # the MoE model of the seed study (MLA + A2E/E2A traffic)
 
@@ -27,8 +29,15 @@ def _check_one_user_fits(system: System, r: PerfResult) -> None:
         )
 
 
-def evaluate_file(path: Path, memory_model: str = "scalar") -> tuple[System, PerfResult]:
-    system = load_system(path)
+def evaluate_file(
+    path: Path, memory_model: str = "scalar"
+) -> tuple[System | GpuSystem, PerfResult | GpuResult]:
+    """A spatial system gives a PerfResult; a GPU system (a YAML with ``gpu:``) a GpuResult."""
+    system = load_any_system(path)
+    if isinstance(system, GpuSystem):
+        if memory_model != "scalar":
+            raise UserError("  --memory-model: a GPU system's KV lives in its HBM; only the scalar model applies")
+        return system, evaluate_gpu_system(system)  # the loader checked that it fits
     try:
         system = with_memory_model(system, memory_model)
     except NoDeviceError as e:
@@ -58,4 +67,20 @@ def run_study(
         raise UserError(f"  study: unknown study {name!r} (known: seed)")
     techs = [t for t in catalog.memories() if t.name != "ideal"]
     study = run_seed_study(seed_systems(config), techs, memory_model)
+    study = replace(study, gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()))
     return study, write_seed_report(study, out or Path("out") / name)
+
+
+GPU_BASELINES = ("h200-x8", "b200-x8")  # shipped GPU system files the seed report compares with
+
+
+def gpu_baselines() -> list[GpuSystem]:
+    """The GPU servers of the seed report's comparison (catalog systems/h200-x8.yaml, b200-x8.yaml)."""
+    from kvpipe.config import parse_any_system_yaml
+
+    out = []
+    for name in GPU_BASELINES:
+        s = parse_any_system_yaml(catalog.system_yaml(name), source=f"catalog systems/{name}.yaml", default_name=name)
+        assert isinstance(s, GpuSystem)
+        out.append(s)
+    return out

@@ -58,11 +58,30 @@ def evaluation_rows(system: System, r: PerfResult) -> list[tuple[str, str]]:
     return rows
 
 
-def print_evaluation(system: System, r: PerfResult, out: Console | None = None) -> None:
+def gpu_evaluation_rows(system: Any, gr: Any) -> list[tuple[str, str]]:
+    """The GPU system's own rows, after the common ones (docs/gpu.md)."""
+    par = system.parallelism
+    rows = [
+        ("GPU / link", f"{system.gpu.name} / {system.link.name}"),
+        ("GPUs: tensor x pipeline", f"{par.tensor} x {par.pipeline} = {par.gpus}"),
+        ("binding detail", str(gr.detail_labels())),
+        ("weights per GPU / HBM left for KV", f"{_q(gr.hbm_weights_bytes_per_gpu, Kind.BYTES)} / "
+         f"{_q(max(float(gr.hbm_free_bytes_per_gpu), 0.0), Kind.BYTES)}"),
+    ]
+    rows += [(f"  step: {k.replace('_', ' ')}", _q(v, Kind.SECONDS)) for k, v in gr.step_breakdown().items()]
+    rows.append(("utilisation (kernels running)", f"{float(gr.utilisation):.0%}"))
+    return rows
+
+
+def print_evaluation(system: Any, r: Any, out: Console | None = None) -> None:
+    from kvpipe.perf.gpu import GpuResult
+
     t = Table(title=f"kvpipe evaluate: {system.name}", show_header=False)
     t.add_column("quantity", style="bold")
     t.add_column("value", justify="right")
-    for k, v in evaluation_rows(system, r):
+    gpu = isinstance(r, GpuResult)
+    rows = evaluation_rows(system, r.perf) + gpu_evaluation_rows(system, r) if gpu else evaluation_rows(system, r)
+    for k, v in rows:
         t.add_row(k, v)
     (out or make_console()).print(t)
 
@@ -94,7 +113,8 @@ def _field_kind(field_path: str) -> Kind | None:
 def _part_figures(part: Any) -> dict[str, float]:
     out: dict[str, float] = {}
     for name, value in vars(part).items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and _field_kind(name):
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if numeric and (_field_kind(name) or name.endswith("_fraction")):
             out[name] = float(value)
         elif isinstance(value, dict) or hasattr(value, "items") and name != "sources":
             for k, v in value.items():
@@ -140,6 +160,8 @@ def catalog_json(kind: str) -> list[dict[str, Any]]:
             item["unit"] = getattr(e.part, "unit", None)
             if item["attach"] is None:
                 del item["attach"], item["unit"]
+            if kind == "gpus":
+                item["link"] = e.part.link
         out.append(item)
     return out
 

@@ -17,10 +17,12 @@ from kvpipe.config.loader import (
     seed_system,
     seed_system_yaml,
 )
+from kvpipe.config.gpu import load_any_system, parse_any_system, parse_any_system_yaml, parse_gpu_system
 from kvpipe.config.schema import SystemSpec
 from kvpipe.config.units import Kind, UnitError, format_quantity, parse_quantity
 
 __all__ = [
-    "ConfigError", "Kind", "SystemSpec", "UnitError", "format_quantity", "load_system", "parse_quantity",
+    "ConfigError", "Kind", "SystemSpec", "UnitError", "format_quantity", "load_any_system", "load_system",
+    "parse_any_system", "parse_any_system_yaml", "parse_gpu_system", "parse_quantity",
     "parse_system", "parse_system_yaml", "read_yaml", "seed_system", "seed_system_yaml",
 ]

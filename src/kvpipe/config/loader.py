@@ -110,6 +110,11 @@ def parse_system(
     if not isinstance(data, Mapping):
         keys = ", ".join(SystemSpec.model_fields)
         raise ConfigError([("", f"expected a mapping with keys {keys}; got {_kind_of(data)}")], source)
+    if "gpu" in data:
+        raise ConfigError(
+            [("gpu", "this is a GPU system (it names a gpu): read it with kvpipe.config.load_any_system or parse_any_system")],
+            source,
+        )
     raw, short = _normalize(data)
     errors: ErrorList = []
     spec = _validate(raw, errors)

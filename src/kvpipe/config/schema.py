@@ -30,6 +30,14 @@ tech.background_power  MemoryTech.background_w  W, >= 0
 tech.footprint     MemoryTech.footprint_mm2    mm^2, >= 0
 tech.attach        MemoryTech.attach           "2.5d" or "3d"
 tech.shoreline     MemoryTech.shoreline_mm     mm, >= 0 (optional, default 0)
+gpu.hbm            Gpu.hbm_bytes               bytes, > 0
+gpu.hbm_bw         Gpu.hbm_bw_bytes_per_s      bytes/s, > 0
+gpu.hbm_bw_fraction  Gpu.hbm_bw_fraction       fraction in (0, 1]
+gpu.peak_flops     Gpu.peak_flop_per_s         {precision: FLOP/s > 0} (dense)
+gpu.flop_fraction  Gpu.flop_fraction           fraction in (0, 1]
+gpu.tdp            Gpu.tdp_w                   W, >= 0
+gpu.idle_power     Gpu.idle_power_w            W, >= 0
+gpu.link           Gpu.link                    catalog link name
 =================  ==========================  =====================================
 """
 
@@ -44,6 +52,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from kvpipe.config.units import Kind, UnitError, parse_quantity
+from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Chip, Link, MemoryTech
 from kvpipe.system import MappingOptions, Workload
 from kvpipe.workload.precision import Precision, Precisions
@@ -210,7 +219,20 @@ class MemorySpec(Spec):
     shoreline: Length | None = None
 
 
-PartSpec = ChipSpec | LinkSpec | MemorySpec
+class GpuSpec(Spec):
+    base: Name | None = None
+    name: Name | None = None
+    hbm: Size | None = None
+    hbm_bw: Bandwidth | None = None
+    hbm_bw_fraction: Fraction | None = None
+    peak_flops: Annotated[dict[PrecisionField, FlopRate], AfterValidator(_non_empty_table)] | None = None
+    flop_fraction: Fraction | None = None
+    tdp: Power | None = None
+    idle_power: Power | None = None
+    link: Name | None = None
+
+
+PartSpec = ChipSpec | LinkSpec | MemorySpec | GpuSpec
 
 # config key -> part field, per part kind (the single place this mapping lives)
 CHIP_FIELDS: Mapping[str, str] = MappingProxyType({
@@ -238,17 +260,30 @@ MEMORY_FIELDS: Mapping[str, str] = MappingProxyType({
     "attach": "attach",
     "shoreline": "shoreline_mm",
 })
+GPU_FIELDS: Mapping[str, str] = MappingProxyType({
+    "hbm": "hbm_bytes",
+    "hbm_bw": "hbm_bw_bytes_per_s",
+    "hbm_bw_fraction": "hbm_bw_fraction",
+    "peak_flops": "peak_flop_per_s",
+    "flop_fraction": "flop_fraction",
+    "tdp": "tdp_w",
+    "idle_power": "idle_power_w",
+    "link": "link",
+})
 PER_PRECISION: frozenset[str] = frozenset({"peak_flops", "energy_per_flop"})
-NON_NUMERIC: frozenset[str] = frozenset({"unit", "attach"})
+NON_NUMERIC: frozenset[str] = frozenset({"unit", "attach", "link"})
 
-SPECS: Mapping[str, type[Spec]] = MappingProxyType({"chip": ChipSpec, "link": LinkSpec, "memory": MemorySpec})
+SPECS: Mapping[str, type[Spec]] = MappingProxyType(
+    {"chip": ChipSpec, "link": LinkSpec, "memory": MemorySpec, "gpu": GpuSpec}
+)
 FIELDS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"chip": CHIP_FIELDS, "link": LINK_FIELDS, "memory": MEMORY_FIELDS}
+    {"chip": CHIP_FIELDS, "link": LINK_FIELDS, "memory": MEMORY_FIELDS, "gpu": GPU_FIELDS}
 )
 REQUIRED: Mapping[str, frozenset[str]] = MappingProxyType({
     "chip": frozenset(CHIP_FIELDS),
     "link": frozenset(LINK_FIELDS),
     "memory": frozenset(MEMORY_FIELDS) - {"shoreline"},
+    "gpu": frozenset(GPU_FIELDS),
 })
 
 
@@ -367,6 +402,22 @@ def build_memory(
     )
 
 
+def build_gpu(spec: GpuSpec, name: str, sources: Mapping[str, str], base: Gpu | None = None) -> Gpu:
+    values = _merged("gpu", spec, base)
+    return Gpu(
+        name=name,
+        hbm_bytes=values["hbm"],
+        hbm_bw_bytes_per_s=values["hbm_bw"],
+        hbm_bw_fraction=values["hbm_bw_fraction"],
+        peak_flop_per_s=MappingProxyType(dict(values["peak_flops"])),
+        flop_fraction=values["flop_fraction"],
+        tdp_w=values["tdp"],
+        idle_power_w=values["idle_power"],
+        link=values["link"],
+        sources=MappingProxyType(dict(sources)),
+    )
+
+
 def _merged(kind: str, spec: Spec, base: object | None) -> dict[str, Any]:
     """The base part's values (config keys) overridden by what the spec gives.
 
@@ -399,8 +450,8 @@ def config_keys(kind: str) -> tuple[str, ...]:
 
 
 __all__ = [
-    "CHIP_FIELDS", "FIELDS", "LINK_FIELDS", "MEMORY_FIELDS", "NON_NUMERIC", "PER_PRECISION", "REQUIRED",
-    "SPECS", "ChipSpec", "KVMemorySpec", "LinkSpec", "MappingSpec", "MemorySpec", "ModelSpec", "PartSpec",
+    "CHIP_FIELDS", "FIELDS", "GPU_FIELDS", "LINK_FIELDS", "MEMORY_FIELDS", "NON_NUMERIC", "PER_PRECISION", "REQUIRED",
+    "SPECS", "ChipSpec", "GpuSpec", "KVMemorySpec", "LinkSpec", "MappingSpec", "MemorySpec", "ModelSpec", "PartSpec",
     "PrecisionsSpec", "Spec", "SystemSpec", "WorkloadSpec", "build_chip", "build_link", "build_memory",
-    "config_keys", "given_fields", "required_missing",
+    "build_gpu", "config_keys", "given_fields", "required_missing",
 ]

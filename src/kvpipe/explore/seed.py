@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +36,9 @@ from kvpipe.perf.inputs import PerfInputs, inputs_from_system
 from kvpipe.perf.model import evaluate
 from kvpipe.perf.result import PerfResult
 from kvpipe.system import KVMemory, System
+
+if TYPE_CHECKING:
+    from kvpipe.explore.baselines import GpuComparison
 
 IDEAL_MEMORY = MemoryTech(
     name="ideal",
@@ -98,6 +102,7 @@ class ModelStudy:
 class SeedStudy:
     studies: tuple[ModelStudy, ...]
     memory_model: str = "scalar"  # fidelity of the memory figures: scalar | analytic | cycle
+    gpu_comparison: GpuComparison | None = None  # the primary system vs GPU servers (explore/baselines.py)
 
     @property
     def primary(self) -> ModelStudy:

@@ -527,6 +527,12 @@ def seed_figure_pngs(seed: SeedStudy, dpi: int = DPI) -> dict[str, bytes]:
         for name, fig in study_figures(s).items():
             out[figure_key(name, suffix)] = render_png(fig, dpi)
             fig.clear()
+    if seed.gpu_comparison is not None:
+        from kvpipe.report.baselines import FIGURE_KEY, fig_gpu_comparison
+
+        fig = fig_gpu_comparison(seed.gpu_comparison)
+        out[FIGURE_KEY] = render_png(fig, dpi)
+        fig.clear()
     return out
 
 

@@ -219,6 +219,8 @@ def render_seed_html(
     models = ", ".join(s.headline.model for s in study.studies)
     nav = [("verdict", "Verdict")]
     nav += [(f"model-{_anchor(s.headline.model)}-{i}", s.headline.model) for i, s in enumerate(study.studies)]
+    if study.gpu_comparison is not None:
+        nav += [("gpu-comparison", "Against GPU servers")]
     nav += [("assumptions", "Assumptions and sources"), ("formulas", "Formulas")]
 
     body: list[str] = [
@@ -258,6 +260,11 @@ def render_seed_html(
             "attach (2.5D: along its two long edges; 3D: stacked over its area) times the bandwidth of one unit. "
             "Fits beside group: whether the group's own logic dies can attach the units it needs.</p>"
         )
+
+    if study.gpu_comparison is not None:
+        from kvpipe.report.baselines import render_comparison_section
+
+        body.append(render_comparison_section(study.gpu_comparison, figure_pngs, used))
 
     extra = [k for k in figure_pngs if k not in used]
     if extra:

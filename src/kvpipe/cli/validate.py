@@ -1,0 +1,152 @@
+"""``kvpipe validate``: predicted vs published for every row, errors and their median.
+
+JSON (``--json``): ``rows`` (each with ``system``, ``model``, ``metric``, ``published``,
+``predicted``, ``error`` and the row's knobs and verdict), ``median_abs_error``, and
+``measured`` (rows of ``validation/measured/*.csv`` with their own median). Method:
+docs/validation.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from kvpipe.cli.errors import UserError
+from kvpipe.cli.output import json_number
+from kvpipe.validation import (
+    MeasuredReport,
+    Prediction,
+    ValidationDataError,
+    compare_measured,
+    default_measured_dir,
+    default_published_csv,
+    median_abs_error,
+    predict_all,
+    read_rows,
+)
+
+
+def validation_json(preds: list[Prediction], measured: MeasuredReport, data: str) -> dict[str, Any]:
+    rows = []
+    for p in preds:
+        r = p.row
+        rows.append({
+            "id": r.id,
+            "system": r.system,
+            "model": r.model,
+            "metric": r.metric,
+            "published": json_number(r.published),
+            "predicted": json_number(p.predicted),
+            "error": json_number(p.error),
+            "kind": r.kind,
+            "preset": r.preset,
+            "knobs": {
+                "weights": r.precisions.weights.value,
+                "kv": r.precisions.kv.value,
+                "activations": r.precisions.activations.value,
+                "batch": "max" if r.batch is None else r.batch,
+                "batch_used": json_number(p.batch_used),
+                "tensor": r.tensor,
+                "pipeline": r.pipeline,
+                "chips": r.chips,
+                "devices": p.devices,
+                "context": r.context,
+                "prompt_tokens": r.prompt_tokens,
+                "output_tokens": r.output_tokens,
+            },
+            "binding": p.binding,
+            "target": r.target,
+            "within_target": p.within_target,
+            "guard": [r.guard_low, r.guard_high],
+            "within_guard": p.within_guard,
+            "implied_hop_latency_s": json_number(p.implied_hop_latency_s) if p.implied_hop_latency_s is not None else None,
+            "source": r.source,
+        })
+    gpu = [p for p in preds if p.row.kind == "gpu"]
+    spatial = [p for p in preds if p.row.kind == "spatial"]
+    return {
+        "data": data,
+        "rows": rows,
+        "median_abs_error": json_number(median_abs_error(preds)),
+        "median_abs_error_gpu": json_number(median_abs_error(gpu)) if gpu else None,
+        "median_abs_error_spatial": json_number(median_abs_error(spatial)) if spatial else None,
+        "rows_within_target": sum(p.within_target for p in preds),
+        "measured": {
+            "rows": [
+                {
+                    "file": m.file, "device": m.device, "preset": m.preset, "dtype": m.dtype, "batch": m.batch,
+                    "context": m.context, "metric": "step_time_s", "published": json_number(m.measured_s),
+                    "predicted": json_number(m.predicted_s), "error": json_number(m.error),
+                }
+                for m in measured.rows
+            ],
+            "skipped": [{"where": w, "why": why} for w, why in measured.skipped],
+            "median_abs_error": json_number(measured.median_abs_error) if measured.rows else None,
+        },
+    }
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x * 100:+.1f} %"
+
+
+def _num(x: float) -> str:
+    return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
+
+
+def print_validation(preds: list[Prediction], measured: MeasuredReport, data: str) -> None:
+    from kvpipe.cli.tables import make_console
+
+    con = make_console()
+    t = Table(title=f"kvpipe validate: {data}", title_justify="left")
+    for col, just in (("system", "left"), ("model", "left"), ("metric", "left"), ("published", "right"),
+                      ("predicted", "right"), ("error", "right"), ("target", "right"), ("", "center"), ("bound by", "left")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for p in preds:
+        r = p.row
+        mark = "[green]ok[/green]" if p.within_target else "[red]miss[/red]"
+        t.add_row(r.system, r.model, r.metric, _num(r.published), _num(p.predicted), _pct(p.error),
+                  f"±{r.target * 100:g} %", mark, p.binding)
+    con.print(t)
+    con.print(f"median absolute error: {median_abs_error(preds) * 100:.1f} % over {len(preds)} rows "
+              f"({sum(p.within_target for p in preds)} within their target)")
+    for p in preds:
+        if p.implied_hop_latency_s is not None and not p.within_target:
+            con.print(f"  {p.row.id}: the published speed implies {p.implied_hop_latency_s * 1e6:.2f} us per "
+                      f"communication stage (diagnostic, not used)")
+    if measured.rows:
+        m = Table(title="measured decode step times (validation/measured)", title_justify="left")
+        for col in ("file", "device", "preset", "batch", "context", "measured", "predicted", "error"):
+            m.add_column(col, justify="right" if col in ("batch", "context", "measured", "predicted", "error") else "left")
+        for row in measured.rows:
+            m.add_row(row.file, row.device, row.preset, str(row.batch), str(row.context),
+                      f"{row.measured_s * 1e3:.3f} ms", f"{row.predicted_s * 1e3:.3f} ms", _pct(row.error))
+        con.print(m)
+        con.print(f"measured: median absolute error {measured.median_abs_error * 100:.1f} % over {len(measured.rows)} rows")
+    else:
+        con.print("measured: no CSV in validation/measured yet (benchmarks/gpu_decode.py writes them)")
+    for where, why in measured.skipped:
+        con.print(f"  skipped {where}: {why}")
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    data = Path(args.data) if args.data else default_published_csv()
+    folder = Path(args.measured) if args.measured else default_measured_dir()
+    try:
+        rows = read_rows(data)
+        preds = predict_all(rows)
+        measured = compare_measured(folder)
+    except ValidationDataError as e:
+        raise UserError("\n".join(f"  {where}: {msg}" for where, msg in e.errors) + f"\n  (in {e.source})") from None
+    except ValueError as e:
+        raise UserError(f"  {e}") from None
+    if args.json:
+        print(json.dumps(validation_json(preds, measured, str(data)), indent=2))
+    else:
+        print_validation(preds, measured, str(data))
+    return 0

@@ -1,0 +1,319 @@
+"""Reading a GPU system YAML into a :class:`~kvpipe.system.GpuSystem`, with the same rules
+as a spatial system: every mistake found at once, each naming its field path.
+
+A GPU system is a document with a ``gpu`` key::
+
+    name: h200-x8
+    model: llama-3.1-70b
+    precisions: {weights: fp8, kv: fp8, activations: bf16}
+    gpu: h200                        # catalog name, or {base: h200, hbm_bw_fraction: 0.85}, or inline
+    link: nvlink4                    # optional: the GPU's own link (gpus.yaml) by default
+    parallelism: {tensor: 8, pipeline: 1, usable_hbm_fraction: 0.9}
+    workload: {batch: 64, context: 8192}     # `users` is accepted for `batch`
+
+After the document is clean, the system must run: the weights must fit in the GPUs' usable
+HBM (else ``parallelism``) and one sequence's KV in what is left (else ``workload.context``).
+:func:`parse_any_system` and :func:`load_any_system` read either kind of system.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError, model_validator
+
+import kvpipe.catalog as catalog
+from kvpipe.catalog.entry import unknown_name_message
+from kvpipe.config.loader import (
+    ConfigError,
+    ErrorList,
+    _kind_of,
+    _model_in,
+    _resolve_model,
+    parse_system,
+    read_yaml,
+)
+from kvpipe.config.schema import (
+    FIELDS,
+    PER_PRECISION,
+    Count,
+    Fraction,
+    GpuSpec,
+    LinkSpec,
+    ModelSpec,
+    Name,
+    PrecisionsSpec,
+    Spec,
+    build_gpu,
+    build_link,
+    given_fields,
+    required_missing,
+)
+from kvpipe.hardware.gpu import Gpu
+from kvpipe.hardware.parts import Link
+from kvpipe.system import GpuSystem, Parallelism, System, Workload
+from kvpipe.workload.model import Model
+
+
+class ParallelismSpec(Spec):
+    tensor: Count = Parallelism().tensor
+    pipeline: Count = Parallelism().pipeline
+    usable_hbm_fraction: Fraction = Parallelism().usable_hbm_fraction
+
+    def to_parallelism(self) -> Parallelism:
+        return Parallelism(tensor=self.tensor, pipeline=self.pipeline, usable_hbm_fraction=self.usable_hbm_fraction)
+
+
+class GpuWorkloadSpec(Spec):
+    batch: Count | None = None
+    users: Count | None = None  # the same knob, in the spatial systems' word
+    context: Count = Workload().context_tokens
+
+    @model_validator(mode="after")
+    def _one_batch(self) -> GpuWorkloadSpec:
+        if self.batch is not None and self.users is not None and self.batch != self.users:
+            raise ValueError(f"give batch or users (the same knob), not both: batch {self.batch}, users {self.users}")
+        return self
+
+    def to_workload(self) -> Workload:
+        n = self.batch if self.batch is not None else (self.users if self.users is not None else 1)
+        return Workload(users=n, context_tokens=self.context, micro_batch=1)
+
+
+class GpuSystemSpec(Spec):
+    name: Name | None = None
+    model: ModelSpec
+    precisions: PrecisionsSpec = PrecisionsSpec()
+    gpu: GpuSpec
+    link: LinkSpec | None = None
+    parallelism: ParallelismSpec = ParallelismSpec()
+    workload: GpuWorkloadSpec = GpuWorkloadSpec()
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+
+def is_gpu_document(data: Any) -> bool:
+    return isinstance(data, Mapping) and "gpu" in data
+
+
+def parse_gpu_system(
+    data: Mapping[str, Any],
+    base_dir: str | os.PathLike[str] | None = None,
+    *,
+    source: str | None = None,
+    default_name: str = "gpu-system",
+) -> GpuSystem:
+    """Validate a parsed GPU system document, or raise :class:`ConfigError` with every mistake."""
+    raw, short = _normalize(data)
+    errors: ErrorList = []
+    spec = _validate(raw, errors)
+    errors += _check_names(raw, short)
+    errors += _check_required(raw)
+    folder = Path(base_dir) if base_dir is not None else Path.cwd()
+    model = _resolve_model(raw.get("model"), "model" in short, folder, errors)
+    if errors or spec is None or model is None:
+        raise ConfigError(_ordered(errors), source)
+    system = _build(spec, model, source or "inline config", default_name)
+    problems = _fit_problems(system)
+    if problems:
+        raise ConfigError(problems, source)
+    return system
+
+
+def parse_any_system(
+    data: Any,
+    base_dir: str | os.PathLike[str] | None = None,
+    *,
+    source: str | None = None,
+    default_name: str = "system",
+) -> System | GpuSystem:
+    """A spatial :class:`System`, or a :class:`GpuSystem` when the document has a ``gpu`` key."""
+    if is_gpu_document(data):
+        return parse_gpu_system(data, base_dir, source=source, default_name=default_name)
+    return parse_system(data, base_dir, source=source, default_name=default_name)
+
+
+def parse_any_system_yaml(
+    text: str, base_dir: str | os.PathLike[str] | None = None, *, source: str | None = None, default_name: str = "system"
+) -> System | GpuSystem:
+    return parse_any_system(read_yaml(text, source), base_dir, source=source, default_name=default_name)
+
+
+def load_any_system(path: str | os.PathLike[str]) -> System | GpuSystem:
+    """Read a spatial or GPU system YAML file (relative model paths are relative to it)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError([("", f"cannot read {p}: {e.strerror or e}")], source=str(p)) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError([("", f"{p} is not UTF-8 text: {e.reason}")], source=str(p)) from None
+    return parse_any_system_yaml(text, p.parent, source=str(p), default_name=p.stem)
+
+
+# --- passes ------------------------------------------------------------------------------------
+
+
+def _normalize(data: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    raw = dict(data)
+    short: set[str] = set()
+    if isinstance(raw.get("model"), str):
+        raw["model"] = {"catalog": raw["model"]}
+        short.add("model")
+    for key in ("gpu", "link"):
+        if isinstance(raw.get(key), str):
+            raw[key] = {"base": raw[key]}
+            short.add(key)
+    return raw, short
+
+
+def _validate(raw: dict[str, Any], errors: ErrorList) -> GpuSystemSpec | None:
+    try:
+        return GpuSystemSpec.model_validate(raw)
+    except ValidationError as e:
+        errors += [_translate(err) for err in e.errors()]
+        return None
+
+
+_MISSING_HINT = {
+    "model": 'required: a catalog model name such as "llama-3.1-70b", or {config: path/to/config.json}',
+    "gpu": "required: a catalog GPU name (kvpipe catalog gpus) or an inline object",
+}
+
+
+def _translate(err: Mapping[str, Any]) -> tuple[str, str]:
+    loc = [str(p) for p in err["loc"] if p != "[key]"]
+    path = ".".join(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return path, _unknown_key(loc)
+    if kind == "missing":
+        return path, _MISSING_HINT.get(path, "required field is missing")
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return path, f"expected a mapping of key: value pairs, got {_kind_of(err.get('input'))}"
+    msg = str(err["msg"])
+    return path, msg.removeprefix("Value error, ")
+
+
+def _unknown_key(loc: list[str]) -> str:
+    cls: type[BaseModel] | None = GpuSystemSpec
+    for part in loc[:-1]:
+        field = cls.model_fields.get(part) if cls is not None else None
+        cls = _model_in(field.annotation) if field is not None else None
+    if cls is None:
+        return "unknown key"
+    known = list(cls.model_fields)
+    close = difflib.get_close_matches(loc[-1], known, n=1)
+    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    extra = ""
+    if cls is GpuSystemSpec and loc[-1] in ("chip", "kv_memory", "mapping"):
+        extra = " (a GPU system has no chip, kv_memory or mapping: its KV lives in the GPUs' HBM)"
+    return f"unknown key{hint}{extra}; expected one of: {', '.join(known)}"
+
+
+def _check_names(raw: Mapping[str, Any], short: set[str]) -> ErrorList:
+    errors: ErrorList = []
+    for key, kind in (("gpu", "gpu"), ("link", "link")):
+        part = raw.get(key)
+        if not isinstance(part, Mapping) or not isinstance(part.get("base"), str):
+            continue
+        known = catalog.names(kind)
+        if part["base"] not in known:
+            where = key if key in short else f"{key}.base"
+            errors.append((where, unknown_name_message(kind, part["base"], known)))
+    gpu = raw.get("gpu")
+    if isinstance(gpu, Mapping) and isinstance(gpu.get("link"), str) and gpu["link"] not in catalog.names("link"):
+        errors.append(("gpu.link", unknown_name_message("link", gpu["link"], catalog.names("link"))))
+    return errors
+
+
+def _check_required(raw: Mapping[str, Any]) -> ErrorList:
+    errors: ErrorList = []
+    for key, kind in (("gpu", "gpu"), ("link", "link")):
+        part = raw.get(key)
+        if not isinstance(part, Mapping):
+            continue
+        missing = required_missing(kind, part)
+        if missing:
+            errors.append((
+                key,
+                f"missing {', '.join(missing)}; an inline {kind} gives every field, or names a catalog entry "
+                f"as `base: <name>` and overrides some (known: {', '.join(catalog.names(kind))})",
+            ))
+    return errors
+
+
+def _ordered(errors: ErrorList) -> ErrorList:
+    order = {key: i for i, key in enumerate(GpuSystemSpec.model_fields)}
+    return sorted(errors, key=lambda e: order.get(e[0].split(".")[0], -1))
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+def _build(spec: GpuSystemSpec, model: Model, source: str, default_name: str) -> GpuSystem:
+    gpu = _gpu(spec.gpu, source)
+    link = _link(spec.link, gpu, source)
+    return GpuSystem(
+        name=spec.name or default_name,
+        model=model,
+        gpu=gpu,
+        link=link,
+        precisions=spec.precisions.to_precisions(),
+        parallelism=spec.parallelism.to_parallelism(),
+        workload=spec.workload.to_workload(),
+    )
+
+
+def _user_sources(kind: str, path: str, spec: Spec, base: Any, source: str) -> dict[str, str]:
+    out: dict[str, str] = dict(base.sources) if base is not None else {}
+    for key, value in given_fields(spec).items():
+        attr = FIELDS[kind][key]
+        if key in PER_PRECISION:
+            for precision in value:
+                out[f"{attr}.{precision.value}"] = f"[user] {source}: {path}.{key}.{precision.value}"
+        else:
+            out[attr] = f"[user] {source}: {path}.{key}"
+    return out
+
+
+def _gpu(spec: GpuSpec, source: str) -> Gpu:
+    base: Gpu | None = catalog.gpu(spec.base) if spec.base else None
+    if base is not None and spec.name is None and not given_fields(spec):
+        return base
+    name = spec.name or (f"{spec.base}+{'+'.join(given_fields(spec))}" if spec.base else "custom-gpu")
+    return build_gpu(spec, name, _user_sources("gpu", "gpu", spec, base, source), base)
+
+
+def _link(spec: LinkSpec | None, gpu: Gpu, source: str) -> Link:
+    if spec is None:
+        return catalog.link(gpu.link)
+    base: Link | None = catalog.link(spec.base) if spec.base else None
+    if base is not None and spec.name is None and not given_fields(spec):
+        return base
+    name = spec.name or (f"{spec.base}+{'+'.join(given_fields(spec))}" if spec.base else "custom-link")
+    return build_link(spec, name, _user_sources("link", "link", spec, base, source), base)
+
+
+def _fit_problems(system: GpuSystem) -> ErrorList:
+    from kvpipe.perf.gpu import fit_problems
+
+    errors: ErrorList = []
+    for precision in {system.precisions.weights, system.precisions.kv}:
+        try:
+            system.gpu.flop_rate(precision)
+        except KeyError:
+            known = ", ".join(p.value for p in system.gpu.peak_flop_per_s)
+            errors.append(("precisions", f"gpu {system.gpu.name} has no peak FLOP/s for {precision.value} (it has: {known})"))
+    return errors or fit_problems(system)
+
+
+__all__ = [
+    "GpuSystemSpec", "GpuWorkloadSpec", "ParallelismSpec", "is_gpu_document", "load_any_system", "parse_any_system",
+    "parse_any_system_yaml", "parse_gpu_system",
+]
