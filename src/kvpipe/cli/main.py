@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kvpipe.cli.errors import UserError, user_errors
 from kvpipe.cli.memory import add_memory_parser
+from kvpipe.cli.simulate import add_simulate_parser
 from kvpipe.cli.output import evaluation_json
 
 EXIT_USAGE = 2
@@ -29,6 +30,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print_evaluation(system, result)
     return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from kvpipe.cli.validate import run_validate
+
+    return run_validate(args)
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
@@ -79,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_cmd_evaluate)
 
     cat = sub.add_parser("catalog", help="list catalog parts with their figures and sources")
-    cat.add_argument("kind", choices=["models", "chips", "links", "memories"])
+    cat.add_argument("kind", choices=["models", "chips", "links", "memories", "gpus"])
     cat.add_argument("--json", action="store_true")
     cat.set_defaults(func=_cmd_catalog)
 
@@ -92,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.set_defaults(func=_cmd_study)
 
     add_memory_parser(sub)
+    add_simulate_parser(sub)
+
+    va = sub.add_parser("validate", help="predict published results (and measured GPU step times) and print the errors")
+    va.add_argument("--json", action="store_true", help="print one JSON object: rows and median_abs_error")
+    va.add_argument("--data", help="a CSV in the layout of validation/published.csv (default: that file)")
+    va.add_argument("--measured", help="folder of benchmarks/gpu_decode.py CSVs (default: validation/measured)")
+    va.set_defaults(func=_cmd_validate)
     return ap
 
 

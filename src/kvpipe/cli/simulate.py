@@ -1,0 +1,180 @@
+"""``kvpipe simulate``: the serving simulator on one system YAML (edge code around kvpipe.sim)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from kvpipe.cli.errors import UserError
+
+
+def add_simulate_parser(sub: Any) -> None:
+    sp = sub.add_parser(
+        "simulate",
+        help="simulate serving: arrivals, prefill and decode, KV admission, latency percentiles, energy over time",
+    )
+    sp.add_argument("file", help="system YAML (its workload's users are the seats, its micro-batch the unit size)")
+    src = sp.add_mutually_exclusive_group(required=True)
+    src.add_argument("--arrival-rate", type=float, metavar="R", help="open-loop arrivals, requests per second")
+    src.add_argument(
+        "--trace", metavar="PATH", help="request trace: Azure CSV (TIMESTAMP,ContextTokens,GeneratedTokens) or JSONL"
+    )
+    src.add_argument("--closed-loop", type=int, metavar="N", help="N clients, each sending its next request after the last")
+    sp.add_argument("--trace-format", choices=["csv", "jsonl"], help="default: from the file's extension")
+    sp.add_argument("--cv", type=float, default=1.0, help="coefficient of variation of inter-arrival times (1: Poisson)")
+    sp.add_argument("--think", default="0 s", help="closed loop: mean think time (exponential), e.g. '50 ms'")
+    sp.add_argument("--prompt", default="lognormal:1024:1.0", help="prompt tokens: N | uniform:LO:HI | lognormal:MEDIAN:SIGMA")
+    sp.add_argument("--output", default="lognormal:256:1.0", help="output tokens, same forms as --prompt")
+    sp.add_argument("--duration", help="arrivals stop after this long, e.g. '60 s' (default 60 s; a trace: all of it)")
+    sp.add_argument("--no-drain", action="store_true", help="stop at --duration instead of finishing every request")
+    sp.add_argument("--warmup", default="0 s", help="exclude this first part of the run from the metrics")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--mode", choices=["fast", "reference"], default="fast",
+                    help="fast: fluid steps between events; reference: every pass of every unit through every group")
+    sp.add_argument("--slots", type=int, help="users in flight (default: the file's workload users)")
+    sp.add_argument("--chunk", type=int, default=16, help="prefill chunk in tokens (0: the whole prompt in one chunk)")
+    sp.add_argument(
+        "--no-prefill", action="store_true", help="prompts arrive with their KV (prefix cache, disaggregated prefill)"
+    )
+    sp.add_argument("--fixed-context", type=int, help="every decode step attends to this many tokens (the analytic model's case)")
+    sp.add_argument("--admission", choices=["reserve", "preempt"], default="reserve",
+                    help="reserve KV for prompt + output at admission, or grow it and preempt-and-recompute when full")
+    sp.add_argument("--max-queue", type=int, help="reject arrivals that find this many requests waiting")
+    sp.add_argument("--slo-ttft", help="time-to-first-token SLO for goodput, e.g. '2 s'")
+    sp.add_argument("--slo-tpot", help="time-per-output-token SLO for goodput, e.g. '5 ms'")
+    sp.add_argument("--json", action="store_true", help="print one JSON object (SI units)")
+    sp.add_argument("--series", action="store_true", help="with --json: include the power / occupancy time series")
+    sp.add_argument("--timeline", metavar="PATH", help="write a Chrome-trace / Perfetto JSON timeline")
+    sp.set_defaults(func=cmd_simulate)
+
+
+def _seconds(flag: str, text: str | None) -> float | None:
+    from kvpipe.config.units import Kind, UnitError, parse_quantity
+
+    if text is None:
+        return None
+    try:
+        return parse_quantity(text, Kind.SECONDS)
+    except UnitError as e:
+        raise UserError(f"  --{flag}: {e.message}") from None
+
+
+def _lengths(flag: str, text: str) -> Any:
+    from kvpipe.sim import Fixed, LogNormal, Uniform
+
+    parts = text.split(":")
+    try:
+        if len(parts) == 1:
+            return Fixed(int(parts[0]))
+        if parts[0] == "uniform" and len(parts) == 3:
+            return Uniform(int(parts[1]), int(parts[2]))
+        if parts[0] == "lognormal" and len(parts) == 3:
+            return LogNormal(float(parts[1]), float(parts[2]))
+    except ValueError as e:
+        raise UserError(f"  --{flag}: {e}") from None
+    raise UserError(f"  --{flag}: expected N, uniform:LO:HI or lognormal:MEDIAN:SIGMA, got {text!r}")
+
+
+def _traffic(args: argparse.Namespace, duration: float | None) -> Any:
+    from kvpipe.sim import ClosedLoop, TraceError, open_loop, parse_trace
+
+    prompt, output = _lengths("prompt", args.prompt), _lengths("output", args.output)
+    if args.trace:
+        path = Path(args.trace)
+        fmt = args.trace_format or ("jsonl" if path.suffix.lower() in (".jsonl", ".json") else "csv")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"  --trace: cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+        try:
+            return parse_trace(text, fmt)
+        except TraceError as e:
+            raise UserError(f"  --trace: {path}:{e.line}: {e.message}") from None
+    if args.closed_loop is not None:
+        if args.closed_loop < 1:
+            raise UserError("  --closed-loop: needs at least one client")
+        think = _seconds("think", args.think) or 0.0
+        return ClosedLoop(args.closed_loop, prompt, output, think_s=think)
+    if not args.arrival_rate > 0:
+        raise UserError(f"  --arrival-rate: must be positive, got {args.arrival_rate}")
+    if args.cv < 0:
+        raise UserError(f"  --cv: must be >= 0, got {args.cv}")
+    return open_loop(args.arrival_rate, duration or 60.0, prompt, output, seed=args.seed, cv=args.cv)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from kvpipe.config import load_system
+    from kvpipe.sim import SimConfig, SimulationError, chrome_trace, simulate
+
+    system = load_system(Path(args.file))
+    duration = _seconds("duration", args.duration)
+    if duration is None and not args.trace:
+        duration = 60.0
+    try:
+        cfg = SimConfig(
+            mode=args.mode,
+            slots=args.slots,
+            chunk_tokens=args.chunk or None,
+            prefill=not args.no_prefill,
+            fixed_context_tokens=args.fixed_context,
+            admission=args.admission,
+            max_queue=args.max_queue,
+            duration_s=duration,
+            drain=not args.no_drain,
+            warmup_s=_seconds("warmup", args.warmup) or 0.0,
+            slo_ttft_s=_seconds("slo-ttft", args.slo_ttft),
+            slo_tpot_s=_seconds("slo-tpot", args.slo_tpot),
+            record_timeline=bool(args.timeline),
+        )
+    except ValueError as e:
+        raise UserError(f"  {e}") from None
+    traffic = _traffic(args, duration)
+    try:
+        result = simulate(system, traffic, cfg, seed=args.seed)
+    except SimulationError as e:
+        raise UserError(f"  {e}") from None
+    if args.timeline:
+        from kvpipe.report.files import write_bytes_atomic
+
+        write_bytes_atomic(Path(args.timeline), json.dumps(chrome_trace(result)).encode())
+    if args.json:
+        out = result.to_json()
+        if not args.series:
+            out.pop("series", None)
+        print(json.dumps(out, indent=2))
+    else:
+        _print_summary(result, args.timeline)
+    return 0
+
+
+def _fmt_s(x: float) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    for unit, f in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if abs(x) >= f:
+            return f"{x / f:.3g} {unit}"
+    return f"{x / 1e-9:.3g} ns"
+
+
+def _print_summary(result: Any, timeline: str | None) -> None:
+    m = result.metrics
+    print(f"{result.system_name}: {result.mode} mode, {result.slots} seats, micro-batch {result.micro_batch}, "
+          f"{m.window_s:.4g} s measured")
+    print(f"requests: {m.requests_arrived} arrived, {m.requests_completed} completed, {m.requests_rejected} rejected, "
+          f"{m.requests_preempted} preempted")
+    print(f"{'':12s}{'mean':>10s}{'p50':>10s}{'p90':>10s}{'p99':>10s}")
+    for label, st in (("TTFT", m.ttft_s), ("TPOT", m.tpot_s), ("end to end", m.e2e_s), ("queueing", m.queueing_s)):
+        print(f"{label:12s}" + "".join(f"{_fmt_s(getattr(st, k)):>10s}" for k in ("mean", "p50", "p90", "p99")))
+    print(f"throughput: {m.tokens_per_s:,.0f} tokens/s, {m.throughput_requests_per_s:.4g} requests/s; "
+          f"goodput {m.goodput_requests_per_s:.4g} requests/s")
+    print(f"energy: {m.joules_per_token:.4g} J/token, mean power {m.mean_power_w:,.0f} W")
+    u = m.utilization
+    busiest = max(range(len(u.processing)), key=lambda i: u.processing[i])
+    print(f"busiest group class {busiest} (x{u.group_counts[busiest]}): processing {u.processing[busiest]:.1%}, "
+          f"KV bandwidth {u.kv_bandwidth[busiest]:.1%}, KV capacity {max(u.kv_capacity):.1%}")
+    print(f"mean requests in the system {m.mean_requests_in_system:.4g} (queued {m.mean_requests_queued:.4g})")
+    if timeline:
+        print(f"timeline: {timeline}")

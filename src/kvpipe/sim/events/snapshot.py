@@ -1,0 +1,20 @@
+"""Record the run's cumulative counters (tokens, energy, busy times, ...) at an instant: the
+end of the warm-up starts the measured window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from kvpipe.sim.engine import Simulation
+
+
+@dataclass(slots=True)
+class Snapshot:
+    time: float
+    name: str
+    priority: ClassVar[int] = 8
+
+    def handle(self, sim: Simulation) -> None:
+        sim.snapshots[self.name] = sim.counters()

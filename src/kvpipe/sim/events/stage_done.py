@@ -1,0 +1,27 @@
+"""Reference mode: a unit finishes a step at one chip group.
+
+``phase`` 0: the unit arrives at the group (after the previous group's hops); 1: processing
+(compute / SRAM / KV, overlapped, P4) done; 2: link transfer done (the hops follow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from kvpipe.sim.engine import Simulation
+
+ARRIVE, PROC_DONE, LINK_DONE = 0, 1, 2
+
+
+@dataclass(slots=True)
+class StageDone:
+    time: float
+    unit: int
+    stage: int
+    phase: int
+    priority: ClassVar[int] = 0
+
+    def handle(self, sim: Simulation) -> None:
+        sim.pipe.stage_event(self.unit, self.stage, self.phase, self.time)  # type: ignore[union-attr]

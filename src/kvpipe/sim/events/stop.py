@@ -1,0 +1,18 @@
+"""The end of a run that does not drain: whatever is still in flight stays unfinished."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from kvpipe.sim.engine import Simulation
+
+
+@dataclass(slots=True)
+class Stop:
+    time: float
+    priority: ClassVar[int] = 9
+
+    def handle(self, sim: Simulation) -> None:
+        sim.stopped = True

@@ -1,0 +1,460 @@
+"""Fast mode: the pipeline as a fluid of cycles (docs/sim.md, S4..S7).
+
+Between two events the seats are fixed and every running micro-batch unit moves at one
+common rate (units cannot overtake one another: servers are first come first served and
+hops delay every unit alike, so a unit that catches up with a slower one rides behind it):
+
+* S4, a unit's own cycle time ``L_m = sum_g count_g x (proc_gm + link_gm + hop_g)``: P4 with
+  the unit's work this cycle (S1), and ``D_jm``, the seconds each processing or link
+  resource ``j`` of one group spends on it;
+* S5, the common cycle time ``tau = max(max_m L_m, max_j sum_m D_jm)``: the slowest unit's
+  own cycle, or the work per cycle of the busiest resource. With identical units this is the
+  analytic model's P6, ``X = U / tau = min(U / T0, 1 / max_j D_j)``;
+* S6, steps: all units advance by ``dPhi`` cycles per step, to the next milestone (a seat's
+  chunk or token boundary, first or last token, KV full) or external event. A unit's work is
+  affine in ``Phi`` between milestones (decode contexts grow one token per cycle), so it is
+  stored as value + slope and evaluated at the middle of the step; a step never lets a unit's
+  cycle time or resource time drift by more than ``step_tolerance`` (then the unit is
+  re-evaluated).
+
+Only units whose seats changed are re-evaluated at an event (scalar code over their seats);
+the step itself is a handful of numpy operations over the units.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kvpipe.perf.prefill import attended_context_scalar
+from kvpipe.perf.service import resident_kv_bytes
+from kvpipe.sim.config import Admission
+from kvpipe.sim.events import Preemption, PrefillDone, RequestFinished
+from kvpipe.sim.seats import lone_train_profile, pass_profile
+
+if TYPE_CHECKING:
+    from kvpipe.sim.engine import Simulation
+
+_EPS = 1e-9
+
+
+def cycle_period(L: np.ndarray, D: np.ndarray) -> float:
+    """(S5) ``max(max_m L_m, max_j sum_m D_mj)`` for ``L (M,)`` and ``D (M, J)``."""
+    return float(max(L.max(), D.sum(axis=0).max()))
+
+
+class _Coefficients:
+    """The service table as Python floats, for evaluating one unit at a time (S1)."""
+
+    def __init__(self, sim: Simulation) -> None:
+        t = sim.table
+        self.G = t.n_classes
+        self.W = len(t.windows)
+        self.windows = [float(w) for w in t.windows]
+        self.count = t.counts.tolist()
+        self.lin = t.linear_s_per_token.tolist()
+        self.attn = t.attn_s_per_ctx.tolist()
+        self.write = t.kv_write_s_per_token.tolist()
+        self.read = t.kv_read_s_per_ctx.tolist()
+        self.link = t.link_s_per_token.tolist()
+        self.hop_total = float(t.hop_s @ t.counts)
+        self.sram = t.sram_s.tolist()
+        self.n_tab = t.sram_s.shape[1]
+        c = t.counts
+        # energy per pass through the whole pipeline (E2..E4 summed over groups)
+        self.e_tok = float(
+            c @ (t.linear_flops_per_token * t.j_per_linear_flop + t.kv_write_bytes_per_token * t.j_per_kv_write_byte
+                 + t.link_bytes_per_token * t.j_per_link_byte)
+        )
+        self.e_attn = (c @ t.attn_flops_per_ctx * t.j_per_attn_flop).tolist()
+        self.e_read = (c @ t.kv_bytes_per_ctx * t.j_per_kv_read_byte).tolist()
+        self.e_sram = (c @ t.sram_bytes * t.j_per_sram_byte).tolist()
+        self.kv_per_ctx = t.kv_bytes_per_ctx.tolist()  # (G, W) resident / appended bytes
+
+    def sram_at(self, row: list[float], n: float) -> float:
+        last = self.n_tab - 1
+        i = int(n)
+        if i <= last:
+            return row[i]
+        return row[last] + (i - last) * (row[last] - row[last - 1])
+
+
+class FluidPipeline:
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.table = t = sim.table
+        self.seats = s = sim.seats
+        self.k = _Coefficients(sim)
+        self.tol = sim.config.step_tolerance
+        self.preempt = sim.config.admission is Admission.PREEMPT
+        self.chunk = sim.config.chunk_tokens
+        G, M = t.n_classes, s.units
+        self.G = G
+        self.Phi = 0.0  # cycles every running unit has made since t = 0
+        self.t = 0.0
+        self.dirty = False
+        self.generation = 0
+        self.next_t = math.inf
+        self.join_phi = np.full(s.n, np.nan).tolist()  # Phi at which each seat's residency starts
+        self.base = [0.0] * M  # a unit's own cycle count is Phi - base
+        self.live: set[int] = set()  # units with seats (they circulate)
+        self.touched: set[int] = set()
+        # per unit: cycle time at Phi = aL + Phi x bL (min / max taken over the live units)
+        self.aL = [-math.inf] * M
+        self.bL = [0.0] * M
+        # per unit, the summable figures per cycle (value at Phi = a + Phi x b), in one row:
+        # processing and link seconds of one group per class (aD, bD), KV DRAM seconds (aK,
+        # bK), joules through the pipeline (aE, bE), tokens (dec), KV bytes appended (grow)
+        self._AD, self._BD, self._AK, self._BK = 0, 2 * G, 4 * G, 5 * G
+        self._AE, self._BE, self._DEC, self._GROW = 6 * G, 6 * G + 1, 6 * G + 2, 6 * G + 3
+        self._width = 7 * G + 3
+        self.rows: list[list[float]] = [[0.0] * self._width for _ in range(M)]
+        self.sums = [0.0] * self._width
+        self._refreshes = 0
+        self._train_cache: dict[int, tuple[float, list[float]]] = {}
+        self.nxt = [math.inf] * M  # Phi of the unit's next milestone or re-evaluation
+        self.milestone = [math.inf] * M
+        # the current step's per-cycle rates
+        self._tau = math.inf
+        self._tok = 0.0
+        self._energy = 0.0
+        self._proc = [0.0] * G
+        self._link = [0.0] * G
+        self._kv = [0.0] * G
+        self._phi_next = math.inf
+        self._kv_full = False
+        # counters
+        self.tokens_out = 0.0
+        self.energy_dyn_j = 0.0
+        self._busy = [0.0] * (3 * G)  # processing, link, KV DRAM seconds per group, by class
+        self._rates = [0.0] * (3 * G)
+        self._log = sim.timeline
+        self._log_max = sim.config.timeline_max_passes
+
+    @property
+    def busy_proc(self) -> np.ndarray:
+        return np.array(self._busy[: self.G])
+
+    @property
+    def busy_link(self) -> np.ndarray:
+        return np.array(self._busy[self.G : 2 * self.G])
+
+    @property
+    def busy_kv(self) -> np.ndarray:
+        return np.array(self._busy[2 * self.G :])
+
+    # ---- membership ---------------------------------------------------------------------
+
+    def _unit_seats(self, m: int) -> range:
+        b = self.seats.b
+        return range(m * b, min((m + 1) * b, self.seats.n))
+
+    def _has_active(self, m: int, exclude: int = -1) -> bool:
+        req, jp, phi = self.seats.req, self.join_phi, self.Phi + _EPS
+        return any(s != exclude and req[s] >= 0 and jp[s] <= phi for s in self._unit_seats(m))
+
+    def join(self, seat: int, t: float) -> None:
+        """A request takes ``seat``: it rides from its unit's next cycle boundary (now, if the
+        unit carries no one)."""
+        m = int(self.seats.unit[seat])
+        if self.seats.b == 1 or not self._has_active(m, exclude=seat):
+            self.base[m] = self.Phi
+            self.join_phi[seat] = self.Phi
+        else:
+            self.join_phi[seat] = self.base[m] + math.ceil(self.Phi - self.base[m] - _EPS)
+        self.touched.add(m)
+        self.dirty = True
+
+    def _vacate(self, seat: int) -> None:
+        self.join_phi[seat] = math.nan
+        self.seats.vacate(seat)
+        m = int(self.seats.unit[seat])
+        if self.seats.b > 1 and not self._has_active(m):
+            self.base[m] = self.Phi
+            for s in self._unit_seats(m):  # riders waiting for the next boundary start now
+                if self.seats.req[s] >= 0:
+                    self.join_phi[s] = self.Phi
+        self.touched.add(m)
+        self.dirty = True
+
+    # ---- one unit (S1, S4) ------------------------------------------------------------
+
+    def _refresh(self, m: int) -> None:
+        """Re-evaluate unit ``m`` at the current ``Phi``: its work, cycle time, resource times
+        and energy per cycle with their slopes per cycle, and its next milestone."""
+        k, seats, Phi = self.k, self.seats, self.Phi
+        W, G = k.W, k.G
+        n = 0.0
+        A = [0.0] * W  # attended context (S1)
+        R = [0.0] * W  # KV tokens read from DRAM
+        dA = [0.0] * W  # growth per cycle of both, from growing decode seats
+        ndec = 0
+        nxt = math.inf
+        members = False
+        train = False  # a prompt in more than one chunk: the numpy path (F6)
+        kink = math.inf  # cycles until a slope changes (window reached, overlap branch switch)
+        active: list[int] = []
+        for s in self._unit_seats(m):
+            if seats.req[s] < 0:
+                continue
+            members = True
+            jp = self.join_phi[s]
+            if jp > Phi + _EPS:  # rides from the next boundary
+                nxt = min(nxt, jp)
+                continue
+            active.append(s)
+            kk = Phi - jp
+            kf = math.floor(kk + _EPS)
+            pre = int(seats.pre[s])
+            if kf < pre:  # the prompt (F1, F4)
+                if seats.chunks(s) > 1:
+                    train = True
+                p = float(seats.p_eff[s])
+                n += p
+                for w in range(W):
+                    A[w] += attended_context_scalar(0.0, p, k.windows[w])
+                nk = kf + 1
+            else:  # one decode token; the context in the middle of the current cycle (S6)
+                ndec += 1
+                n += 1.0
+                fixed = float(seats.fixed[s])
+                ctx = fixed if fixed > 0 else float(seats.kv0[s]) + (kk - pre) - 0.5
+                for w in range(W):
+                    win = k.windows[w]
+                    v = min(ctx, win)
+                    A[w] += v
+                    R[w] += v
+                    if fixed == 0 and ctx < win:
+                        dA[w] += 1.0
+                        kink = min(kink, win - ctx)  # the context reaches the window
+                nk = pre + int(seats.dec[s])
+            fk = int(seats.first_k[s])
+            if kf < fk < nk:
+                nk = fk
+            nxt = min(nxt, jp + nk)
+        if not members:
+            self.live.discard(m)
+            self.aL[m] = -math.inf
+            self.bL[m] = 0.0
+            self._set_row(m, [0.0] * self._width)
+            self.nxt[m] = math.inf
+            self.milestone[m] = math.inf
+            return
+        self.live.add(m)
+        if train:
+            self._refresh_train(m, active, nxt)
+            return
+        L = k.hop_total
+        dL = 0.0
+        drift = 0.0
+        procs, dprocs, links, kvs, dkvs = [0.0] * G, [0.0] * G, [0.0] * G, [0.0] * G, [0.0] * G
+        for g in range(G):
+            at, rd = k.attn[g], k.read[g]
+            comp = n * k.lin[g]  # (P7) summed over the unit's tokens
+            kv = n * k.write[g]  # (P9)
+            dcomp = dkv = 0.0
+            for w in range(W):
+                comp += A[w] * at[w]
+                kv += R[w] * rd[w]
+                dcomp += dA[w] * at[w]
+                dkv += dA[w] * rd[w]
+            sram = k.sram_at(k.sram[g], n)  # (P8)
+            if comp >= kv and comp >= sram:  # (P4) the overlap rule: the longest of the three
+                proc, dproc = comp, dcomp
+            elif kv >= sram:
+                proc, dproc = kv, dkv
+            else:
+                proc, dproc = sram, 0.0
+            for v, d in ((comp, dcomp), (kv, dkv)):  # another term overtakes the longest
+                if d > dproc:
+                    kink = min(kink, (proc - v) / (d - dproc))
+            procs[g], dprocs[g], kvs[g], dkvs[g] = proc, dproc, kv, dkv
+            links[g] = n * k.link[g]  # (P10)
+            L += k.count[g] * (proc + links[g])
+            dL += k.count[g] * dproc
+            if proc > 0:
+                drift = max(drift, abs(dproc) / proc)
+        if L > 0:
+            drift = max(drift, abs(dL) / L)
+        E = k.e_tok * n + k.sram_at(k.e_sram, n)  # (E2..E4) of the unit's pass through all groups
+        dE = 0.0
+        for w in range(W):
+            E += A[w] * k.e_attn[w] + R[w] * k.e_read[w]
+            dE += dA[w] * (k.e_attn[w] + k.e_read[w])
+        self.aL[m] = L - Phi * dL
+        self.bL[m] = dL
+        row = [v - Phi * d for v, d in zip(procs, dprocs, strict=True)] + links + dprocs + [0.0] * G
+        row += [v - Phi * d for v, d in zip(kvs, dkvs, strict=True)] + dkvs
+        row += [E - Phi * dE, dE, float(len(active))]  # every seat yields a token per cycle
+        row += [sum(dA[w] * k.kv_per_ctx[g][w] for w in range(W)) for g in range(G)]
+        self._set_row(m, row)
+        self.milestone[m] = nxt
+        # between kinks every figure is exactly affine in Phi; the tolerance only guards the
+        # common period's max over units (S6)
+        span = min(kink, self.tol / drift if drift > 0 else math.inf)
+        self.nxt[m] = min(nxt, Phi + max(span, 1.0))
+
+    def _refresh_train(self, m: int, active: list[int], nxt: float) -> None:
+        """A unit carrying a prompt in several chunks: its pass is a train (F6), one cycle."""
+        seats, Phi, G = self.seats, self.Phi, self.G
+        key = int(seats.p_eff[active[0]]) if len(active) == 1 else None
+        hit = self._train_cache.get(key) if key is not None else None
+        if hit is not None:  # a lone prompt's pass depends on its length only
+            self.aL[m] = hit[0]
+            self.bL[m] = 0.0
+            self._set_row(m, hit[1])
+            self.milestone[m] = nxt
+            self.nxt[m] = nxt
+            return
+        if key is not None:
+            prof = lone_train_profile(self.table, key, self.chunk)
+        else:
+            idx = np.array(active, dtype=np.int64)
+            kk = np.array([Phi - self.join_phi[s] for s in active])
+            ctx = seats.kv0[idx] + np.maximum(kk - seats.pre[idx], 0.0)
+            ctx = np.where(seats.fixed[idx] > 0, seats.fixed[idx], ctx)
+            tokens, attn, read, _ = seats.pass_work(idx, np.floor(kk + _EPS).astype(np.int64), ctx)
+            prof = pass_profile(self.table, tokens, attn, read)
+        self.aL[m] = prof.latency_s
+        self.bL[m] = 0.0
+        row = prof.p_sum + prof.l_sum + [0.0] * (2 * G) + prof.kv_sum + [0.0] * G
+        row += [prof.energy_j, 0.0, float(len(active))] + [0.0] * G
+        if key is not None and len(self._train_cache) < 100_000:
+            self._train_cache[key] = (prof.latency_s, row)
+        self._set_row(m, row)
+        self.milestone[m] = nxt
+        self.nxt[m] = nxt
+
+    def _set_row(self, m: int, row: list[float]) -> None:
+        old = self.rows[m]
+        self.rows[m] = row
+        self._refreshes += 1
+        if self._refreshes % 4096 == 0:  # re-add from scratch now and then (rounding)
+            self.sums = [sum(col) for col in zip(*self.rows, strict=True)]
+        else:
+            self.sums = [a + n - o for a, n, o in zip(self.sums, row, old, strict=True)]
+
+    # ---- time ---------------------------------------------------------------------------
+
+    def advance_to(self, t: float) -> None:
+        dt = t - self.t
+        if dt <= 0:
+            return
+        self.t = t
+        if self._tau == math.inf:
+            return
+        d = dt / self._tau
+        self.Phi += d
+        self.tokens_out += self._tok * d
+        self.energy_dyn_j += self._energy * d
+        self._busy = [b + r * d for b, r in zip(self._busy, self._rates, strict=True)]
+        if self.preempt:
+            self._sync_kv()
+
+    def plan(self) -> float:
+        """(S5, S6) The common cycle time of the running units and the time of the next step."""
+        self.dirty = False
+        self.generation += 1
+        self._kv_full = False
+        for m in sorted(self.touched):
+            self._refresh(m)
+        self.touched.clear()
+        live = self.live
+        nxt = self.nxt
+        phi_next = min(nxt[m] for m in live) if live else math.inf
+        if phi_next == math.inf:
+            self._tau = math.inf
+            self._tok = self._energy = 0.0
+            self.next_t = math.inf
+            return math.inf
+        Phi = self.Phi
+        d_phi = max(phi_next - Phi, 0.0)
+        mid = Phi + d_phi / 2.0
+        G = self.G
+        S = self.sums
+        ad, bd, ak, bk = self._AD, self._BD, self._AK, self._BK
+        D = [S[ad + j] + mid * S[bd + j] for j in range(2 * G)]
+        aL, bL = self.aL, self.bL
+        tau = max(max(aL[m] + mid * bL[m] for m in live), max(D))  # (S5)
+        self._tau = tau
+        self._tok = S[self._DEC]
+        self._energy = S[self._AE] + mid * S[self._BE]
+        self._proc = D[:G]
+        self._link = D[G:]
+        self._kv = [S[ak + j] + mid * S[bk + j] for j in range(G)]
+        self._rates = D + self._kv
+        dt = d_phi * tau
+        if self.preempt:
+            growth = np.array(S[self._GROW:self._GROW + G]) / tau  # KV bytes per second per group (S8)
+            free = self.sim.kv_cap - self.sim.kv_used
+            mask = self.table.has_kv & (growth > 0)
+            if mask.any():
+                t_full = float(np.min(np.maximum(free[mask], 0.0) / growth[mask]))
+                if t_full < dt:
+                    dt = t_full
+                    phi_next = Phi + t_full / tau
+                    self._kv_full = True
+        self._phi_next = phi_next
+        self.next_t = self.t + dt
+        if self._log is not None and len(self._log.utilization) < self._log_max:
+            self._log.utilization.append((self.t, tuple(x / tau for x in self._proc), tuple(x / tau for x in self._link)))
+        return self.next_t
+
+    def step(self, generation: int, t: float) -> None:
+        """A planned step ends (the engine advanced to ``t``): handle the milestones reached."""
+        if generation != self.generation:
+            return  # planned before the state changed
+        self.Phi = max(self.Phi, self._phi_next)  # snap onto the boundary
+        Phi = self.Phi
+        seats = self.seats
+        loop = self.sim.loop
+        due = [m for m in self.live if self.nxt[m] <= Phi + 1e-7]
+        due.sort()
+        for m in due:
+            self.touched.add(m)
+            if self.milestone[m] > Phi + 1e-7:
+                continue  # a re-evaluation, not a milestone
+            for s in self._unit_seats(m):
+                req = int(seats.req[s])
+                if req < 0:
+                    continue
+                kk = Phi - self.join_phi[s]
+                kr = round(kk)
+                if kr < 0 or abs(kk - kr) > 1e-6:
+                    continue
+                if seats.first_k[s] == kr:
+                    seats.first_k[s] = -1
+                    loop.schedule(PrefillDone(t, req))
+                if kr >= int(seats.pre[s] + seats.dec[s]):
+                    self._vacate(s)
+                    loop.schedule(RequestFinished(t, req, s))
+        if self._kv_full:
+            self._preempt_newest(t)
+        self.dirty = True
+
+    # ---- KV (preempt mode) --------------------------------------------------------------
+
+    def _held_tokens(self, s: int) -> float:
+        seats = self.seats
+        k = max(self.Phi - self.join_phi[s], 0.0)
+        return float(seats.kv0[s]) + max(math.floor(k + _EPS) - int(seats.pre[s]), 0)
+
+    def _sync_kv(self) -> None:
+        seats = self.seats
+        for s in np.flatnonzero((seats.req >= 0) & (seats.fixed == 0)).tolist():
+            if self.join_phi[s] <= self.Phi + _EPS:
+                held = resident_kv_bytes(self.table, np.float64(self._held_tokens(s)))
+                self.sim.set_kv(int(seats.req[s]), held)
+
+    def _preempt_newest(self, t: float) -> None:
+        seats = self.seats
+        occ = np.flatnonzero(seats.req >= 0)
+        if occ.size == 0:
+            return
+        s = int(occ[np.argmax(seats.order[occ])])
+        gen = seats.generated(s, max(self.Phi - self.join_phi[s], 0.0))
+        req = int(seats.req[s])
+        self._vacate(s)
+        self.sim.loop.schedule(Preemption(t, req, s, gen))

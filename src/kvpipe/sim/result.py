@@ -1,0 +1,123 @@
+"""Typed results of a simulation: per-request records, counters, the optional timeline log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kvpipe.sim.requests import FloatArray, IntArray
+
+if TYPE_CHECKING:
+    from kvpipe.sim.metrics import SimMetrics
+
+
+@dataclass(frozen=True, eq=False)
+class Counters:
+    """Cumulative quantities of a run at ``time_s`` (differences give window figures)."""
+
+    time_s: float
+    output_tokens: float
+    energy_j: float  # dynamic + static + memory background since t = 0
+    busy_proc_s: FloatArray  # (G,) per group of each class: processing busy time
+    busy_link_s: FloatArray  # (G,) link busy time
+    busy_kv_s: FloatArray  # (G,) KV DRAM busy time
+    in_system_s: float  # integral of requests in the system (queued + running)
+    queued_s: float
+    running_s: float
+    kv_byte_s: FloatArray  # (G,) integral of KV bytes held per group
+    kv_bytes: FloatArray  # (G,) KV bytes held now
+    in_system: int
+    completed: int
+    rejected: int
+
+
+@dataclass(frozen=True, eq=False)
+class RequestRecords:
+    """What happened to every request (NaN: did not happen within the run)."""
+
+    arrival_s: FloatArray
+    prompt_tokens: IntArray
+    output_tokens: IntArray
+    admit_s: FloatArray  # first admission
+    first_token_s: FloatArray
+    finish_s: FloatArray
+    rejected: np.ndarray
+    preemptions: IntArray
+
+    def __len__(self) -> int:
+        return len(self.arrival_s)
+
+    @property
+    def finished(self) -> np.ndarray:
+        return ~np.isnan(self.finish_s)
+
+    @property
+    def ttft_s(self) -> FloatArray:
+        return self.first_token_s - self.arrival_s
+
+    @property
+    def e2e_s(self) -> FloatArray:
+        return self.finish_s - self.arrival_s
+
+    @property
+    def tpot_s(self) -> FloatArray:
+        """Mean time between output tokens, ``(finish - first token) / (output - 1)``."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(
+                self.output_tokens > 1, (self.finish_s - self.first_token_s) / (self.output_tokens - 1), np.nan
+            )
+
+    @property
+    def queueing_s(self) -> FloatArray:
+        return self.admit_s - self.arrival_s
+
+
+@dataclass
+class TimelineLog:
+    """Raw material for a Chrome-trace timeline (see :mod:`kvpipe.sim.timeline`)."""
+
+    # per request: (request, phase or None, time); a phase lasts until the next mark
+    request_marks: list[tuple[int, str | None, float]] = field(default_factory=list)
+    # reference mode: (stage, class, unit, start, end, what) spans of one unit at one group
+    passes: list[tuple[int, int, int, float, float, str]] = field(default_factory=list)
+    # fast mode: (time, utilization of processing per class, of links per class)
+    utilization: list[tuple[float, tuple[float, ...], tuple[float, ...]]] = field(default_factory=list)
+    # (time, KV bytes held per group of each class)
+    kv: list[tuple[float, tuple[float, ...]]] = field(default_factory=list)
+    dropped_passes: int = 0
+
+    def request_phase(self, r: int, phase: str | None, t: float) -> None:
+        self.request_marks.append((r, phase, t))
+
+
+@dataclass(frozen=True, eq=False)
+class SimResult:
+    system_name: str
+    mode: str
+    slots: int
+    micro_batch: int
+    metrics: SimMetrics
+    requests: RequestRecords
+    timeline: TimelineLog | None
+    group_classes: tuple[int, ...]  # groups per class, in pipeline order of first appearance
+    events: int
+
+    def latency_cdf(self, which: str) -> tuple[FloatArray, FloatArray]:
+        """Sorted latencies of finished requests and their cumulative fractions, for plotting.
+
+        ``which``: ``"ttft"``, ``"tpot"``, ``"e2e"`` or ``"queueing"``.
+        """
+        if which not in ("ttft", "tpot", "e2e", "queueing"):
+            raise ValueError(f"unknown latency {which!r}")
+        x = getattr(self.requests, f"{which}_s")
+        x = np.sort(x[~np.isnan(x)])
+        return x, np.arange(1, len(x) + 1) / max(len(x), 1)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"system": self.system_name, "mode": self.mode, "slots": self.slots,
+                               "micro_batch": self.micro_batch}
+        out.update(self.metrics.to_json())
+        out["events"] = self.events
+        return out
