@@ -14,8 +14,8 @@ from pathlib import Path
 
 from kvpipe.cli.errors import UserError, user_errors
 from kvpipe.cli.memory import add_memory_parser
-from kvpipe.cli.simulate import add_simulate_parser
 from kvpipe.cli.output import evaluation_json
+from kvpipe.cli.simulate import add_simulate_parser
 
 EXIT_USAGE = 2
 

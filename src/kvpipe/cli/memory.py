@@ -51,48 +51,35 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from kvpipe import catalog
     from kvpipe.cli.run import seed_systems_for
     from kvpipe.config import load_system
-    from kvpipe.explore.memory_compare import compare_devices, seed_pattern
+    from kvpipe.explore.memory_compare import device_study
     from kvpipe.explore.seed import headline
     from kvpipe.mapping import place
-    from kvpipe.memory import shipped_device, shipped_device_names
     from kvpipe.report.figures import render_png
     from kvpipe.report.files import write_bytes_atomic
-    from kvpipe.report.memory_figures import DemandPoint, fig_memory_compare
-    from kvpipe.workload import kv_bytes_per_token
+    from kvpipe.report.memory_figures import fig_memory_compare
 
     for name in ("context", "interleaved"):
         _positive(name, getattr(args, name))
     system = load_system(Path(args.config)) if args.config else catalog.seed_system()
-    context = args.context or system.workload.context_tokens
-    kv_per_layer = kv_bytes_per_token(system.model, system.precisions) / system.model.n_layers
-    rows = compare_devices(
-        [shipped_device(n) for n in shipped_device_names()],
-        seed_pattern(context, kv_per_layer, args.interleaved),
-        cycle_requests=args.cycle_requests,
-    )
     techs = [t for t in catalog.memories() if t.name != "ideal"]
-    demands = []
-    for s in seed_systems_for(system):
-        h = headline(s, place(s.model, s.precisions, s.chip, s.mapping), techs)
-        demands.append(
-            DemandPoint(
-                f"{h.model}: {h.users_at_90pct_speed} users",
-                h.kv_capacity_demand_bytes_per_group / h.reticle_dies_per_group,
-                h.required_kv_bw_per_reticle_die_bytes_per_s,
-            )
-        )
+    heads = [headline(s, place(s.model, s.precisions, s.chip, s.mapping), techs) for s in seed_systems_for(system)]
+    ds = device_study(system, heads, args.context, args.interleaved, args.cycle_requests)
     png = Path(args.out) / "memory_compare.png"
-    write_bytes_atomic(png, render_png(fig_memory_compare(rows, demands, context)))
+    write_bytes_atomic(png, render_png(fig_memory_compare(ds)))
     if args.json:
-        print(json.dumps(_compare_json(rows, context, kv_per_layer, args.interleaved, demands, png), indent=2))
+        print(json.dumps(_compare_json(ds, png), indent=2))
     else:
-        _print_compare(rows, context, kv_per_layer, demands, png)
+        _print_compare(ds, png)
     return 0
 
 
-def _compare_json(rows: Any, context: int, kv_per_layer: float, interleaved: int, demands: Any, png: Path) -> dict[str, Any]:
+def _compare_json(ds: Any, png: Path) -> dict[str, Any]:
     return {
-        "pattern": {"context_tokens": context, "kv_bytes_per_token_layer": kv_per_layer, "interleaved_runs": interleaved},
+        "pattern": {
+            "context_tokens": ds.context_tokens,
+            "kv_bytes_per_token_layer": ds.kv_bytes_per_token_layer,
+            "interleaved_runs": ds.interleaved,
+        },
         "technologies": [
             {
                 "name": r.name,
@@ -111,7 +98,7 @@ def _compare_json(rows: Any, context: int, kv_per_layer: float, interleaved: int
                 "capacity_per_reticle_die_bytes": json_number(r.capacity_per_reticle_die_bytes),
                 "reticle_limit": r.reticle_limit,
             }
-            for r in rows
+            for r in ds.rows
         ],
         "demand_points": [
             {
@@ -119,20 +106,21 @@ def _compare_json(rows: Any, context: int, kv_per_layer: float, interleaved: int
                 "capacity_per_reticle_die_bytes": json_number(d.capacity_per_reticle_die_bytes),
                 "bw_per_reticle_die_bytes_per_s": json_number(d.bw_per_reticle_die_bytes_per_s),
             }
-            for d in demands
+            for d in ds.demands
         ],
         "figure": str(png),
     }
 
 
-def _print_compare(rows: Any, context: int, kv_per_layer: float, demands: Any, png: Path) -> None:
+def _print_compare(ds: Any, png: Path) -> None:
     con = make_console()
-    t = Table(title=f"KV memory technologies: runs of {context:,} tokens x {format_quantity(kv_per_layer, Kind.BYTES)}")
+    per_layer = format_quantity(ds.kv_bytes_per_token_layer, Kind.BYTES)
+    t = Table(title=f"KV memory technologies: runs of {ds.context_tokens:,} tokens x {per_layer}")
     columns = ("device", "unit", "capacity", "peak BW", "KV BW", "row hits", "pJ/bit", "BW/cap", "per reticle die",
                "die BW", "die capacity")
     for col in columns:
         t.add_column(col, justify="right" if col not in ("device", "unit") else "left")
-    for r in rows:
+    for r in ds.rows:
         t.add_row(
             r.name, r.unit, format_quantity(r.capacity_bytes, Kind.BYTES),
             format_quantity(r.peak_bw_bytes_per_s, Kind.BYTES_PER_S),
@@ -143,7 +131,7 @@ def _print_compare(rows: Any, context: int, kv_per_layer: float, demands: Any, p
             format_quantity(r.capacity_per_reticle_die_bytes, Kind.BYTES),
         )
     con.print(t)
-    for d in demands:
+    for d in ds.demands:
         con.print(
             f"needed per reticle die, {d.label}: {format_quantity(d.bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S)}, "
             f"{format_quantity(d.capacity_per_reticle_die_bytes, Kind.BYTES)}"

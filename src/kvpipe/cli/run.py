@@ -9,6 +9,7 @@ from kvpipe import catalog
 from kvpipe.cli.errors import UserError
 from kvpipe.config import load_any_system, load_system
 from kvpipe.explore.baselines import compare_with_gpus
+from kvpipe.explore.memory_compare import device_study
 from kvpipe.explore.seed import SeedStudy, run_seed_study
 from kvpipe.memory.select import NoDeviceError, with_memory_model
 from kvpipe.perf import PerfResult, evaluate_system
@@ -67,7 +68,11 @@ def run_study(
         raise UserError(f"  study: unknown study {name!r} (known: seed)")
     techs = [t for t in catalog.memories() if t.name != "ideal"]
     study = run_seed_study(seed_systems(config), techs, memory_model)
-    study = replace(study, gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()))
+    study = replace(
+        study,
+        gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()),
+        device_study=device_study(study.primary.system, [s.headline for s in study.studies]),
+    )
     return study, write_seed_report(study, out or Path("out") / name)
 
 

@@ -8,7 +8,8 @@ Every user mistake is reported at once as one :class:`ConfigError` whose ``error
 names each field path and the expected form.
 """
 
-from kvpipe.config.loader import (
+# the loader must be imported before config.gpu, which builds on it
+from kvpipe.config.loader import (  # noqa: I001
     ConfigError,
     load_system,
     parse_system,

@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kvpipe.memory import Device, analytic, kv_pattern, reticle_figures
+from kvpipe.explore.seed import Headline
+from kvpipe.memory import Device, analytic, kv_pattern, reticle_figures, shipped_device, shipped_device_names
 from kvpipe.memory.pattern import KVPattern
+from kvpipe.memory.select import system_pattern
+from kvpipe.system import System
 
 
 @dataclass(frozen=True)
@@ -78,5 +81,46 @@ def compare_devices(
     return tuple(rows)
 
 
-def seed_pattern(context_tokens: int, kv_bytes_per_token_layer: float, interleaved: int = 1) -> KVPattern:
-    return kv_pattern(context_tokens, kv_bytes_per_token_layer, concurrent_runs=interleaved)
+@dataclass(frozen=True)
+class DemandPoint:
+    """What one operating point asks of the KV memory of each reticle-size logic die."""
+
+    label: str
+    capacity_per_reticle_die_bytes: float
+    bw_per_reticle_die_bytes_per_s: float
+
+
+@dataclass(frozen=True)
+class DeviceStudy:
+    """Every shipped device at one KV pattern, beside the demand of some operating points."""
+
+    context_tokens: int
+    kv_bytes_per_token_layer: float
+    interleaved: int
+    rows: tuple[DeviceComparison, ...]
+    demands: tuple[DemandPoint, ...]
+
+
+def demand_point(h: Headline) -> DemandPoint:
+    return DemandPoint(
+        f"{h.model}: {h.users_at_90pct_speed} users",
+        h.kv_capacity_demand_bytes_per_group / h.reticle_dies_per_group,
+        h.required_kv_bw_per_reticle_die_bytes_per_s,
+    )
+
+
+def device_study(
+    system: System, headlines: Sequence[Headline], context_tokens: int | None = None, interleaved: int = 1,
+    cycle_requests: int = 0,
+) -> DeviceStudy:
+    """The shipped devices at ``system``'s KV pattern (its most demanding layer's KV per token,
+    at ``context_tokens``, default the system's), and the demand of each headline."""
+    pattern = system_pattern(system)
+    context = context_tokens or system.workload.context_tokens
+    per_layer = float(pattern.append_bytes)
+    rows = compare_devices(
+        [shipped_device(n) for n in shipped_device_names()],
+        kv_pattern(context, per_layer, concurrent_runs=interleaved),
+        cycle_requests=cycle_requests,
+    )
+    return DeviceStudy(context, per_layer, interleaved, rows, tuple(demand_point(h) for h in headlines))

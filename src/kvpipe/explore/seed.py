@@ -39,6 +39,7 @@ from kvpipe.system import KVMemory, System
 
 if TYPE_CHECKING:
     from kvpipe.explore.baselines import GpuComparison
+    from kvpipe.explore.memory_compare import DeviceStudy
 
 IDEAL_MEMORY = MemoryTech(
     name="ideal",
@@ -103,6 +104,7 @@ class SeedStudy:
     studies: tuple[ModelStudy, ...]
     memory_model: str = "scalar"  # fidelity of the memory figures: scalar | analytic | cycle
     gpu_comparison: GpuComparison | None = None  # the primary system vs GPU servers (explore/baselines.py)
+    device_study: DeviceStudy | None = None  # DRAM devices at the primary KV pattern (explore/memory_compare.py)
 
     @property
     def primary(self) -> ModelStudy:

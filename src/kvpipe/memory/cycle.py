@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+
 try:
     from numba import njit
 except ImportError:  # pragma: no cover - numba is a dependency; this keeps results, not speed

@@ -533,6 +533,12 @@ def seed_figure_pngs(seed: SeedStudy, dpi: int = DPI) -> dict[str, bytes]:
         fig = fig_gpu_comparison(seed.gpu_comparison)
         out[FIGURE_KEY] = render_png(fig, dpi)
         fig.clear()
+    if seed.device_study is not None:
+        from kvpipe.report import memory_figures
+
+        fig = memory_figures.fig_memory_compare(seed.device_study)
+        out[memory_figures.FIGURE_KEY] = render_png(fig, dpi)
+        fig.clear()
     return out
 
 

@@ -221,6 +221,8 @@ def render_seed_html(
     nav += [(f"model-{_anchor(s.headline.model)}-{i}", s.headline.model) for i, s in enumerate(study.studies)]
     if study.gpu_comparison is not None:
         nav += [("gpu-comparison", "Against GPU servers")]
+    if study.device_study is not None:
+        nav += [("memory-devices", "Memory devices")]
     nav += [("assumptions", "Assumptions and sources"), ("formulas", "Formulas")]
 
     body: list[str] = [
@@ -265,6 +267,11 @@ def render_seed_html(
         from kvpipe.report.baselines import render_comparison_section
 
         body.append(render_comparison_section(study.gpu_comparison, figure_pngs, used))
+
+    if study.device_study is not None:
+        from kvpipe.report.memory_figures import render_device_section
+
+        body.append(render_device_section(study.device_study, figure_pngs, used))
 
     extra = [k for k in figure_pngs if k not in used]
     if extra:

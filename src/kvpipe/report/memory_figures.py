@@ -3,23 +3,21 @@ the pipeline's operating points ask of it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import base64
+import html
+from collections.abc import Mapping
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from kvpipe.explore.memory_compare import DeviceComparison
+from kvpipe.config.units import Kind, format_quantity
+from kvpipe.explore.memory_compare import DeviceStudy
+
+FIGURE_KEY = "memory_compare"
 
 
-@dataclass(frozen=True)
-class DemandPoint:
-    label: str
-    capacity_per_reticle_die_bytes: float
-    bw_per_reticle_die_bytes_per_s: float
-
-
-def fig_memory_compare(rows: Sequence[DeviceComparison], demands: Sequence[DemandPoint], context_tokens: int) -> Figure:
+def fig_memory_compare(study: DeviceStudy) -> Figure:
+    rows, demands, context_tokens = study.rows, study.demands, study.context_tokens
     fig = Figure(figsize=(9.5, 7.0), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     caps = [r.capacity_per_reticle_die_bytes for r in rows] + [d.capacity_per_reticle_die_bytes for d in demands]
@@ -60,3 +58,44 @@ def fig_memory_compare(rows: Sequence[DeviceComparison], demands: Sequence[Deman
     )
     ax.grid(True, which="both", alpha=0.3)
     return fig
+
+
+def render_device_section(study: DeviceStudy, figure_pngs: Mapping[str, bytes], used: set[str]) -> str:
+    """The report's section on DRAM devices at the study's KV access pattern."""
+    e = html.escape
+    head = ("device", "unit", "capacity", "peak BW", "KV BW", "row hits", "pJ/bit (all-in)", "BW/capacity",
+            "units per die", "BW per die", "capacity per die")
+    rows = []
+    for r in study.rows:
+        cells = (
+            r.name, r.unit, format_quantity(r.capacity_bytes, Kind.BYTES),
+            format_quantity(r.peak_bw_bytes_per_s, Kind.BYTES_PER_S),
+            format_quantity(r.effective_bw_bytes_per_s, Kind.BYTES_PER_S), f"{r.row_hit_rate:.1%}",
+            f"{r.effective_j_per_bit * 1e12:.2f}", f"{r.bw_to_capacity_per_s:,.0f} /s", f"{r.units_per_reticle_die} ({r.attach})",
+            format_quantity(r.bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S),
+            format_quantity(r.capacity_per_reticle_die_bytes, Kind.BYTES),
+        )
+        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
+    need = "; ".join(
+        f"{d.label}: {format_quantity(d.bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S)} and "
+        f"{format_quantity(d.capacity_per_reticle_die_bytes, Kind.BYTES)} per reticle die"
+        for d in study.demands
+    )
+    parts = [
+        '<h2 id="memory-devices">Memory devices at the KV access pattern</h2>',
+        "<p>Each shipped DRAM device description (organization, timings, energies, attachment; "
+        "<code>kvpipe.memory</code>, docs/memory.md) evaluated by the closed-form KV model for runs of "
+        f"{study.context_tokens:,} tokens x {e(format_quantity(study.kv_bytes_per_token_layer, Kind.BYTES))} "
+        f"per user and layer, {study.interleaved} run(s) at a time: effective, not peak, bandwidth and the "
+        "all-in energy per bit (activation, core, I/O, background and refresh shares). Per reticle die: the "
+        "units the packaging geometry fits. The requirement: " + e(need) + ".</p>",
+        "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table>",
+    ]
+    if FIGURE_KEY in figure_pngs:
+        used.add(FIGURE_KEY)
+        b64 = base64.b64encode(figure_pngs[FIGURE_KEY]).decode("ascii")
+        parts.append(f'<figure><img src="data:image/png;base64,{b64}" alt="memory devices per reticle die">'
+                     "<figcaption>Capacity and effective KV bandwidth one reticle-size die can attach, "
+                     "and what the operating points need.</figcaption></figure>")
+    return "\n".join(parts)

@@ -1,0 +1,36 @@
+"""The seed report's section on DRAM devices at the study's KV access pattern."""
+
+from toy import toy_system
+
+from kvpipe.explore.memory_compare import DemandPoint, DeviceStudy, compare_devices
+from kvpipe.memory import kv_pattern, shipped_device
+from kvpipe.report.memory_figures import FIGURE_KEY, fig_memory_compare, render_device_section
+
+
+def _study() -> DeviceStudy:
+    # the toy's KV: 2 KV heads x 16 x 2 (K and V) x 2 B = 128 B per token and layer
+    rows = compare_devices([shipped_device("HBM3E"), shipped_device("FG-3D")], kv_pattern(1000, 128))
+    return DeviceStudy(1000, 128.0, 1, rows, (DemandPoint("toy: 37 users", 5e6, 5e11),))
+
+
+def test_section_lists_each_device_and_the_requirement():
+    used: set[str] = set()
+    html = render_device_section(_study(), {FIGURE_KEY: b"\x89PNG fake"}, used)
+    assert "HBM3E" in html and "FG-3D" in html
+    assert "toy: 37 users: 500 GB/s and 5 MB per reticle die" in html
+    assert used == {FIGURE_KEY}
+    assert "data:image/png;base64," in html
+
+
+def test_figure_has_log_axes_and_units():
+    fig = fig_memory_compare(_study())
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert "[bytes]" in ax.get_xlabel() and "[bytes/s]" in ax.get_ylabel()
+
+
+def test_short_runs_lose_bandwidth_to_activations():
+    # 128-byte-per-token runs of 1000 tokens are 128 kB: far shorter than the 8192 x 4 kB runs
+    # of the seed; the effective bandwidth can only be at most the peak
+    for r in _study().rows:
+        assert 0 < r.effective_bw_bytes_per_s <= r.peak_bw_bytes_per_s
