@@ -5,20 +5,20 @@ common rate (units cannot overtake one another: servers are first come first ser
 hops delay every unit alike, so a unit that catches up with a slower one rides behind it):
 
 * S4, a unit's own cycle time ``L_m = sum_g count_g x (proc_gm + link_gm + hop_g)``: P4 with
-  the unit's work this cycle (S1), and ``D_jm``, the seconds each processing or link
-  resource ``j`` of one group spends on it;
+  the unit's work this cycle (S1; F6 for a prompt's chunk train), and ``D_jm``, the seconds
+  each processing or link resource ``j`` of one group spends on it per cycle;
 * S5, the common cycle time ``tau = max(max_m L_m, max_j sum_m D_jm)``: the slowest unit's
   own cycle, or the work per cycle of the busiest resource. With identical units this is the
   analytic model's P6, ``X = U / tau = min(U / T0, 1 / max_j D_j)``;
-* S6, steps: all units advance by ``dPhi`` cycles per step, to the next milestone (a seat's
-  chunk or token boundary, first or last token, KV full) or external event. A unit's work is
-  affine in ``Phi`` between milestones (decode contexts grow one token per cycle), so it is
-  stored as value + slope and evaluated at the middle of the step; a step never lets a unit's
-  cycle time or resource time drift by more than ``step_tolerance`` (then the unit is
-  re-evaluated).
+* S6, steps: all units advance by ``dPhi`` cycles per step, to the next milestone (the end
+  of a prompt's train, a first or last token, KV full) or external event. Between kinks (a
+  context reaching a window, another term of P4's ``max`` taking over) a unit's figures are
+  affine in ``Phi`` (decode contexts grow one token per cycle), so they are stored as value
+  and slope and evaluated at the middle of the step; a step never lets a unit's cycle time
+  drift by more than ``step_tolerance`` (then the unit is re-evaluated).
 
-Only units whose seats changed are re-evaluated at an event (scalar code over their seats);
-the step itself is a handful of numpy operations over the units.
+Only units whose seats changed are re-evaluated at an event (scalar code over their seats;
+a lone prompt's train is cached by its length); the step itself sums a few per-unit rows.
 """
 
 from __future__ import annotations
@@ -38,11 +38,6 @@ if TYPE_CHECKING:
     from kvpipe.sim.engine import Simulation
 
 _EPS = 1e-9
-
-
-def cycle_period(L: np.ndarray, D: np.ndarray) -> float:
-    """(S5) ``max(max_m L_m, max_j sum_m D_mj)`` for ``L (M,)`` and ``D (M, J)``."""
-    return float(max(L.max(), D.sum(axis=0).max()))
 
 
 class _Coefficients:
