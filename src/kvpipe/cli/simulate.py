@@ -48,6 +48,7 @@ def add_simulate_parser(sub: Any) -> None:
     sp.add_argument("--json", action="store_true", help="print one JSON object (SI units)")
     sp.add_argument("--series", action="store_true", help="with --json: include the power / occupancy time series")
     sp.add_argument("--timeline", metavar="PATH", help="write a Chrome-trace / Perfetto JSON timeline")
+    sp.add_argument("--plots", metavar="DIR", help="write latency_cdf.png and power_occupancy.png into DIR")
     sp.set_defaults(func=cmd_simulate)
 
 
@@ -140,26 +141,36 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         from kvpipe.report.files import write_bytes_atomic
 
         write_bytes_atomic(Path(args.timeline), json.dumps(chrome_trace(result)).encode())
+    if args.plots:
+        _write_plots(result, Path(args.plots))
     if args.json:
         out = result.to_json()
         if not args.series:
             out.pop("series", None)
         print(json.dumps(out, indent=2))
     else:
-        _print_summary(result, args.timeline)
+        _print_summary(result, args.timeline, args.plots)
     return 0
 
 
-def _fmt_s(x: float) -> str:
+def _write_plots(result: Any, out_dir: Path) -> None:
+    from kvpipe.report.figures import render_png
+    from kvpipe.report.files import write_bytes_atomic
+    from kvpipe.report.sim_figures import fig_latency_cdf, fig_power_and_occupancy
+
+    write_bytes_atomic(out_dir / "latency_cdf.png", render_png(fig_latency_cdf(result)))
+    write_bytes_atomic(out_dir / "power_occupancy.png", render_png(fig_power_and_occupancy(result)))
+
+
+def _fmt_s(x: float | None) -> str:
+    from kvpipe.config.units import Kind, format_quantity
+
     if x is None or not math.isfinite(x):
         return "-"
-    for unit, f in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if abs(x) >= f:
-            return f"{x / f:.3g} {unit}"
-    return f"{x / 1e-9:.3g} ns"
+    return format_quantity(x, Kind.SECONDS)
 
 
-def _print_summary(result: Any, timeline: str | None) -> None:
+def _print_summary(result: Any, timeline: str | None, plots: str | None) -> None:
     m = result.metrics
     print(f"{result.system_name}: {result.mode} mode, {result.slots} seats, micro-batch {result.micro_batch}, "
           f"{m.window_s:.4g} s measured")
@@ -178,3 +189,5 @@ def _print_summary(result: Any, timeline: str | None) -> None:
     print(f"mean requests in the system {m.mean_requests_in_system:.4g} (queued {m.mean_requests_queued:.4g})")
     if timeline:
         print(f"timeline: {timeline}")
+    if plots:
+        print(f"plots: {plots}")
