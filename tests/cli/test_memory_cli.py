@@ -40,3 +40,17 @@ def test_memory_requirements_bad_input_exits_2(capsys, tmp_path):
     assert "--users" in capsys.readouterr().err
     assert main(["memory", "requirements", str(p), "--joules-per-token", "0.001"]) == 2
     assert "--joules-per-token" in capsys.readouterr().err
+
+
+def test_user_device_files(capsys, tmp_path):
+    from pathlib import Path
+
+    example = Path(__file__).parents[2] / "examples" / "devices" / "my-stacked-dram.yaml"
+    assert main(["memory", "compare", "--json", "--out", str(tmp_path), "--device", str(example)]) == 0
+    names = [t["name"] for t in json.loads(capsys.readouterr().out)["technologies"]]
+    assert names[-1] == "my-stacked-dram"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\norganization: {channels: 0}\ntiming: {tRAS: 5 ns, tRCD: 10 ns}\n")
+    assert main(["memory", "compare", "--device", str(bad), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "organization.channels" in err and "timing.tRAS" in err and "Traceback" not in err

@@ -23,6 +23,8 @@ def add_memory_parser(sub: Any) -> None:
     cmp_.add_argument("--context", type=int, help="tokens of context per KV run (default: the system's)")
     cmp_.add_argument("--interleaved", type=int, default=1, help="users' KV runs read at the same time (default 1)")
     cmp_.add_argument("--cycle-requests", type=int, default=0, help="also run the cycle-level model with N requests per device")
+    cmp_.add_argument("--device", action="append", default=[], metavar="YAML",
+                      help="add a device description of your own (repeatable; docs/memory.md, examples/devices/)")
     cmp_.add_argument("--out", default="out/memory", help="where memory_compare.png goes (default out/memory)")
     cmp_.add_argument("--json", action="store_true")
     cmp_.set_defaults(func=_cmd_compare)
@@ -33,6 +35,8 @@ def add_memory_parser(sub: Any) -> None:
     req.add_argument("--context", type=int, help="context tokens (default: the file's workload)")
     req.add_argument("--tokens-per-s-per-user", type=float, help="target per-user speed (default: what the pipeline sustains)")
     req.add_argument("--joules-per-token", type=float, help="J/token budget of the whole system (default: KV <= half of J/token)")
+    req.add_argument("--device", action="append", default=[], metavar="YAML",
+                     help="also size a device description of your own, with its closed-form KV figures (repeatable)")
     req.add_argument("--json", action="store_true")
     req.set_defaults(func=_cmd_requirements)
 
@@ -51,6 +55,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from kvpipe import catalog
     from kvpipe.cli.run import seed_systems_for
     from kvpipe.config import load_system
+    from kvpipe.config.devices import load_device
     from kvpipe.explore.memory_compare import device_study
     from kvpipe.explore.seed import headline
     from kvpipe.mapping import place
@@ -63,7 +68,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     system = load_system(Path(args.config)) if args.config else catalog.seed_system()
     techs = [t for t in catalog.memories() if t.name != "ideal"]
     heads = [headline(s, place(s.model, s.precisions, s.chip, s.mapping), techs) for s in seed_systems_for(system)]
-    ds = device_study(system, heads, args.context, args.interleaved, args.cycle_requests)
+    extra = [load_device(Path(p)) for p in args.device]
+    ds = device_study(system, heads, args.context, args.interleaved, args.cycle_requests, extra)
     png = Path(args.out) / "memory_compare.png"
     write_bytes_atomic(png, render_png(fig_memory_compare(ds)))
     if args.json:
@@ -148,9 +154,12 @@ def _cmd_requirements(args: argparse.Namespace) -> int:
     from kvpipe import catalog
     from kvpipe.cli.errors import UserError
     from kvpipe.config import load_system
+    from kvpipe.config.devices import load_device
     from kvpipe.explore.requirements import Target, requirements
     from kvpipe.explore.seed import IDEAL_MEMORY
     from kvpipe.mapping import place
+    from kvpipe.memory import to_memory_tech
+    from kvpipe.memory.select import system_pattern
     from kvpipe.perf import evaluate, inputs_from_system
     from kvpipe.system import KVMemory
 
@@ -166,6 +175,9 @@ def _cmd_requirements(args: argparse.Namespace) -> int:
         r = evaluate(place(at.model, at.precisions, at.chip, at.mapping), inputs_from_system(at))
         tps = float(r.tokens_per_s_per_user)
     techs = [t for t in catalog.memories() if t.name != "ideal"]
+    if args.device:
+        pattern = system_pattern(replace(system, workload=replace(system.workload, users=users, context_tokens=context)))
+        techs += [to_memory_tech(load_device(Path(p)), pattern, model="analytic") for p in args.device]
     req = requirements(system, Target(users, context, tps, args.joules_per_token), techs)
     if req.max_kv_j_per_token <= 0:
         raise UserError(

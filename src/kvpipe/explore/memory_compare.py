@@ -111,15 +111,16 @@ def demand_point(h: Headline) -> DemandPoint:
 
 def device_study(
     system: System, headlines: Sequence[Headline], context_tokens: int | None = None, interleaved: int = 1,
-    cycle_requests: int = 0,
+    cycle_requests: int = 0, extra_devices: Sequence[Device] = (),
 ) -> DeviceStudy:
-    """The shipped devices at ``system``'s KV pattern (its most demanding layer's KV per token,
-    at ``context_tokens``, default the system's), and the demand of each headline."""
+    """The shipped devices (and ``extra_devices``) at ``system``'s KV pattern (its most
+    demanding layer's KV per token, at ``context_tokens``, default the system's), and the
+    demand of each headline."""
     pattern = system_pattern(system)
     context = context_tokens or system.workload.context_tokens
     per_layer = float(pattern.append_bytes)
     rows = compare_devices(
-        [shipped_device(n) for n in shipped_device_names()],
+        [*(shipped_device(n) for n in shipped_device_names()), *extra_devices],
         kv_pattern(context, per_layer, concurrent_runs=interleaved),
         cycle_requests=cycle_requests,
     )
