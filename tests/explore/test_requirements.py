@@ -27,7 +27,9 @@ def test_demand(req):
     assert d.tokens_per_s == RATE
     assert d.capacity_bytes_per_group == pytest.approx(CAPACITY)
     assert d.bw_bytes_per_s_per_group == pytest.approx(BANDWIDTH, rel=1e-9)
-    assert d.bw_per_reticle_die_bytes_per_s == pytest.approx(BANDWIDTH / 0.73984, rel=1e-9)
+    # the group's 0.73984 toy chips of 100 mm^2 are 0.73984 x 100 / (26 x 33 = 858) reticle dies
+    assert d.reticle_dies_per_group == pytest.approx(0.73984 * 100 / 858, rel=1e-12)
+    assert d.bw_per_reticle_die_bytes_per_s == pytest.approx(BANDWIDTH / (0.73984 * 100 / 858), rel=1e-9)
     assert d.rest_j_per_token == pytest.approx(REST, rel=1e-9)
 
 

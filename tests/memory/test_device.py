@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import tiny
 
-from kvpipe.memory import DeviceError, device_from_dict, shipped_device, shipped_device_names
-from kvpipe.memory import units
+from kvpipe.memory import DeviceError, device_from_dict, shipped_device, shipped_device_names, units
 
 
 def _errors(d: dict) -> dict[str, str]:

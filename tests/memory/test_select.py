@@ -27,14 +27,20 @@ def test_pattern_of_the_seed(seed):
     assert float(p.append_bytes) == 4096
 
 
-def test_analytic_supplies_the_devices_effective_bandwidth(seed):
+def test_analytic_keeps_the_product_and_applies_the_devices_efficiency(seed):
     s = with_memory_model(seed, "analytic")
     f = analytic(shipped_device("HBM3E"), system_pattern(seed))
-    assert s.kv_memory.tech.name == "hbm3e"
-    assert s.kv_memory.tech.bw_bytes_per_s == pytest.approx(float(f.effective_bw_bytes_per_s))
-    assert float(f.effective_bw_bytes_per_s) <= float(f.peak_bw_bytes_per_s)
+    efficiency = float(f.effective_bw_bytes_per_s) / float(f.peak_bw_bytes_per_s)
+    tech, catalog_tech = s.kv_memory.tech, seed.kv_memory.tech
+    assert tech.name == "hbm3e"
+    # the product stays: 36 GB stacks with their footprint and shoreline
+    assert (tech.capacity_bytes, tech.footprint_mm2, tech.shoreline_mm) == (
+        catalog_tech.capacity_bytes, catalog_tech.footprint_mm2, catalog_tech.shoreline_mm)
+    assert 0.5 < efficiency <= 1.0
+    assert tech.bw_bytes_per_s == pytest.approx(catalog_tech.bw_bytes_per_s * efficiency)
+    assert tech.read_j_per_bit == pytest.approx(float(f.dynamic_j_per_bit))
     r = evaluate_system(s)
-    assert float(r.kv_bw_supply_bytes_per_s_per_group) == pytest.approx(6 * float(f.effective_bw_bytes_per_s))
+    assert float(r.kv_bw_supply_bytes_per_s_per_group) == pytest.approx(6 * 1.2e12 * efficiency)
 
 
 def test_cycle_and_analytic_agree_on_the_seed_within_10pct(seed):

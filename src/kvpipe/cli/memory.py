@@ -52,6 +52,8 @@ def _positive(name: str, value: float | None) -> None:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from kvpipe import catalog
     from kvpipe.cli.run import seed_systems_for
     from kvpipe.config import load_system
@@ -66,6 +68,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     for name in ("context", "interleaved"):
         _positive(name, getattr(args, name))
     system = load_system(Path(args.config)) if args.config else catalog.seed_system()
+    if args.context:
+        system = replace(system, workload=replace(system.workload, context_tokens=args.context))
     techs = [t for t in catalog.memories() if t.name != "ideal"]
     heads = [headline(s, place(s.model, s.precisions, s.chip, s.mapping), techs) for s in seed_systems_for(system)]
     extra = [load_device(Path(p)) for p in args.device]

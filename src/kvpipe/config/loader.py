@@ -46,6 +46,7 @@ from kvpipe.hardware.parts import Chip, Link, MemoryTech
 from kvpipe.system import KVMemory, System
 from kvpipe.workload.arch import ArchError, parse_arch
 from kvpipe.workload.model import Model, build_model
+from kvpipe.workload.precision import Precisions
 
 ErrorList = list[tuple[str, str]]
 
@@ -112,7 +113,8 @@ def parse_system(
         raise ConfigError([("", f"expected a mapping with keys {keys}; got {_kind_of(data)}")], source)
     if "gpu" in data:
         raise ConfigError(
-            [("gpu", "this is a GPU system (it names a gpu): read it with kvpipe.config.load_any_system or parse_any_system")],
+            [("gpu", "this file describes a GPU system (it names a gpu); this command models spatial pipelines "
+                     "only (kvpipe evaluate and kvpipe validate take GPU systems)")],
             source,
         )
     raw, short = _normalize(data)
@@ -366,16 +368,39 @@ _BUILDERS: Mapping[str, Callable[..., Any]] = {"chip": build_chip, "link": build
 
 
 def _build(spec: SystemSpec, model: Model, source: str, default_name: str) -> System:
+    chip = _part("chip", spec.chip, source)
+    precisions = spec.precisions.to_precisions()
+    errors = _precision_errors(chip, precisions)
+    if errors:
+        raise ConfigError(errors, source)
     return System(
         name=spec.name or default_name,
         model=model,
-        chip=_part("chip", spec.chip, source),
+        chip=chip,
         link=_part("link", spec.link, source),
         kv_memory=KVMemory(tech=_part("memory", spec.kv_memory.tech, source), units_per_group=spec.kv_memory.units_per_group),
-        precisions=spec.precisions.to_precisions(),
+        precisions=precisions,
         mapping=spec.mapping.to_options(),
         workload=spec.workload.to_workload(),
     )
+
+
+def _precision_errors(chip: Chip, p: Precisions) -> ErrorList:
+    """The chip must have a FLOP rate and an energy per FLOP for the weight precision (linear
+    layers) and the KV precision (attention)."""
+    errors: ErrorList = []
+    for field, precision in (("weights", p.weights), ("kv", p.kv)):
+        for what, lookup in (("peak_flops", chip.flop_rate), ("energy_per_flop", chip.flop_energy)):
+            try:
+                lookup(precision)
+            except KeyError:
+                have = ", ".join(sorted(k.value for k in getattr(chip, _CHIP_TABLES[what])))
+                errors.append((f"precisions.{field}", f"chip {chip.name} has no {what} figure for {precision.value} "
+                                                      f"(it has: {have}); pick one of those or give the chip that figure"))
+    return errors
+
+
+_CHIP_TABLES = {"peak_flops": "peak_flop_per_s", "energy_per_flop": "energy_j_per_flop"}
 
 
 def _part(kind: str, spec: ChipSpec | LinkSpec | MemorySpec | None, source: str) -> Any:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from kvpipe.hardware.packaging import RETICLE_MM, max_units_per_die
+from kvpipe.hardware.packaging import RETICLE_AREA_MM2, max_units_per_die
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement
 from kvpipe.perf.inputs import inputs_from_system
 from kvpipe.perf.model import evaluate
 from kvpipe.system import KVMemory, System
 
-RETICLE_AREA_MM2 = RETICLE_MM[0] * RETICLE_MM[1]
 KV_ENERGY_SHARE = 0.5  # default criterion: KV memory may take at most half of J/token
 
 
@@ -43,7 +42,7 @@ class KVDemand:
     capacity_bytes_per_group: float
     bw_bytes_per_s_per_group: float
     kv_bits_per_token: float  # read + written, whole model
-    reticle_dies_per_group: float  # logic dies (chip-equivalents) the group spans
+    reticle_dies_per_group: float  # reticle-size dies' worth of logic the group spans
     rest_j_per_token: float  # J/token of everything but the KV memory, at tokens_per_s
 
     @property
@@ -102,5 +101,5 @@ def provision(tech: MemoryTech, demand: KVDemand, system: System, placement: Pla
         max_units_per_reticle_die=per_die,
         bw_per_reticle_die_bytes_per_s=per_die * tech.bw_bytes_per_s,
         capacity_per_reticle_die_bytes=per_die * tech.capacity_bytes,
-        fits_beside_group=n <= max_units_per_die(tech, system.chip.die_area_mm2) * demand.reticle_dies_per_group,
+        fits_beside_group=n <= max_units_per_die(tech, RETICLE_AREA_MM2) * demand.reticle_dies_per_group,
     )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from kvpipe.explore.provision import KVDemand, TechAtOperatingPoint, max_kv_j_per_token, provision
 from kvpipe.explore.seed import IDEAL_MEMORY
+from kvpipe.hardware.packaging import reticle_dies
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import place
 from kvpipe.perf.inputs import inputs_from_system
@@ -76,7 +77,7 @@ def requirements(system: System, target: Target, techs: Sequence[MemoryTech]) ->
         capacity_bytes_per_group=float(r.kv_capacity_demand_bytes_per_group),
         bw_bytes_per_s_per_group=float(r.kv_bw_demand_bytes_per_s_per_group) * rate / x,  # K2 at the target rate
         kv_bits_per_token=kv_bits,
-        reticle_dies_per_group=r.reticle_dies_per_group,
+        reticle_dies_per_group=reticle_dies(float(r.chips_per_group), system.chip.die_area_mm2),
         rest_j_per_token=rest,
     )
     allowance = max_kv_j_per_token(rest, target.joules_per_token)

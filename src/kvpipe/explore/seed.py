@@ -28,7 +28,7 @@ from kvpipe.explore.provision import (
     max_kv_j_per_token,
     provision,
 )
-from kvpipe.hardware.packaging import max_units_per_die
+from kvpipe.hardware.packaging import max_units_per_die, reticle_dies
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement, place
 from kvpipe.memory.select import NoDeviceError, effective_tech, system_pattern
@@ -148,7 +148,8 @@ def headline(system: System, placement: Placement, techs: Sequence[MemoryTech]) 
     bw = float(r.kv_bw_demand_bytes_per_s_per_group[i90])
     hbm = find_hbm3e(techs)
     required_pj = max_kv_j_per_token(jpt90) / kv_bits * 1e12  # (S1)
-    required_bw_die = bw / r.reticle_dies_per_group
+    dies = reticle_dies(float(r.chips_per_group[i90]), system.chip.die_area_mm2)
+    required_bw_die = bw / dies
     hbm_best = max_units_per_die(hbm, RETICLE_AREA_MM2) * hbm.bw_bytes_per_s
     return Headline(
         model=system.model.name,
@@ -173,7 +174,7 @@ def headline(system: System, placement: Placement, techs: Sequence[MemoryTech]) 
         required_kv_bw_per_reticle_die_bytes_per_s=required_bw_die,
         hbm3e_best_bw_per_reticle_die_bytes_per_s=hbm_best,
         required_kv_bw_per_reticle_die_vs_hbm3e=required_bw_die / hbm_best,
-        reticle_dies_per_group=r.reticle_dies_per_group,
+        reticle_dies_per_group=dies,
     )
 
 

@@ -1,9 +1,14 @@
 """Choosing the fidelity of a KV memory's figures: catalog scalars or the device models.
 
 ``scalar`` keeps a :class:`~kvpipe.hardware.parts.MemoryTech` as the catalog gives it (peak
-bandwidth, published pJ/bit). ``analytic`` and ``cycle`` replace it by the effective figures
-of its device description for the KV access pattern (closed-form or cycle-level model), so a
-catalog technology needs a shipped device description; the catalog name is kept.
+bandwidth, published pJ/bit). ``analytic`` and ``cycle`` keep the catalog part (its name,
+capacity, footprint and shoreline: the product) and take from its device description, for the
+KV access pattern, what the device model knows better:
+
+* bandwidth = catalog bandwidth x the device's efficiency on the pattern (effective / peak);
+* read and write energy per bit = the device's dynamic energy (activation share, core, I/O);
+* background power = the device's background + refresh power, scaled by catalog capacity /
+  device capacity (both grow with the bits held).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import replace
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.memory.device import Device
 from kvpipe.memory.devices import shipped_device, shipped_device_names
+from kvpipe.memory.packaging import unit_bw_bytes_per_s
 from kvpipe.memory.pattern import KVPattern, kv_pattern
 from kvpipe.memory.tech import MODELS, to_memory_tech
 from kvpipe.system import System
@@ -54,7 +60,24 @@ def effective_tech(tech: MemoryTech, pattern: KVPattern, model: str) -> MemoryTe
         raise ValueError(f"memory model must be one of {', '.join(MODELS)}, got {model!r}")
     if model == "scalar":
         return tech
-    return replace(to_memory_tech(device_for(tech), pattern, model=model), name=tech.name)
+    device = device_for(tech)
+    eff = to_memory_tech(device, pattern, model=model)
+    efficiency = eff.bw_bytes_per_s / unit_bw_bytes_per_s(device)
+    how = f"kvpipe.memory {model} model of device {device.name!r} on the KV pattern"
+    return replace(
+        tech,
+        bw_bytes_per_s=tech.bw_bytes_per_s * efficiency,
+        read_j_per_bit=eff.read_j_per_bit,
+        write_j_per_bit=eff.write_j_per_bit,
+        background_w=eff.background_w * tech.capacity_bytes / device.capacity_bytes,
+        sources={
+            **tech.sources,
+            "bw_bytes_per_s": f"catalog bandwidth x {efficiency:.3f} efficiency ({how})",
+            "read_j_per_bit": f"{how}: activation share + read core + I/O",
+            "write_j_per_bit": f"{how}: activation share + write core + I/O",
+            "background_w": f"{how}: background + refresh, scaled to the catalog capacity",
+        },
+    )
 
 
 def system_pattern(system: System) -> KVPattern:

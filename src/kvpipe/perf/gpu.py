@@ -393,7 +393,7 @@ def evaluate_gpu(shape: GpuShape, inputs: GpuInputs) -> GpuResult:
         kv_bw_demand_bytes_per_s_per_group=read_bw + write_bw,
         kv_read_bw_demand_bytes_per_s_per_group=read_bw,
         kv_bw_supply_bytes_per_s_per_group=a["hbm_bw_bytes_per_s"],
-        reticle_dies_per_group=1.0,
+        chips_per_group=np.ones_like(x),
     )
     return GpuResult(
         perf=perf,

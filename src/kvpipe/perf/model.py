@@ -66,7 +66,6 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
     kv_read = np.zeros_like(users)
     kv_write = 0.0
     link_bytes = 0.0
-    worst = _worst_kv_group(placement)
     for g in placement.classes:
         t_comp, t_sram_batch, t_kv, t_link, read, sram_bytes_batch, attn = _group_times(
             g, placement, a, ctx_w, batch
@@ -114,11 +113,11 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
     )
     jpt = energy.total()
 
-    # (K1..K3) demand and supply of the most demanding KV group
-    resident_w = _by_window(worst.kv_coef_bytes, ctx_w) if worst else 0.0
-    cap_demand = users * resident_w + np.zeros_like(x)
+    # (K1..K3) demand and supply of the most demanding KV group at each design point
+    resident_w, write_w, chips_w = _most_demanding_kv_group(placement, ctx_w, x.shape)
+    cap_demand = users * resident_w
     read_bw = x * resident_w
-    write_bw = x * (worst.kv_write_bytes if worst else 0.0)
+    write_bw = x * write_w
     return PerfResult(
         chips=placement.chips,
         stages=placement.stages,
@@ -145,7 +144,7 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
         kv_bw_demand_bytes_per_s_per_group=read_bw + write_bw,
         kv_read_bw_demand_bytes_per_s_per_group=read_bw,
         kv_bw_supply_bytes_per_s_per_group=a["kv_bw_bytes_per_s_per_group"],
-        reticle_dies_per_group=worst.chips if worst else 0.0,
+        chips_per_group=chips_w,
     )
 
 
@@ -154,10 +153,21 @@ def _dynamic_j_per_token(e: EnergyBreakdown) -> FloatArray:
     return e.sram_weights + e.compute + e.kv_read + e.kv_write + e.links
 
 
-def _worst_kv_group(placement: Placement) -> GroupClass | None:
-    # the group with the most KV per token of full context (all of them, for uniform models)
-    kv = [g for g in placement.classes if g.has_kv]
-    return max(kv, key=lambda g: (sum(g.kv_coef_bytes), g.kv_write_bytes)) if kv else None
+def _most_demanding_kv_group(
+    placement: Placement, ctx_w: list[FloatArray], shape: tuple[int, ...]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Resident KV bytes per user, KV bytes appended per token and chip-equivalents of the group
+    holding the most KV per user at each design point (ties: the group on fewer chips)."""
+    kv = sorted((g for g in placement.classes if g.has_kv), key=lambda g: g.chips)
+    if not kv:
+        zero = np.zeros(shape)
+        return zero, zero, zero
+    resident = np.stack([np.broadcast_to(_by_window(g.kv_coef_bytes, ctx_w), shape) for g in kv])
+    pick = resident.argmax(axis=0)
+    chosen = np.take_along_axis(resident, pick[None], axis=0)[0]
+    writes = np.array([g.kv_write_bytes for g in kv])[pick]
+    chips = np.array([g.chips for g in kv])[pick]
+    return chosen, writes, chips
 
 
 def _group_times(

@@ -83,7 +83,7 @@ class PerfResult:
     kv_bw_demand_bytes_per_s_per_group: FloatArray  # reads + writes
     kv_read_bw_demand_bytes_per_s_per_group: FloatArray
     kv_bw_supply_bytes_per_s_per_group: FloatArray
-    reticle_dies_per_group: float  # chip-equivalents of the most demanding KV group
+    chips_per_group: FloatArray  # chip-equivalents of the most demanding KV group
 
     def binding_labels(self) -> NDArray[np.str_]:
         names = np.array([lim.label for lim in Limit])

@@ -125,12 +125,14 @@ def build_model(arch: ModelArch) -> Model:
     for layer in range(arch.n_layers):
         blocks.append(_attention_block(arch, layer))
         blocks.append(_ffn_block(arch, layer))
-    head_params = 0 if arch.tie_embeddings else h * v
+    # A tied LM head still reads the whole vocabulary matrix for every token. Tokens flow one
+    # way through a spatial pipeline, so the head (at its end) holds its own copy of the
+    # embedding matrix (at its start); param_count counts the shared matrix once.
     blocks.append(
         Block(
             BlockKind.LM_HEAD,
             arch.n_layers,
-            dense_params=head_params + h,  # + final RMSNorm
+            dense_params=h * v + h,  # + final RMSNorm
             linear_flops_per_token=2.0 * h * v,
             comm_payload_elems=(h,),
         )
@@ -142,7 +144,9 @@ def build_model(arch: ModelArch) -> Model:
 
 
 def param_count(model: Model) -> float:
-    return sum(b.total_params for b in model.blocks)
+    """Distinct parameters (a tied embedding matrix counts once)."""
+    shared = model.arch.hidden_size * model.arch.vocab_size if model.arch.tie_embeddings else 0
+    return sum(b.total_params for b in model.blocks) - shared
 
 
 def active_param_count(model: Model) -> float:
