@@ -70,3 +70,13 @@ def test_cli_flag_and_error(capsys, tmp_path):
     )
     assert main(["evaluate", str(q), "--memory-model", "analytic"]) == 2
     assert "kv_memory.tech" in capsys.readouterr().err
+
+
+def test_a_bare_length_in_a_device_file_is_refused():
+    from kvpipe.memory import DeviceError, device_from_dict, shipped_device_dict
+
+    d = shipped_device_dict("HBM3E")
+    d["attachment"] = {**d["attachment"], "shoreline": 8.5}  # metres or millimetres?
+    with pytest.raises(DeviceError) as e:
+        device_from_dict(d)
+    assert any(field == "attachment.shoreline" for field, _ in e.value.errors)

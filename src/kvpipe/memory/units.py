@@ -55,6 +55,8 @@ _TABLES: dict[str, dict[str, float]] = {
              "µm2": 1e-12, "µm^2": 1e-12},
 }
 
+_UNIT_REQUIRED = frozenset({"length", "area"})
+
 CYCLE_UNITS = frozenset({"nCK", "tCK", "CK", "clk", "cycle", "cycles"})
 
 
@@ -75,6 +77,10 @@ def split_quantity(value: object) -> tuple[float, str]:
 def parse(value: object, kind: str) -> float:
     """Parse ``value`` as a quantity of ``kind`` (a key of the unit tables) into SI."""
     number, unit = split_quantity(value)
+    if unit == "" and kind in _UNIT_REQUIRED and number != 0:
+        # system files read bare lengths as mm (their keys carry the unit); here the field
+        # names carry none, so a bare length would silently be metres: ask for the unit
+        raise UnitError(f"{number:g} needs a unit here, e.g. '{number:g} mm'")
     if unit == "":
         return number
     table = _TABLES[kind]
