@@ -160,29 +160,19 @@ def _cmd_requirements(args: argparse.Namespace) -> int:
     from kvpipe.config import load_system
     from kvpipe.config.devices import load_device
     from kvpipe.explore.requirements import Target, requirements
-    from kvpipe.explore.seed import IDEAL_MEMORY
-    from kvpipe.mapping import place
     from kvpipe.memory import to_memory_tech
     from kvpipe.memory.select import system_pattern
-    from kvpipe.perf import evaluate, inputs_from_system
-    from kvpipe.system import KVMemory
 
     for name in ("users", "context", "tokens_per_s_per_user", "joules_per_token"):
         _positive(name.replace("_", "-"), getattr(args, name))
     system = load_system(Path(args.file))
     users = args.users or system.workload.users
     context = args.context or system.workload.context_tokens
-    tps = args.tokens_per_s_per_user
-    if tps is None:
-        at = replace(system, workload=replace(system.workload, users=users, context_tokens=context),
-                     kv_memory=KVMemory(IDEAL_MEMORY, 1.0))
-        r = evaluate(place(at.model, at.precisions, at.chip, at.mapping), inputs_from_system(at))
-        tps = float(r.tokens_per_s_per_user)
     techs = [t for t in catalog.memories() if t.name != "ideal"]
     if args.device:
         pattern = system_pattern(replace(system, workload=replace(system.workload, users=users, context_tokens=context)))
         techs += [to_memory_tech(load_device(Path(p)), pattern, model="analytic") for p in args.device]
-    req = requirements(system, Target(users, context, tps, args.joules_per_token), techs)
+    req = requirements(system, Target(users, context, args.tokens_per_s_per_user, args.joules_per_token), techs)
     if req.max_kv_j_per_token <= 0:
         raise UserError(
             f"  --joules-per-token: the budget {args.joules_per_token:g} J leaves nothing for the KV memory "

@@ -31,7 +31,7 @@ from kvpipe.system import KVMemory, System, Workload
 class Target:
     users: int
     context_tokens: int
-    tokens_per_s_per_user: float
+    tokens_per_s_per_user: float | None = None  # None: what the pipeline itself sustains at these users
     joules_per_token: float | None = None  # budget for the whole system, if any
 
 
@@ -57,7 +57,8 @@ class Requirements:
 
     @property
     def pipeline_meets_target(self) -> bool:
-        return self.pipeline_tokens_per_s_per_user >= self.target.tokens_per_s_per_user * (1 - 1e-12)
+        wanted = self.target.tokens_per_s_per_user or 0.0
+        return self.pipeline_tokens_per_s_per_user >= wanted * (1 - 1e-12)
 
 
 def requirements(system: System, target: Target, techs: Sequence[MemoryTech]) -> Requirements:
@@ -66,6 +67,8 @@ def requirements(system: System, target: Target, techs: Sequence[MemoryTech]) ->
     placement = place(at_target.model, at_target.precisions, at_target.chip, at_target.mapping)
     ideal = replace(at_target, kv_memory=KVMemory(IDEAL_MEMORY, 1.0))
     r = evaluate(placement, inputs_from_system(ideal))
+    if target.tokens_per_s_per_user is None:
+        target = replace(target, tokens_per_s_per_user=float(r.tokens_per_s_per_user))
     rate = target.users * target.tokens_per_s_per_user
     x = float(r.tokens_per_s)
     rest = float(r.energy.at_rate(r.tokens_per_s, rate).total())
