@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from kvpipe.config.units import Kind, format_quantity
-from kvpipe.explore.seed import Headline, SeedStudy
+from kvpipe.explore.seed import SeedStudy
 from kvpipe.perf.result import Limit, PerfResult
 from kvpipe.report.writer import SeedReportFiles
 from kvpipe.system import System
@@ -192,29 +191,26 @@ def print_catalog(kind: str, out: Console | None = None) -> None:
 # --- study -----------------------------------------------------------------------------
 
 
+SUMMARY_KEYS: tuple[str, ...] = (
+    "chips", "comm_stages_per_token", "single_user_tokens_per_s", "users_at_90pct_speed", "joules_per_token_1_user",
+    "joules_per_token_at_users_at_90pct_speed", "kv_capacity_demand_bytes_per_group", "kv_bw_demand_bytes_per_s_per_group",
+    "kv_bw_to_capacity_ratio_per_s", "hbm3e_bw_to_capacity_ratio_per_s", "required_kv_pj_per_bit",
+    "required_kv_pj_per_bit_improvement_vs_hbm3e", "required_kv_bw_per_reticle_die_bytes_per_s",
+    "required_kv_bw_per_reticle_die_vs_hbm3e",
+)
+
+
 def print_study_summary(study: SeedStudy, files: SeedReportFiles, out: Console | None = None) -> None:
+    """The headline of each model (formatted as in the report) and where the report is."""
+    from kvpipe.report.tables import headline_rows
+
     con = out or make_console()
     t = Table(title="kvpipe study seed: headline", title_justify="left")
     t.add_column("")
     for m in study.studies:
         t.add_column(m.headline.model, justify="right")
-    rows: list[tuple[str, Callable[[Headline], str]]] = [
-        ("chips / communication stages per token", lambda h: f"{h.chips} / {h.comm_stages_per_token}"),
-        ("single-user tokens/s", lambda h: f"{h.single_user_tokens_per_s:,.0f}"),
-        ("users at 90 % speed (multiplier)", lambda h: f"{h.users_at_90pct_speed:,} ({h.users_multiplier:,.0f}x)"),
-        ("J/token: 1 user -> at 90 % speed",
-         lambda h: f"{h.joules_per_token_1_user:.3g} -> {h.joules_per_token_at_users_at_90pct_speed:.3g} J"),
-        ("KV per group: capacity, bandwidth", lambda h: f"{_q(h.kv_capacity_demand_bytes_per_group, Kind.BYTES)}, "
-         f"{_q(h.kv_bw_demand_bytes_per_s_per_group, Kind.BYTES_PER_S)}"),
-        ("KV bandwidth / capacity (HBM3E)",
-         lambda h: f"{h.kv_bw_to_capacity_ratio_per_s:,.0f} /s ({h.hbm3e_bw_to_capacity_ratio_per_s:.0f} /s)"),
-        ("required KV pJ/bit (vs HBM3E)",
-         lambda h: f"{h.required_kv_pj_per_bit:.3g} ({h.required_kv_pj_per_bit_improvement_vs_hbm3e:.2g}x better)"),
-        ("required KV BW per reticle die (vs HBM3E)",
-         lambda h: f"{_q(h.required_kv_bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S)} "
-         f"({h.required_kv_bw_per_reticle_die_vs_hbm3e:.2g}x)"),
-    ]
-    for label, fmt in rows:
-        t.add_row(label, *(fmt(m.headline) for m in study.studies))
+    by_model = [{key: (label, value) for label, value, key in headline_rows(m.headline)} for m in study.studies]
+    for key in SUMMARY_KEYS:
+        t.add_row(by_model[0][key][0], *(rows[key][1] for rows in by_model))
     con.print(t)
     con.print(f"report: {files.report_html}")
