@@ -173,3 +173,39 @@ def test_catalog_gpus(capsys) -> None:
         fields = {"hbm_bytes", "hbm_bw_bytes_per_s", "hbm_bw_fraction", "flop_fraction", "tdp_w", "idle_power_w"}
         assert fields <= set(item["figures"])
         assert all(f["source"] and f["firmness"] in "VDUA" for f in item["figures"].values())
+
+
+def test_measured_folder_that_does_not_exist_exits_2_naming_it(capsys, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    code, out, err = _run(capsys, "validate", "--measured", str(missing))
+    assert code == 2 and out == ""
+    assert "--measured" in err and str(missing) in err and "does not exist" in err and "Traceback" not in err
+
+
+def test_empty_measured_folder_is_named_in_the_note(capsys, tmp_path: Path) -> None:
+    folder = tmp_path / "my-measurements"
+    folder.mkdir()
+    code, out, _ = _run(capsys, "validate", "--measured", str(folder))
+    assert code == 0
+    assert "no CSV in" in out and "my-measurements" in out
+    assert "no CSV in validation/measured" not in out
+
+
+def test_non_utf8_csvs_exit_2_naming_the_file(capsys, tmp_path: Path) -> None:
+    p = tmp_path / "latin1.csv"
+    p.write_bytes(b"id,system\n\xff\xfe,x\n")
+    code, _, err = _run(capsys, "validate", "--data", str(p))
+    assert code == 2 and "latin1.csv" in err and "not UTF-8" in err and "Traceback" not in err
+    folder = tmp_path / "measured"
+    folder.mkdir()
+    (folder / "bad.csv").write_bytes(b"device\n\xff\n")
+    code, _, err = _run(capsys, "validate", "--measured", str(folder))
+    assert code == 2 and "bad.csv" in err and "not UTF-8" in err
+
+
+def test_validate_formats_numbers_with_the_report_helpers() -> None:
+    import kvpipe.cli.validate as v
+
+    assert not hasattr(v, "_pct") and not hasattr(v, "_num")
+    assert v._signed_pct(0.1234) == "+12.3 %" and v._signed_pct(-0.05) == "-5 %"
+    assert v._signed_pct(float("nan")) == "n/a"

@@ -102,3 +102,21 @@ def test_load_system_refuses_a_gpu_document(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         load_system(p)
     assert e.value.errors[0][0] == "gpu"
+
+
+def test_parallelism_is_bounded_by_the_model() -> None:
+    # accepted before: 100 pipeline stages for an 80-layer model
+    errors = errors_of(GOOD.replace("tensor: 8, pipeline: 1", "tensor: 64, pipeline: 100"))
+    assert list(errors) == ["parallelism.pipeline"]
+    assert "80 layers" in errors["parallelism.pipeline"] and "got 100" in errors["parallelism.pipeline"]
+    # every mistake at once, each naming its field
+    errors = errors_of(GOOD.replace("tensor: 8, pipeline: 1", "tensor: 6, pipeline: 81").replace("gpu: h200", "gpu: h300"))
+    assert set(errors) == {"gpu", "parallelism.tensor", "parallelism.pipeline"}
+    assert "divide the 64 attention heads" in errors["parallelism.tensor"] and "got 6" in errors["parallelism.tensor"]
+    errors = errors_of(GOOD.replace("tensor: 8", "tensor: 128"))
+    assert list(errors) == ["parallelism.tensor"]
+
+
+def test_parallelism_at_its_bounds_is_accepted() -> None:
+    s = parse_any_system_yaml(GOOD.replace("tensor: 8, pipeline: 1", "tensor: 8, pipeline: 80"))
+    assert isinstance(s, GpuSystem) and s.parallelism.pipeline == 80

@@ -214,3 +214,25 @@ def test_kv_shards_gqa_and_mla_and_moe() -> None:
                   Parallelism(tensor=8), Workload(users=1, context_tokens=4096))
     w = evaluate_gpu(system_shape(s), gpu_inputs_from_system(s).with_(users=np.array([1.0, 16.0, 1024.0]))).t_weights_s
     assert w[0] < w[1] < w[2]
+
+
+def test_gpu_model_reuses_the_shared_formulas() -> None:
+    # review finding: perf/gpu.py had its own _by_window, _window_key and P2 formula
+    import kvpipe.mapping.placement as placement
+    import kvpipe.perf.gpu as gpu_mod
+    import kvpipe.perf.model as model_mod
+
+    assert gpu_mod._by_window is model_mod._by_window
+    assert gpu_mod._window_key is placement._window_key
+    assert gpu_mod._distinct_experts is model_mod._distinct_experts
+    # the windows of a GPU shape are the placement's, and the HBM bandwidth is the Gpu's own
+    s = h100_8b()
+    m = catalog.model("gpt-oss-20b")
+    p = placement.place(m, BF16, catalog.chip("spatial-n3-reticle"), placement.MappingOptions())
+    assert gpu_shape(m, BF16, Parallelism()).windows == p.windows
+    from kvpipe.hardware.gpu import achievable_bw
+    from kvpipe.perf.gpu import gpu_inputs_from_system
+
+    a = gpu_inputs_from_system(s).arrays()
+    assert gpu_mod.achievable_bw is achievable_bw
+    assert float(achievable_bw(a["hbm_bw_bytes_per_s"], a["hbm_bw_fraction"])) == s.gpu.achievable_bw_bytes_per_s

@@ -96,3 +96,14 @@ def test_smaller_chunks_never_slow_a_deep_pipeline_much_and_longer_prompts_take_
     assert lat[1] < lat[0] and lat[2] < lat[1]
     longer = [float(evaluate_prefill_system(s, p).latency_s) for p in (10, 100, 1000, 4000)]
     assert np.all(np.diff(longer) > 0)
+
+
+def test_prefill_energy_is_the_pass_energy_type():
+    # review finding: PrefillEnergy duplicated PassEnergy field for field
+    import kvpipe.perf.prefill as prefill
+    from kvpipe.perf.service import PassEnergy
+
+    assert not hasattr(prefill, "PrefillEnergy")
+    e = evaluate_prefill_system(toy_system(), 1000).energy
+    assert type(e) is PassEnergy
+    assert float(e.total()) == pytest.approx(float(e.sram_weights + e.compute + e.kv_read + e.kv_write + e.links))

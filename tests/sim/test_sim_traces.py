@@ -23,9 +23,16 @@ def test_azure_datetimes_become_seconds_after_the_first_row():
 def test_azure_numeric_seconds_any_column_order_extra_columns():
     text = "GeneratedTokens,id,TIMESTAMP,ContextTokens\n5,a,0.5,100\n7,b,1.25,30\n"
     r = parse_azure_csv(text.splitlines())
-    np.testing.assert_array_equal(r.arrival_s, [0.5, 1.25])
+    np.testing.assert_array_equal(r.arrival_s, [0.0, 0.75])  # seconds after the first row
     np.testing.assert_array_equal(r.prompt_tokens, [100, 30])
     np.testing.assert_array_equal(r.output_tokens, [5, 7])
+
+
+def test_azure_absolute_numeric_seconds_are_rebased_to_the_first_row():
+    # Unix-like seconds: left as they were, a fast-mode step at t = 3e6 s fell below the
+    # clock's resolution and the run spun forever
+    r = parse_azure_csv("TIMESTAMP,ContextTokens,GeneratedTokens\n3000000,100,5\n3000001.5,200,5\n")
+    np.testing.assert_array_equal(r.arrival_s, [0.0, 1.5])
 
 
 def test_jsonl():

@@ -63,20 +63,27 @@ def _seconds(flag: str, text: str | None) -> float | None:
         raise UserError(f"  --{flag}: {e.message}") from None
 
 
+_LENGTH_FORMS = "N, uniform:LO:HI or lognormal:MEDIAN:SIGMA (token counts: integers >= 1, LO <= HI, SIGMA >= 0)"
+
+
 def _lengths(flag: str, text: str) -> Any:
     from kvpipe.sim import Fixed, LogNormal, Uniform
 
-    parts = text.split(":")
+    parts = [p.strip() for p in text.split(":")]
+    bad = UserError(f"  --{flag}: expected {_LENGTH_FORMS}, got {text!r}")
     try:
         if len(parts) == 1:
             return Fixed(int(parts[0]))
         if parts[0] == "uniform" and len(parts) == 3:
             return Uniform(int(parts[1]), int(parts[2]))
         if parts[0] == "lognormal" and len(parts) == 3:
-            return LogNormal(float(parts[1]), float(parts[2]))
-    except ValueError as e:
-        raise UserError(f"  --{flag}: {e}") from None
-    raise UserError(f"  --{flag}: expected N, uniform:LO:HI or lognormal:MEDIAN:SIGMA, got {text!r}")
+            median, sigma = float(parts[1]), float(parts[2])
+            if not (math.isfinite(median) and math.isfinite(sigma)):
+                raise bad
+            return LogNormal(median, sigma)
+    except ValueError:
+        raise bad from None
+    raise bad
 
 
 def _traffic(args: argparse.Namespace, duration: float | None) -> Any:
@@ -99,21 +106,67 @@ def _traffic(args: argparse.Namespace, duration: float | None) -> Any:
             raise UserError("  --closed-loop: needs at least one client")
         think = _seconds("think", args.think) or 0.0
         return ClosedLoop(args.closed_loop, prompt, output, think_s=think)
-    if not args.arrival_rate > 0:
-        raise UserError(f"  --arrival-rate: must be positive, got {args.arrival_rate}")
-    if args.cv < 0:
-        raise UserError(f"  --cv: must be >= 0, got {args.cv}")
     return open_loop(args.arrival_rate, duration or 60.0, prompt, output, seed=args.seed, cv=args.cv)
+
+
+def _refuse_gpu_system(path: Path) -> None:
+    """A GPU system YAML (top-level ``gpu:``) cannot be simulated: say so before anything else."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return  # load_system reports unreadable or malformed files with their details
+    if isinstance(data, dict) and "gpu" in data:
+        gpu = data["gpu"]
+        what = gpu if isinstance(gpu, str) else "an inline GPU"
+        raise UserError(
+            f"  kvpipe simulate models spatial pipelines only; {path} describes a GPU system (gpu: {what}). "
+            "GPU systems are evaluated by kvpipe evaluate and compared in the study report (docs/gpu.md)"
+        )
+
+
+def _check_args(args: argparse.Namespace) -> tuple[float | None, float]:
+    """Check the numeric flags, naming each flag and its expected form; return (duration, warmup)."""
+    errors: list[str] = []
+    if args.arrival_rate is not None and not (math.isfinite(args.arrival_rate) and args.arrival_rate > 0):
+        errors.append(f"  --arrival-rate: expected a finite number of requests per second > 0, got {args.arrival_rate}")
+    if not (math.isfinite(args.cv) and args.cv >= 0):
+        errors.append(f"  --cv: expected a finite number >= 0 (1: Poisson), got {args.cv}")
+    for flag, value, low in (("slots", args.slots, 1), ("chunk", args.chunk, 0), ("fixed-context", args.fixed_context, 1),
+                             ("max-queue", args.max_queue, 0)):
+        if value is not None and value < low:
+            errors.append(f"  --{flag}: expected an integer >= {low}, got {value}")
+    duration = warmup = None
+    for flag, text in (("duration", args.duration), ("warmup", args.warmup), ("slo-ttft", args.slo_ttft),
+                       ("slo-tpot", args.slo_tpot), ("think", args.think)):
+        try:
+            x = _seconds(flag, text)
+        except UserError as e:
+            errors.append(str(e))
+            continue
+        if flag in ("duration", "slo-ttft", "slo-tpot") and x is not None and not x > 0:
+            errors.append(f"  --{flag}: expected a time > 0 such as '60 s', got {text!r}")
+        if flag == "duration":
+            duration = x
+        elif flag == "warmup":
+            warmup = x or 0.0
+    if duration is None and not args.trace:
+        duration = 60.0
+    if warmup is not None and duration is not None and duration > 0 and warmup >= duration:
+        errors.append(f"  --warmup: must be shorter than the run (--duration {_fmt_s(duration)}), got {args.warmup!r}")
+    if errors:
+        raise UserError("\n".join(errors))
+    return duration, warmup or 0.0
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from kvpipe.config import load_system
     from kvpipe.sim import SimConfig, SimulationError, chrome_trace, simulate
 
+    _refuse_gpu_system(Path(args.file))
+    duration, warmup = _check_args(args)
     system = load_system(Path(args.file))
-    duration = _seconds("duration", args.duration)
-    if duration is None and not args.trace:
-        duration = 60.0
     try:
         cfg = SimConfig(
             mode=args.mode,
@@ -125,7 +178,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             max_queue=args.max_queue,
             duration_s=duration,
             drain=not args.no_drain,
-            warmup_s=_seconds("warmup", args.warmup) or 0.0,
+            warmup_s=warmup,
             slo_ttft_s=_seconds("slo-ttft", args.slo_ttft),
             slo_tpot_s=_seconds("slo-tpot", args.slo_tpot),
             record_timeline=bool(args.timeline),
@@ -170,23 +223,39 @@ def _fmt_s(x: float | None) -> str:
     return format_quantity(x, Kind.SECONDS)
 
 
+def _fmt_num(x: float, spec: str, unit: str = "") -> str:
+    return f"{x:{spec}}{unit}" if math.isfinite(x) else "-"
+
+
 def _print_summary(result: Any, timeline: str | None, plots: str | None) -> None:
     m = result.metrics
     print(f"{result.system_name}: {result.mode} mode, {result.slots} seats, micro-batch {result.micro_batch}, "
-          f"{m.window_s:.4g} s measured")
+          f"{_fmt_s(m.window_s)} measured")
     print(f"requests: {m.requests_arrived} arrived, {m.requests_completed} completed, {m.requests_rejected} rejected, "
           f"{m.requests_preempted} preempted")
+    if m.requests_rejected:
+        words = {"queue_full": "queue full (--max-queue)", "kv_never_fits": "KV never fits in a chip group"}
+        by = ", ".join(f"{n} {words.get(why, why)}" for why, n in m.requests_rejected_by_reason.items() if n)
+        print(f"  rejected: {by}")
+    if m.requests_completed == 0:
+        print("note: no request finished in the measured window, so latencies and J/token are undefined (-); "
+              "power is the system's static and memory background power over the run")
     print(f"{'':12s}{'mean':>10s}{'p50':>10s}{'p90':>10s}{'p99':>10s}")
     for label, st in (("TTFT", m.ttft_s), ("TPOT", m.tpot_s), ("end to end", m.e2e_s), ("queueing", m.queueing_s)):
         print(f"{label:12s}" + "".join(f"{_fmt_s(getattr(st, k)):>10s}" for k in ("mean", "p50", "p90", "p99")))
-    print(f"throughput: {m.tokens_per_s:,.0f} tokens/s, {m.throughput_requests_per_s:.4g} requests/s; "
-          f"goodput {m.goodput_requests_per_s:.4g} requests/s")
-    print(f"energy: {m.joules_per_token:.4g} J/token, mean power {m.mean_power_w:,.0f} W")
+    print(f"throughput: {_fmt_num(m.tokens_per_s, ',.0f')} tokens/s, "
+          f"{_fmt_num(m.throughput_requests_per_s, '.4g')} requests/s; "
+          f"goodput {_fmt_num(m.goodput_requests_per_s, '.4g')} requests/s")
+    print(f"energy: {_fmt_num(m.joules_per_token, '.4g')} J/token, mean power {_fmt_num(m.mean_power_w, ',.0f')} W")
     u = m.utilization
-    busiest = max(range(len(u.processing)), key=lambda i: u.processing[i])
-    print(f"busiest group class {busiest} (x{u.group_counts[busiest]}): processing {u.processing[busiest]:.1%}, "
-          f"KV bandwidth {u.kv_bandwidth[busiest]:.1%}, KV capacity {max(u.kv_capacity):.1%}")
-    print(f"mean requests in the system {m.mean_requests_in_system:.4g} (queued {m.mean_requests_queued:.4g})")
+    busiest = max(range(len(u.processing)), key=lambda i: u.processing[i] if math.isfinite(u.processing[i]) else -1)
+    names = result.group_class_names or tuple(f"group class {i}" for i in range(len(u.processing)))
+    print(f"busiest: {names[busiest]} (x{u.group_counts[busiest]}): "
+          f"processing {_fmt_num(100 * u.processing[busiest], '.1f', '%')}, "
+          f"KV bandwidth {_fmt_num(100 * u.kv_bandwidth[busiest], '.1f', '%')}, "
+          f"KV capacity {_fmt_num(100 * max(u.kv_capacity), '.1f', '%')}")
+    print(f"mean requests in the system {_fmt_num(m.mean_requests_in_system, '.4g')} "
+          f"(queued {_fmt_num(m.mean_requests_queued, '.4g')})")
     if timeline:
         print(f"timeline: {timeline}")
     if plots:

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from kvpipe.cli.errors import UserError
 from kvpipe.cli.output import json_number
+from kvpipe.report.format import fmt_number, fmt_percent
 from kvpipe.validation import (
     MeasuredReport,
     Prediction,
@@ -91,15 +92,12 @@ def validation_json(preds: list[Prediction], measured: MeasuredReport, data: str
     }
 
 
-def _pct(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"{x * 100:+.1f} %"
+def _signed_pct(x: float) -> str:
+    """An error as a signed percentage (``+12.3 %``); n/a when undefined."""
+    return ("+" if math.isfinite(x) and x > 0 else "") + fmt_percent(x)
 
 
-def _num(x: float) -> str:
-    return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
-
-
-def print_validation(preds: list[Prediction], measured: MeasuredReport, data: str) -> None:
+def print_validation(preds: list[Prediction], measured: MeasuredReport, data: str, measured_dir: str | None = None) -> None:
     from kvpipe.cli.tables import make_console
 
     con = make_console()
@@ -110,7 +108,7 @@ def print_validation(preds: list[Prediction], measured: MeasuredReport, data: st
     for p in preds:
         r = p.row
         mark = "[green]ok[/green]" if p.within_target else "[red]miss[/red]"
-        t.add_row(r.system, r.model, r.metric, _num(r.published), _num(p.predicted), _pct(p.error),
+        t.add_row(r.system, r.model, r.metric, fmt_number(r.published, 4), fmt_number(p.predicted, 4), _signed_pct(p.error),
                   f"±{r.target * 100:g} %", mark, p.binding)
     con.print(t)
     con.print(f"median absolute error: {median_abs_error(preds) * 100:.1f} % over {len(preds)} rows "
@@ -119,17 +117,18 @@ def print_validation(preds: list[Prediction], measured: MeasuredReport, data: st
         if p.implied_hop_latency_s is not None and not p.within_target:
             con.print(f"  {p.row.id}: the published speed implies {p.implied_hop_latency_s * 1e6:.2f} us per "
                       f"communication stage (diagnostic, not used)")
+    folder = measured_dir or "validation/measured"
     if measured.rows:
-        m = Table(title="measured decode step times (validation/measured)", title_justify="left")
+        m = Table(title=f"measured decode step times ({folder})", title_justify="left")
         for col in ("file", "device", "preset", "batch", "context", "measured", "predicted", "error"):
             m.add_column(col, justify="right" if col in ("batch", "context", "measured", "predicted", "error") else "left")
         for row in measured.rows:
             m.add_row(row.file, row.device, row.preset, str(row.batch), str(row.context),
-                      f"{row.measured_s * 1e3:.3f} ms", f"{row.predicted_s * 1e3:.3f} ms", _pct(row.error))
+                      f"{row.measured_s * 1e3:.3f} ms", f"{row.predicted_s * 1e3:.3f} ms", _signed_pct(row.error))
         con.print(m)
         con.print(f"measured: median absolute error {measured.median_abs_error * 100:.1f} % over {len(measured.rows)} rows")
     else:
-        con.print("measured: no CSV in validation/measured yet (benchmarks/gpu_decode.py writes them)")
+        con.print(f"measured: no CSV in {folder} yet (benchmarks/gpu_decode.py writes them)")
     for where, why in measured.skipped:
         con.print(f"  skipped {where}: {why}")
 
@@ -137,6 +136,9 @@ def print_validation(preds: list[Prediction], measured: MeasuredReport, data: st
 def run_validate(args: argparse.Namespace) -> int:
     data = Path(args.data) if args.data else default_published_csv()
     folder = Path(args.measured) if args.measured else default_measured_dir()
+    if args.measured and not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise UserError(f"  --measured: {folder} {what} (give the folder that holds the measured CSVs)")
     try:
         rows = read_rows(data)
         preds = predict_all(rows)
@@ -148,5 +150,5 @@ def run_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(validation_json(preds, measured, str(data)), indent=2))
     else:
-        print_validation(preds, measured, str(data))
+        print_validation(preds, measured, str(data), str(folder))
     return 0

@@ -116,6 +116,8 @@ def parse_gpu_system(
     errors += _check_required(raw)
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
     model = _resolve_model(raw.get("model"), "model" in short, folder, errors)
+    if spec is not None and model is not None:
+        errors += _parallelism_problems(spec.parallelism, model)
     if errors or spec is None or model is None:
         raise ConfigError(_ordered(errors), source)
     system = _build(spec, model, source or "inline config", default_name)
@@ -251,6 +253,25 @@ def _check_required(raw: Mapping[str, Any]) -> ErrorList:
 def _ordered(errors: ErrorList) -> ErrorList:
     order = {key: i for i, key in enumerate(GpuSystemSpec.model_fields)}
     return sorted(errors, key=lambda e: order.get(e[0].split(".")[0], -1))
+
+
+def _parallelism_problems(par: ParallelismSpec, model: Model) -> ErrorList:
+    """Tensor parallelism splits the attention heads evenly; pipeline parallelism splits the layers."""
+    errors: ErrorList = []
+    heads, layers = model.arch.n_heads, model.n_layers
+    if par.tensor > heads or heads % par.tensor:
+        divisors = [d for d in range(1, heads + 1) if heads % d == 0]
+        shown = ", ".join(map(str, divisors if len(divisors) <= 12 else divisors[:6] + ["..."] + divisors[-3:]))
+        errors.append((
+            "parallelism.tensor",
+            f"must divide the {heads} attention heads of {model.name} (one of {shown}), got {par.tensor}",
+        ))
+    if par.pipeline > layers:
+        errors.append((
+            "parallelism.pipeline",
+            f"must be at most the {layers} layers of {model.name} (a stage holds at least one layer), got {par.pipeline}",
+        ))
+    return errors
 
 
 # --- building ----------------------------------------------------------------------------------

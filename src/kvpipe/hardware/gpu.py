@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from kvpipe.hardware.parts import _lookup
 from kvpipe.workload.precision import Precision
@@ -40,4 +41,9 @@ class Gpu:
 
     @property
     def achievable_bw_bytes_per_s(self) -> float:
-        return self.hbm_bw_bytes_per_s * self.hbm_bw_fraction
+        return achievable_bw(self.hbm_bw_bytes_per_s, self.hbm_bw_fraction)
+
+
+def achievable_bw(hbm_bw_bytes_per_s: Any, hbm_bw_fraction: Any) -> Any:
+    """(GS0) HBM bandwidth kernels reach: datasheet bandwidth x achievable fraction (scalars or arrays)."""
+    return hbm_bw_bytes_per_s * hbm_bw_fraction

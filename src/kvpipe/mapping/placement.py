@@ -92,6 +92,11 @@ def _window_key(b: Block) -> float:
     return math.inf if b.window is None else float(b.window)
 
 
+def model_windows(model: Model) -> tuple[float, ...]:
+    """The distinct attention windows of a model's KV-holding layers (``inf``: full attention)."""
+    return tuple(sorted({_window_key(b) for b in model.blocks if b.kv_elems_per_token}) or [math.inf])
+
+
 def _is_lookup(b: Block) -> bool:
     # an embedding lookup reads one row per token; every other block reads all its dense weights
     return b.kind is BlockKind.EMBEDDING
@@ -169,7 +174,7 @@ def place(model: Model, p: Precisions, chip: Chip, options: MappingOptions) -> P
     usable = chip.sram_bytes * options.usable_sram_fraction  # (M1)
     if usable <= 0:
         raise MappingError("chip.sram", "a chip without SRAM cannot hold weights")
-    windows = tuple(sorted({_window_key(b) for b in model.blocks if b.kv_elems_per_token}) or [math.inf])
+    windows = model_windows(model)
     groups = [
         _group(bs, model, p, windows, usable, options.comm_stages_per_layer)
         for bs in _split_groups(model, options.layers_per_group)

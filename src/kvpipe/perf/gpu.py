@@ -26,9 +26,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from kvpipe.hardware.gpu import achievable_bw
+from kvpipe.mapping.placement import _window_key, model_windows
+from kvpipe.perf.model import _by_window, _distinct_experts
 from kvpipe.perf.result import EnergyBreakdown, Limit, PerfResult
 from kvpipe.system import GpuSystem, Parallelism
-from kvpipe.workload.blocks import Block, BlockKind
+from kvpipe.workload.blocks import BlockKind
 from kvpipe.workload.model import Model
 from kvpipe.workload.precision import Precisions
 
@@ -116,17 +119,14 @@ class GpuShape:
         return int(round(self.allreduces_per_stage * self.pipeline)) + (self.pipeline - 1)
 
 
-def _window_key(b: Block) -> float:
-    return math.inf if b.window is None else float(b.window)
-
-
 def gpu_shape(model: Model, p: Precisions, par: Parallelism) -> GpuShape:
     """Per-GPU figures of ``model`` split over ``par.tensor x par.pipeline`` GPUs (GW1..GW7)."""
     if par.tensor < 1 or par.pipeline < 1:
         raise ValueError("parallelism: tensor and pipeline must be at least 1")
     wb, kvb, ab = p.weights.bytes_per_elem, p.kv.bytes_per_elem, p.activations.bytes_per_elem
     n = float(par.tensor * par.pipeline)
-    windows = tuple(sorted({_window_key(b) for b in model.blocks if b.kv_elems_per_token}) or [math.inf])
+    # the distinct windows as kvpipe.mapping.place lists them (Placement.windows)
+    windows = model_windows(model)
     attn = [0.0] * len(windows)
     kv = [0.0] * len(windows)
     for b in model.blocks:
@@ -157,8 +157,8 @@ def gpu_shape(model: Model, p: Precisions, par: Parallelism) -> GpuShape:
         linear_flops_per_gpu=sum(b.linear_flops_per_token for b in model.blocks) / n,  # (GW2)
         attn_flops_coef_per_gpu=tuple(x / n for x in attn),  # (GW3)
         kv_coef_bytes_per_gpu=tuple(x / kv_div for x in kv),  # (GW4)
-        kv_write_bytes_per_gpu=sum(b.kv_elems_per_token for b in model.blocks) * kvb / kv_div,
-        activation_bytes=arch.hidden_size * ab,
+        kv_write_bytes_per_gpu=sum(b.kv_elems_per_token for b in model.blocks) * kvb / kv_div,  # (GW5)
+        activation_bytes=arch.hidden_size * ab,  # (GW7)
         kv_bytes_per_token=sum(b.kv_elems_per_token for b in model.blocks) * kvb,
         kv_coef_bytes_total=tuple(kv),
     )
@@ -252,14 +252,6 @@ class GpuResult:
         }
 
 
-def _by_window(coef: tuple[float, ...], ctx_w: list[FloatArray]) -> FloatArray | float:
-    out: FloatArray | float = 0.0
-    for c, n in zip(coef, ctx_w, strict=True):
-        if c:
-            out = out + c * n
-    return out
-
-
 def _safe_div(num: Any, den: Any, fill: float = np.inf) -> FloatArray:
     num = np.asarray(num, dtype=np.float64)
     den = np.asarray(den, dtype=np.float64)
@@ -274,7 +266,7 @@ def evaluate_gpu(shape: GpuShape, inputs: GpuInputs) -> GpuResult:
     users = np.floor(a["users"])
     ctx = a["context_tokens"]
     ctx_w = [np.minimum(ctx, w) for w in shape.windows]
-    bw = a["hbm_bw_bytes_per_s"] * a["hbm_bw_fraction"]  # (GS0) achievable HBM bandwidth
+    bw = achievable_bw(a["hbm_bw_bytes_per_s"], a["hbm_bw_fraction"])  # (GS0) achievable HBM bandwidth
     f_lin = a["linear_flop_per_s"] * a["flop_fraction"]
     f_attn = a["attn_flop_per_s"] * a["flop_fraction"]
     beta = a["link_bw_bytes_per_s"] / 2.0  # per direction
@@ -291,9 +283,7 @@ def evaluate_gpu(shape: GpuShape, inputs: GpuInputs) -> GpuResult:
     b = np.maximum(np.ceil(users_in / m), 1.0)
 
     # (GS2) GEMMs: weights once per step (each distinct expert hit once), roofline overlap
-    experts = (
-        shape.n_experts * (1.0 - (1.0 - shape.top_k / shape.n_experts) ** b) if shape.n_experts else np.zeros_like(b)
-    )
+    experts = _distinct_experts(shape.n_experts, shape.top_k, b)  # (P2)
     w_bytes = shape.dense_read_bytes_per_gpu + shape.expert_bytes_per_gpu * experts + shape.token_read_bytes_per_gpu * b
     t_w = w_bytes / bw
     t_lin_c = b * shape.linear_flops_per_gpu / f_lin

@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike
 from kvpipe.mapping.placement import Placement
 from kvpipe.perf.inputs import FloatArray, PerfInputs
 from kvpipe.perf.model import _BITS, _group_times
+from kvpipe.perf.service import PassEnergy
 from kvpipe.system import System
 
 
@@ -56,20 +57,6 @@ def attended_context_scalar(start: float, tokens: float, window: float) -> float
         return x * (x - 1.0) / 2.0 if x <= window else window * (window - 1.0) / 2.0 + (x - window) * window
 
     return cum(start + tokens) - cum(start)
-
-
-@dataclass(frozen=True)
-class PrefillEnergy:
-    """Dynamic joules of the whole prompt, by where they are spent (E2..E4 per chunk, F7)."""
-
-    sram_weights: FloatArray
-    compute: FloatArray
-    kv_read: FloatArray
-    kv_write: FloatArray
-    links: FloatArray
-
-    def total(self) -> FloatArray:
-        return self.sram_weights + self.compute + self.kv_read + self.kv_write + self.links
 
 
 def pipelined_latency(
@@ -114,7 +101,7 @@ class PrefillResult:
     flops: FloatArray  # whole model, whole prompt
     kv_write_bytes: FloatArray  # whole model, whole prompt (P tokens of KV)
     kv_read_bytes: FloatArray  # whole model: earlier chunks' KV read by later chunks
-    energy: PrefillEnergy
+    energy: PassEnergy  # dynamic joules of the whole prompt, summed over its chunks (F7)
 
     @property
     def joules(self) -> FloatArray:
@@ -201,7 +188,7 @@ def evaluate_prefill(
         flops=flops,
         kv_write_bytes=kv_w,
         kv_read_bytes=kv_r,
-        energy=PrefillEnergy(**e),
+        energy=PassEnergy(**e),
     )
 
 

@@ -82,7 +82,8 @@ class ServiceTable:
 
 
 def _sram_table_len(placement: Placement) -> int:
-    # P2 with n tokens: E (1 - (1 - k/E)^n) is constant once (1 - k/E)^n < 1e-12; past that
+    # P2 (perf.model._distinct_experts) with n tokens, E (1 - (1 - k/E)^n), is constant once
+    # (1 - k/E)^n < 1e-12, i.e. from n = log(1e-12) / log(1 - k/E) (P2 solved for n); past that
     # P8 is affine in n (per-token reads such as embedding rows), so the table's last two
     # entries extrapolate it (see _sram_lookup)
     n = 2
@@ -210,7 +211,9 @@ def pass_times(t: ServiceTable, tokens: np.ndarray, attn_ctx: np.ndarray, read_c
 
 @dataclass(frozen=True)
 class PassEnergy:
-    """Dynamic joules of a pass through one group of each class, ``(..., G)`` (E2..E4)."""
+    """Dynamic joules by where they are spent (E2..E4): of a pass through one group of each
+    class, ``(..., G)`` (:func:`pass_energy`), or of a whole prompt, summed over its chunks
+    (F7, :class:`kvpipe.perf.prefill.PrefillResult`)."""
 
     sram_weights: FloatArray
     compute: FloatArray

@@ -385,7 +385,8 @@ def fig_kv_demand(study: ModelStudy, techs: Sequence[MemoryTech | TechAtOperatin
     handles, _ = ax.get_legend_handles_labels()
     handles += [
         Line2D([], [], color="none", label="thin lines: a technology's BW = (BW/capacity) × capacity"),
-        Line2D([], [], ls="", marker="s", mfc="white", mec="0.3", mew=2, ms=9, label="technology provisioned for the operating point (units × capacity, units × BW)"),
+        Line2D([], [], ls="", marker="s", mfc="white", mec="0.3", mew=2, ms=9,
+               label="technology provisioned for the operating point (units × capacity, units × BW)"),
         Line2D([], [], ls="", marker="*", color="gold", mec="black", ms=15, label="operating point (users at 90 % speed)"),
     ]
     fig.legend(handles=handles, fontsize=9, loc="outside lower center", ncols=2, framealpha=0.92)

@@ -12,7 +12,8 @@ timeline is returned as a dict (:mod:`kvpipe.sim.timeline`).
 
 from kvpipe.sim.arrivals import ClosedLoop, gamma_times, open_loop, poisson_times
 from kvpipe.sim.config import Admission, Mode, SimConfig
-from kvpipe.sim.engine import Simulation, SimulationError, simulate
+from kvpipe.sim.engine import Simulation, simulate
+from kvpipe.sim.errors import SimulationError
 from kvpipe.sim.lengths import Fixed, LengthDist, LogNormal, Uniform
 from kvpipe.sim.metrics import LatencyStats, SimMetrics, TimeSeries, Utilization
 from kvpipe.sim.requests import Requests

@@ -19,20 +19,17 @@ from kvpipe.perf.inputs import inputs_from_system
 from kvpipe.perf.service import ServiceTable, resident_kv_bytes, service_table
 from kvpipe.sim.arrivals import ClosedLoop, streams
 from kvpipe.sim.config import Admission, Mode, SimConfig
+from kvpipe.sim.errors import SimulationError
 from kvpipe.sim.events import Arrival, PipelineStep, Snapshot, Stop
 from kvpipe.sim.fluid import FluidPipeline
 from kvpipe.sim.loop import EventLoop
 from kvpipe.sim.reference import ReferencePipeline
 from kvpipe.sim.requests import Requests
-from kvpipe.sim.result import Counters, RequestRecords, SimResult, TimelineLog
+from kvpipe.sim.result import REJECT_REASONS, Counters, RequestRecords, SimResult, TimelineLog, class_names
 from kvpipe.sim.seats import Seats
 from kvpipe.system import System
 
 Traffic = Requests | ClosedLoop
-
-
-class SimulationError(ValueError):
-    """The simulation cannot be set up (e.g. a closed loop without a duration)."""
 
 
 class Simulation:
@@ -69,6 +66,7 @@ class Simulation:
         self.first_token_s: list[float] = [math.nan] * n
         self.finish_s: list[float] = [math.nan] * n
         self.rejected: list[bool] = [False] * n
+        self.reject_reason: list[str] = [""] * n
         self.preemptions: list[int] = [0] * n
         self.generated: list[int] = [0] * n
 
@@ -99,10 +97,36 @@ class Simulation:
 
         self.timeline = TimelineLog() if config.record_timeline else None
 
+        if config.mode is Mode.REFERENCE:
+            self._check_reference_size(b)
         self.pipe: FluidPipeline | ReferencePipeline = (
             FluidPipeline(self) if config.mode is Mode.FAST else ReferencePipeline(self)
         )
         self._next_open = 0
+
+    def reference_events_estimate(self, micro_batch: int) -> int:
+        """A lower bound on the events a reference run of the known requests handles (S3).
+
+        Every cycle of a unit yields one token per seat, so the requests need at least
+        ``sum(output) / micro_batch`` unit cycles; a cycle is two events per pipeline stage for
+        the prefill's pass (a chunk train: arrival, processing done) and three for a decode
+        pass (arrival, processing done, link done). A closed loop creates its requests as it
+        runs, so it is not estimated (0); the run's own ``max_events`` stop still applies.
+        """
+        stages = int(round(float(self.table.counts.sum())))
+        outputs = np.asarray(self.output, dtype=np.float64)
+        cycles_prefill = outputs.size
+        cycles_decode = float(np.maximum(outputs - 1, 0).sum())
+        return int(stages * (2 * cycles_prefill + 3 * cycles_decode) / max(micro_batch, 1))
+
+    def _check_reference_size(self, micro_batch: int) -> None:
+        est = self.reference_events_estimate(micro_batch)
+        if est > self.config.max_events:
+            raise SimulationError(
+                f"a reference-mode run of these {len(self.output)} requests needs at least {est:,} events "
+                f"(the limit is {self.config.max_events:,}): use --mode fast, or a shorter --duration or a lower "
+                "arrival rate"
+            )
 
     # ---- traffic ----------------------------------------------------------------------
 
@@ -115,6 +139,7 @@ class Simulation:
         for lst, v in ((self.admit_s, math.nan), (self.first_token_s, math.nan), (self.finish_s, math.nan)):
             lst.append(v)
         self.rejected.append(False)
+        self.reject_reason.append("")
         self.preemptions.append(0)
         self.generated.append(0)
         return r
@@ -201,7 +226,11 @@ class Simulation:
         self.completed += 1
 
     def reject(self, r: int, why: str) -> None:
+        """Turn request ``r`` away; ``why`` is a key of :data:`REJECT_REASONS`."""
+        if why not in REJECT_REASONS:
+            raise ValueError(f"unknown rejection reason {why!r} (one of {', '.join(REJECT_REASONS)})")
         self.rejected[r] = True
+        self.reject_reason[r] = why
         self.n_rejected += 1
 
     # ---- time ---------------------------------------------------------------------------
@@ -282,9 +311,13 @@ class Simulation:
             if self.stopped:
                 break
             if loop.handled > cfg.max_events:
-                raise SimulationError(f"more than {cfg.max_events} events: use the fast mode for runs this long")
-        end = cfg.duration_s if (cfg.duration_s is not None and not cfg.drain) else loop.now
-        self.advance_to(max(end, loop.now))
+                raise SimulationError(
+                    f"more than {cfg.max_events:,} events: use --mode fast, or a shorter --duration, for runs this long"
+                )
+        # the run lasts at least its duration: the system is powered (static power, memory
+        # background) until then even when every request has finished, or none arrived
+        end = loop.now if cfg.duration_s is None else max(cfg.duration_s, loop.now)
+        self.advance_to(end)
         self.snapshots["end"] = self.counters()
         self._series.append(self.snapshots["end"])
         return self._result()
@@ -301,6 +334,7 @@ class Simulation:
             finish_s=np.array(self.finish_s, dtype=np.float64),
             rejected=np.array(self.rejected, dtype=bool),
             preemptions=np.array(self.preemptions, dtype=np.int64),
+            reject_reason=np.array(self.reject_reason, dtype=str),
         )
         metrics = compute_metrics(self, records)
         return SimResult(
@@ -313,6 +347,7 @@ class Simulation:
             timeline=self.timeline,
             group_classes=tuple(int(c) for c in self.table.counts),
             events=self.loop.handled,
+            group_class_names=class_names(self.placement.classes),
         )
 
 

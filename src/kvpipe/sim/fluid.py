@@ -31,6 +31,7 @@ import numpy as np
 from kvpipe.perf.prefill import attended_context_scalar
 from kvpipe.perf.service import resident_kv_bytes
 from kvpipe.sim.config import Admission
+from kvpipe.sim.errors import SimulationError
 from kvpipe.sim.events import Preemption, PrefillDone, RequestFinished
 from kvpipe.sim.seats import lone_train_profile, pass_profile
 
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from kvpipe.sim.engine import Simulation
 
 _EPS = 1e-9
+# consecutive steps that move neither the clock nor the cycle count before the run is given up
+_MAX_STALLED_STEPS = 10_000
 
 
 class _Coefficients:
@@ -127,6 +130,8 @@ class FluidPipeline:
         self._rates = [0.0] * (3 * G)
         self._log = sim.timeline
         self._log_max = sim.config.timeline_max_passes
+        self._stalled = 0  # steps in a row that moved neither t nor Phi
+        self._last_step = (math.nan, math.nan)
 
     @property
     def busy_proc(self) -> np.ndarray:
@@ -403,6 +408,7 @@ class FluidPipeline:
             return  # planned before the state changed
         self.Phi = max(self.Phi, self._phi_next)  # snap onto the boundary
         Phi = self.Phi
+        self._check_progress(t, Phi)
         seats = self.seats
         loop = self.sim.loop
         due = [m for m in self.live if self.nxt[m] <= Phi + 1e-7]
@@ -428,6 +434,21 @@ class FluidPipeline:
         if self._kv_full:
             self._preempt_newest(t)
         self.dirty = True
+
+    def _check_progress(self, t: float, Phi: float) -> None:
+        """Raise instead of spinning when steps no longer move the clock or the cycle count
+        (times so large that a step is below the clock's floating-point resolution)."""
+        if (t, Phi) == self._last_step:
+            self._stalled += 1
+            if self._stalled > _MAX_STALLED_STEPS:
+                raise SimulationError(
+                    f"the fast mode stopped advancing at t = {t:.6g} s ({self._stalled} steps without progress): "
+                    "simulated times this large leave too little floating-point resolution for a pipeline "
+                    "cycle; start the traffic near t = 0"
+                )
+        else:
+            self._stalled = 0
+            self._last_step = (t, Phi)
 
     # ---- KV (preempt mode) --------------------------------------------------------------
 

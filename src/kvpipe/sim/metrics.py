@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kvpipe.sim.result import Counters, RequestRecords
+from kvpipe.sim.result import REJECT_REASONS, Counters, RequestRecords
 
 if TYPE_CHECKING:
     from kvpipe.sim.engine import Simulation
@@ -104,6 +104,8 @@ class SimMetrics:
     mean_time_in_system_s: float  # mean end-to-end latency of the requests finishing in the window
     utilization: Utilization
     series: TimeSeries
+    # requests_rejected split by why (keys of kvpipe.sim.result.REJECT_REASONS)
+    requests_rejected_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
     def littles_law_ratio(self) -> float:
@@ -121,6 +123,7 @@ class SimMetrics:
             "goodput_requests_per_s": _num(self.goodput_requests_per_s),
             "requests_completed": self.requests_completed,
             "requests_rejected": self.requests_rejected,
+            "requests_rejected_by_reason": dict(self.requests_rejected_by_reason),
             "requests_arrived": self.requests_arrived,
             "requests_preempted": self.requests_preempted,
             "throughput_requests_per_s": _num(self.throughput_requests_per_s),
@@ -168,12 +171,20 @@ def _series(samples: list[Counters], t_end: float, points: int, cap: float, kv_m
     )
 
 
+def _rejected_by_reason(rec: RequestRecords, arrived: np.ndarray) -> dict[str, int]:
+    out = dict.fromkeys(REJECT_REASONS, 0)
+    if rec.reject_reason is not None:
+        for why in out:
+            out[why] = int((rec.rejected & arrived & (rec.reject_reason == why)).sum())
+    return out
+
+
 def compute_metrics(sim: Simulation, rec: RequestRecords) -> SimMetrics:
     cfg = sim.config
     a: Counters = sim.snapshots["warmup"]
     b: Counters = sim.snapshots["end"]
     t0, t1 = a.time_s, b.time_s
-    window = max(t1 - t0, 1e-300)
+    window = t1 - t0 if t1 > t0 else math.nan  # rates over an empty window are undefined (JSON null)
     tokens = b.output_tokens - a.output_tokens
     energy = b.energy_j - a.energy_j
     fin = rec.finished & (rec.finish_s > t0) & (rec.finish_s <= t1 + 1e-12)
@@ -188,6 +199,7 @@ def compute_metrics(sim: Simulation, rec: RequestRecords) -> SimMetrics:
     cap = sim.kv_cap
     mask = sim.kv_mask
     kv_cap_util = np.where(mask, (b.kv_byte_s - a.kv_byte_s) / window / cap if cap > 0 else 0.0, 0.0)
+    n_fin = int(fin.sum())
     util = Utilization(
         group_counts=tuple(int(c) for c in sim.table.counts),
         processing=tuple(((b.busy_proc_s - a.busy_proc_s) / window).tolist()),
@@ -203,14 +215,15 @@ def compute_metrics(sim: Simulation, rec: RequestRecords) -> SimMetrics:
         e2e_s=LatencyStats.of(e2e[measured]),
         queueing_s=LatencyStats.of(rec.queueing_s[measured]),
         tokens_per_s=tokens / window,
-        joules_per_token=energy / tokens if tokens > 0 else math.inf,
+        joules_per_token=energy / tokens if tokens > 0 else math.nan,  # undefined without output tokens
         energy_j=energy,
         mean_power_w=energy / window,
         requests_arrived=int(arrived.sum()),
-        requests_completed=int(fin.sum()),
+        requests_completed=n_fin,
         requests_rejected=int((rec.rejected & arrived).sum()),
+        requests_rejected_by_reason=_rejected_by_reason(rec, arrived),
         requests_preempted=int((rec.preemptions > 0).sum()),
-        throughput_requests_per_s=float(fin.sum()) / window,
+        throughput_requests_per_s=n_fin / window,
         goodput_requests_per_s=float(ok.sum()) / window,
         slo_ttft_s=cfg.slo_ttft_s,
         slo_tpot_s=cfg.slo_tpot_s,

@@ -10,7 +10,39 @@ import numpy as np
 from kvpipe.sim.requests import FloatArray, IntArray
 
 if TYPE_CHECKING:
+    from kvpipe.mapping.placement import GroupClass
     from kvpipe.sim.metrics import SimMetrics
+
+
+def class_name(gc: GroupClass) -> str:
+    """What a class of chip groups holds, in words: decoder layers (with their KV), the
+    embedding (a per-token row lookup, no layers) or the LM head (no layers, no lookup)."""
+    if gc.layers == 0:
+        return "embedding" if gc.token_read_bytes > 0 else "LM head"
+    what = "decoder-layer groups" if gc.has_kv else "layer groups without KV"
+    if gc.token_read_bytes > 0:
+        what = "embedding + " + what
+    return what if gc.layers == 1 else f"{what} ({gc.layers} layers each)"
+
+
+def class_names(classes: tuple[GroupClass, ...]) -> tuple[str, ...]:
+    """:func:`class_name` of each class, numbered where two classes would read the same."""
+    names = [class_name(c) for c in classes]
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if names.count(n) > 1:
+            seen[n] = seen.get(n, 0) + 1
+            n = f"{n} #{seen[n]}"
+        out.append(n)
+    return tuple(out)
+
+
+# why an arrival is turned away (keys of SimMetrics.requests_rejected_by_reason)
+REJECT_REASONS = {
+    "queue_full": "the queue held --max-queue requests",
+    "kv_never_fits": "its KV does not fit in an empty chip group",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +77,7 @@ class RequestRecords:
     finish_s: FloatArray
     rejected: np.ndarray
     preemptions: IntArray
+    reject_reason: np.ndarray | None = None  # per request: a REJECT_REASONS key, or "" if not rejected
 
     def __len__(self) -> int:
         return len(self.arrival_s)
@@ -103,6 +136,7 @@ class SimResult:
     timeline: TimelineLog | None
     group_classes: tuple[int, ...]  # groups per class, in pipeline order of first appearance
     events: int
+    group_class_names: tuple[str, ...] = ()  # what each class holds (see class_names)
 
     def latency_cdf(self, which: str) -> tuple[FloatArray, FloatArray]:
         """Sorted latencies of finished requests and their cumulative fractions, for plotting.
@@ -119,5 +153,7 @@ class SimResult:
         out: dict[str, Any] = {"system": self.system_name, "mode": self.mode, "slots": self.slots,
                                "micro_batch": self.micro_batch}
         out.update(self.metrics.to_json())
+        if self.group_class_names:
+            out["utilization"]["group_names"] = list(self.group_class_names)
         out["events"] = self.events
         return out

@@ -5,8 +5,9 @@ they read no files. Every error names the 1-based line of the input it is about.
 
 * Azure CSV: a header naming ``TIMESTAMP``, ``ContextTokens`` and ``GeneratedTokens`` (any
   order, other columns ignored), then one request per row. ``TIMESTAMP`` is either seconds
-  (used as they are) or a date-time such as ``2023-11-16 18:15:46.6805900`` (seconds after
-  the first row).
+  or a date-time such as ``2023-11-16 18:15:46.6805900``; either way arrival times are the
+  seconds after the first row (absolute times such as Unix seconds would leave too little
+  floating-point resolution for the simulator's clock).
 * JSONL: one object per line, ``{"arrival_s": .., "prompt_tokens": .., "output_tokens": ..}``.
 
 Blank lines are skipped. Rows must be sorted by time.
@@ -68,6 +69,13 @@ def _time(x: float, what: str, line: int, previous: float | None) -> float:
     return x
 
 
+def _seconds_field(field: str, line: int) -> tuple[float, bool]:
+    value, is_dt = _seconds(field, line)
+    if not is_dt:
+        value = _time(value, "TIMESTAMP", line, None)  # NaN, infinite or negative seconds
+    return value, is_dt
+
+
 def _seconds(field: str, line: int) -> tuple[float, bool]:
     """A TIMESTAMP as (value, is_datetime)."""
     try:
@@ -107,16 +115,18 @@ def parse_azure_csv(text: str | Iterable[str]) -> Requests:
             continue
         if len(fields) != len(header):
             raise TraceError(line, f"expected {len(header)} fields like the header, got {len(fields)}")
-        value, is_dt = _seconds(fields[idx["TIMESTAMP"]], line)
+        value, is_dt = _seconds_field(fields[idx["TIMESTAMP"]], line)
         if kind is None:
             kind = is_dt
-            origin = value if is_dt else 0.0
+            origin = value  # times are seconds after the first row
         elif kind != is_dt:
             raise TraceError(line, "TIMESTAMP mixes seconds and date-times")
         assert origin is not None
-        t = _time(value - origin, "TIMESTAMP", line, prev)
-        prev = t
-        times.append(t)
+        if prev is not None and value < prev:
+            raise TraceError(line, f"rows are not sorted by time: TIMESTAMP {fields[idx['TIMESTAMP']]!r} comes earlier "
+                             "than the row before")
+        prev = value
+        times.append(value - origin)
         prompts.append(_tokens(fields[idx["ContextTokens"]], "ContextTokens", line))
         outputs.append(_tokens(fields[idx["GeneratedTokens"]], "GeneratedTokens", line))
     if header is None:

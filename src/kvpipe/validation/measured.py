@@ -84,12 +84,17 @@ def compare_measured(folder: str | Path) -> MeasuredReport:
 
 def compare_file(path: str | Path) -> tuple[list[MeasuredPrediction], list[tuple[str, str]]]:
     p = Path(path)
-    with p.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in MEASURED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValidationDataError([("header", f"missing columns: {', '.join(missing)}")], str(p))
-        records = list(reader)
+    try:
+        with p.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in MEASURED_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ValidationDataError([("header", f"missing columns: {', '.join(missing)}")], str(p))
+            records = list(reader)
+    except OSError as e:
+        raise ValidationDataError([("file", f"cannot read {p}: {e.strerror or e}")], str(p)) from None
+    except UnicodeDecodeError as e:
+        raise ValidationDataError([("file", f"{p} is not UTF-8 text ({e.reason} at byte {e.start})")], str(p)) from None
     out: list[MeasuredPrediction] = []
     skipped: list[tuple[str, str]] = []
     cache: dict[tuple[str, ...], GpuSystem] = {}

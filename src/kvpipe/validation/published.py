@@ -125,6 +125,8 @@ def read_rows(path: str | Path) -> list[Row]:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise ValidationDataError([("file", f"cannot read {p}: {e.strerror or e}")], str(p)) from None
+    except UnicodeDecodeError as e:
+        raise ValidationDataError([("file", f"{p} is not UTF-8 text ({e.reason} at byte {e.start})")], str(p)) from None
     return parse_rows(text.splitlines(), str(p))
 
 

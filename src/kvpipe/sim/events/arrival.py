@@ -19,11 +19,11 @@ class Arrival:
         r = self.request
         sim.next_open_arrival(r)
         if not sim.fits_alone(r):
-            sim.reject(r, "its KV does not fit in an empty chip group")
+            sim.reject(r, "kv_never_fits")
             return
         bound = sim.config.max_queue
         if bound is not None and len(sim.queue) >= bound:
-            sim.reject(r, "queue full")
+            sim.reject(r, "queue_full")
             return
         sim.enter(r)
         sim.queue.append(r)
