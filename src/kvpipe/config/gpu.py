@@ -18,24 +18,22 @@ HBM (else ``parallelism``) and one sequence's KV in what is left (else ``workloa
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import model_validator
 
 import kvpipe.catalog as catalog
 from kvpipe.catalog.entry import unknown_name_message
 from kvpipe.config.loader import (
     ConfigError,
     ErrorList,
-    _kind_of,
-    _model_in,
     _resolve_model,
     parse_system,
     read_yaml,
+    validate_spec,
 )
 from kvpipe.config.schema import (
     FIELDS,
@@ -111,7 +109,7 @@ def parse_gpu_system(
     """Validate a parsed GPU system document, or raise :class:`ConfigError` with every mistake."""
     raw, short = _normalize(data)
     errors: ErrorList = []
-    spec = _validate(raw, errors)
+    spec = validate_spec(GpuSystemSpec, raw, errors, _MISSING_HINT, _KEY_NOTES)
     errors += _check_names(raw, short)
     errors += _check_required(raw)
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
@@ -174,48 +172,12 @@ def _normalize(data: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
     return raw, short
 
 
-def _validate(raw: dict[str, Any], errors: ErrorList) -> GpuSystemSpec | None:
-    try:
-        return GpuSystemSpec.model_validate(raw)
-    except ValidationError as e:
-        errors += [_translate(err) for err in e.errors()]
-        return None
-
-
 _MISSING_HINT = {
     "model": 'required: a catalog model name such as "llama-3.1-70b", or {config: path/to/config.json}',
     "gpu": "required: a catalog GPU name (kvpipe catalog gpus) or an inline object",
 }
-
-
-def _translate(err: Mapping[str, Any]) -> tuple[str, str]:
-    loc = [str(p) for p in err["loc"] if p != "[key]"]
-    path = ".".join(loc)
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return path, _unknown_key(loc)
-    if kind == "missing":
-        return path, _MISSING_HINT.get(path, "required field is missing")
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return path, f"expected a mapping of key: value pairs, got {_kind_of(err.get('input'))}"
-    msg = str(err["msg"])
-    return path, msg.removeprefix("Value error, ")
-
-
-def _unknown_key(loc: list[str]) -> str:
-    cls: type[BaseModel] | None = GpuSystemSpec
-    for part in loc[:-1]:
-        field = cls.model_fields.get(part) if cls is not None else None
-        cls = _model_in(field.annotation) if field is not None else None
-    if cls is None:
-        return "unknown key"
-    known = list(cls.model_fields)
-    close = difflib.get_close_matches(loc[-1], known, n=1)
-    hint = f' (did you mean "{close[0]}"?)' if close else ""
-    extra = ""
-    if cls is GpuSystemSpec and loc[-1] in ("chip", "kv_memory", "mapping"):
-        extra = " (a GPU system has no chip, kv_memory or mapping: its KV lives in the GPUs' HBM)"
-    return f"unknown key{hint}{extra}; expected one of: {', '.join(known)}"
+_NOT_GPU = " (a GPU system has no chip, kv_memory or mapping: its KV lives in the GPUs' HBM)"
+_KEY_NOTES = {"chip": _NOT_GPU, "kv_memory": _NOT_GPU, "mapping": _NOT_GPU}
 
 
 def _check_names(raw: Mapping[str, Any], short: set[str]) -> ErrorList:

@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -48,6 +48,7 @@ from kvpipe.workload.arch import ArchError, parse_arch
 from kvpipe.workload.model import Model, build_model
 from kvpipe.workload.precision import Precisions
 
+SpecT = TypeVar("SpecT", bound=BaseModel)
 ErrorList = list[tuple[str, str]]
 
 # where the parts sit in a system document, and their catalog kind
@@ -119,7 +120,7 @@ def parse_system(
         )
     raw, short = _normalize(data)
     errors: ErrorList = []
-    spec = _validate(raw, errors)
+    spec = validate_spec(SystemSpec, raw, errors, _MISSING_HINT)
     errors += _check_names(raw, short)
     errors += _check_required(raw)
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
@@ -211,11 +212,15 @@ def _normalize(data: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
     return raw, short
 
 
-def _validate(raw: dict[str, Any], errors: ErrorList) -> SystemSpec | None:
+def validate_spec(
+    cls: type[SpecT], raw: dict[str, Any], errors: ErrorList, hints: Mapping[str, str], key_notes: Mapping[str, str] | None = None
+) -> SpecT | None:
+    """Validate ``raw`` into ``cls``; every problem is appended to ``errors`` as (field path,
+    message), with ``hints`` for missing fields and ``key_notes`` appended to an unknown key."""
     try:
-        return SystemSpec.model_validate(raw)
+        return cls.model_validate(raw)
     except ValidationError as e:
-        errors += [_translate(err) for err in e.errors()]
+        errors += [_translate(err, cls, hints, key_notes or {}) for err in e.errors()]
         return None
 
 
@@ -225,31 +230,33 @@ _MISSING_HINT = {
 }
 
 
-def _translate(err: Mapping[str, Any]) -> tuple[str, str]:
+def _translate(
+    err: Mapping[str, Any], cls: type[BaseModel], hints: Mapping[str, str], key_notes: Mapping[str, str]
+) -> tuple[str, str]:
     loc = [str(p) for p in err["loc"] if p != "[key]"]
     path = ".".join(loc)
     kind = err["type"]
     if kind == "extra_forbidden":
-        return path, _unknown_key(loc)
+        return path, _unknown_key(loc, cls, key_notes.get(path, ""))
     if kind == "missing":
-        return path, _MISSING_HINT.get(path, "required field is missing")
+        return path, hints.get(path, "required field is missing")
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return path, f"expected a mapping of key: value pairs, got {_kind_of(err.get('input'))}"
-    return path, str(err["msg"])
+    return path, str(err["msg"]).removeprefix("Value error, ")
 
 
-def _unknown_key(loc: list[str]) -> str:
-    model = _model_at(loc[:-1])
+def _unknown_key(loc: list[str], root: type[BaseModel], note: str = "") -> str:
+    model = _model_at(loc[:-1], root)
     if model is None:
         return "unknown key"
     known = list(model.model_fields)
     close = difflib.get_close_matches(loc[-1], known, n=1)
     hint = f' (did you mean "{close[0]}"?)' if close else ""
-    return f"unknown key{hint}; expected one of: {', '.join(known)}"
+    return f"unknown key{hint}{note}; expected one of: {', '.join(known)}"
 
 
-def _model_at(loc: list[str]) -> type[BaseModel] | None:
-    cls: type[BaseModel] | None = SystemSpec
+def _model_at(loc: list[str], root: type[BaseModel]) -> type[BaseModel] | None:
+    cls: type[BaseModel] | None = root
     for part in loc:
         field = cls.model_fields.get(part) if cls is not None else None
         cls = _model_in(field.annotation) if field is not None else None
