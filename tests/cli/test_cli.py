@@ -109,3 +109,11 @@ def test_console_script_runs(seed_yaml):
     bad = subprocess.run([exe, "evaluate", "/nonexistent.yaml"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
+
+
+def test_a_shipped_system_by_name(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no file called "seed" here: the name means the shipped system
+    assert main(["evaluate", "seed", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["system"] == "seed"
+    assert main(["evaluate", "no-such-system"]) == 2
+    assert "shipped systems: " in capsys.readouterr().err

@@ -32,6 +32,7 @@ from kvpipe.config.loader import (
     ErrorList,
     _resolve_model,
     parse_system,
+    read_system_file,
     read_yaml,
     validate_spec,
 )
@@ -145,15 +146,10 @@ def parse_any_system_yaml(
 
 
 def load_any_system(path: str | os.PathLike[str]) -> System | GpuSystem:
-    """Read a spatial or GPU system YAML file (relative model paths are relative to it)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError([("", f"cannot read {p}: {e.strerror or e}")], source=str(p)) from None
-    except UnicodeDecodeError as e:
-        raise ConfigError([("", f"{p} is not UTF-8 text: {e.reason}")], source=str(p)) from None
-    return parse_any_system_yaml(text, p.parent, source=str(p), default_name=p.stem)
+    """Read a spatial or GPU system YAML file, or a shipped system by name (relative model
+    paths are relative to the file)."""
+    text, folder, source, name = read_system_file(path)
+    return parse_any_system_yaml(text, folder, source=source, default_name=name)
 
 
 # --- passes ------------------------------------------------------------------------------------

@@ -78,16 +78,30 @@ class ConfigError(ValueError):
 # --- entry points -------------------------------------------------------------------------
 
 
-def load_system(path: str | os.PathLike[str]) -> System:
-    """Read and validate a system YAML file; relative model config paths are relative to it."""
+def read_system_file(path: str | os.PathLike[str]) -> tuple[str, Path, str, str]:
+    """The text of a system file, its folder, a source label and a default name.
+
+    A path that does not exist but is the name of a shipped system (``seed``, ``h200-x8``,
+    ... see ``kvpipe.catalog.names("system")``) reads that system.
+    """
     p = Path(path)
+    if not p.exists() and str(path) in catalog.names("system"):
+        return catalog.system_yaml(str(path)), Path.cwd(), f"catalog systems/{path}.yaml", str(path)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
-        raise ConfigError([("", f"cannot read {p}: {e.strerror or e}")], source=str(p)) from None
+        known = ", ".join(catalog.names("system"))
+        raise ConfigError([("", f"cannot read {p}: {e.strerror or e} (shipped systems: {known})")], source=str(p)) from None
     except UnicodeDecodeError as e:
         raise ConfigError([("", f"{p} is not UTF-8 text: {e.reason}")], source=str(p)) from None
-    return parse_system_yaml(text, p.parent, source=str(p), default_name=p.stem)
+    return text, p.parent, str(p), p.stem
+
+
+def load_system(path: str | os.PathLike[str]) -> System:
+    """Read and validate a system YAML file (or a shipped system by name); relative model
+    config paths are relative to the file."""
+    text, folder, source, name = read_system_file(path)
+    return parse_system_yaml(text, folder, source=source, default_name=name)
 
 
 def parse_system_yaml(
