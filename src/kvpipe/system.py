@@ -38,6 +38,9 @@ class MappingOptions:
     layers_per_group: int = 1  # decoder layers per chip group (each group has its own KV DRAM)
     comm_stages_per_layer: int | None = None  # None: derived from the layer's structure
     max_chips: int | None = None  # placement fails beyond this
+    # None: a group's chips follow its weights (M4). A context: groups whose compute per token
+    # at that context would be slower than the most common group's get more chips (M5).
+    balance_context_tokens: int | None = None
 
 
 @dataclass(frozen=True)

@@ -401,7 +401,7 @@ def _build(spec: SystemSpec, model: Model, source: str, default_name: str) -> Sy
         link=_part("link", spec.link, source),
         kv_memory=KVMemory(tech=_part("memory", spec.kv_memory.tech, source), units_per_group=spec.kv_memory.units_per_group),
         precisions=precisions,
-        mapping=spec.mapping.to_options(),
+        mapping=spec.mapping.to_options(spec.workload.context),
         workload=spec.workload.to_workload(),
     )
 

@@ -48,7 +48,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictBool
 from pydantic_core import PydanticCustomError
 
 from kvpipe.config.units import Kind, UnitError, parse_quantity
@@ -317,13 +317,15 @@ class MappingSpec(Spec):
     layers_per_group: Count = MappingOptions().layers_per_group
     comm_stages_per_layer: Count | None = None
     max_chips: Count | None = None
+    balance_compute: StrictBool = False  # give compute-heavy groups more chips, at the workload's context
 
-    def to_options(self) -> MappingOptions:
+    def to_options(self, context_tokens: int) -> MappingOptions:
         return MappingOptions(
             usable_sram_fraction=self.usable_sram_fraction,
             layers_per_group=self.layers_per_group,
             comm_stages_per_layer=self.comm_stages_per_layer,
             max_chips=self.max_chips,
+            balance_context_tokens=context_tokens if self.balance_compute else None,
         )
 
 

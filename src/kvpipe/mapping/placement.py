@@ -47,7 +47,7 @@ class GroupClass:
 
     count: int
     layers: int
-    chips: float  # chip-equivalents of SRAM the group's weights occupy
+    chips: float  # chip-equivalents the group owns: its weights' share of SRAM (M4), or more (M5)
     weight_bytes: float  # resident in SRAM
     dense_read_bytes: float  # weight bytes every micro-batch reads once (shared by its tokens)
     token_read_bytes: float  # weight bytes each token reads for itself (embedding rows)
@@ -135,6 +135,32 @@ def _group(
     )
 
 
+def _balance_compute(
+    groups: list[GroupClass], chip: Chip, p: Precisions, windows: tuple[float, ...], context: int, top_k: int
+) -> list[GroupClass]:
+    """(M5) Give every group at least the chip-equivalents that make its processing per token
+    (compute at ``context`` or SRAM weight streaming, whichever is longer, micro-batch 1) as
+    fast as in the most common group, whose chips follow its weights."""
+
+    def chip_seconds(g: GroupClass) -> float:  # processing time per token on one whole chip
+        attn = sum(c * min(context, w) for c, w in zip(g.attn_flops_coef, windows, strict=True))
+        compute = g.linear_flops / chip.flop_rate(p.weights) + attn / chip.flop_rate(p.kv)
+        sram = (g.dense_read_bytes + g.expert_bytes_per_layer * top_k + g.token_read_bytes) / chip.sram_bw_bytes_per_s
+        return max(compute, sram)
+
+    counts: dict[GroupClass, int] = {}
+    for g in groups:
+        if g.layers:
+            counts[g] = counts.get(g, 0) + 1
+    if not counts:
+        return groups
+    reference = max(counts, key=lambda g: (counts[g], g.chips))
+    t_ref = chip_seconds(reference) / reference.chips
+    if t_ref <= 0:
+        return groups
+    return [replace(g, chips=max(g.chips, chip_seconds(g) / t_ref)) for g in groups]
+
+
 def _split_groups(model: Model, layers_per_group: int) -> list[list[Block]]:
     # (M3) embedding | layers_per_group layers | ... | LM head
     groups: list[list[Block]] = []
@@ -179,8 +205,11 @@ def place(model: Model, p: Precisions, chip: Chip, options: MappingOptions) -> P
         _group(bs, model, p, windows, usable, options.comm_stages_per_layer)
         for bs in _split_groups(model, options.layers_per_group)
     ]
+    if options.balance_context_tokens is not None:
+        top_k = model.arch.moe.top_k if model.arch.moe else 0
+        groups = _balance_compute(groups, chip, p, windows, options.balance_context_tokens, top_k)
     total = sum(g.weight_bytes for g in groups)
-    chips = math.ceil(total / usable - 1e-9)  # (M2)
+    chips = max(math.ceil(total / usable - 1e-9), math.ceil(sum(g.chips for g in groups) - 1e-9))  # (M2)
     if options.max_chips is not None and chips > options.max_chips:
         raise MappingError(
             "mapping.max_chips",
