@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from kvpipe.perf.result import Limit, PerfResult
-from kvpipe.system import System
+from kvpipe.system import Workload
 
 
 def json_number(x: Any) -> float | int | None:
@@ -23,22 +23,14 @@ def evaluation_json(system: Any, r: Any) -> dict[str, Any]:
 
     if isinstance(r, GpuResult):
         return gpu_evaluation_json(system, r)
-    return _evaluation_json(system, r)
+    return _evaluation_json(system.name, system.model.name, system.kv_memory.tech.name, system.workload, r)
 
 
 def gpu_evaluation_json(system: Any, gr: Any) -> dict[str, Any]:
     """``evaluate --json`` of a GPU system: the common keys (a GPU is a chip and a KV group;
     its HBM is the KV memory), plus ``binding_detail``, ``gpu``, ``parallelism``,
     ``step_time_s`` (one stage step and its parts) and ``utilisation`` (docs/gpu.md)."""
-    from types import SimpleNamespace
-
-    shim = SimpleNamespace(
-        name=system.name,
-        model=system.model,
-        kv_memory=SimpleNamespace(tech=SimpleNamespace(name=f"{system.gpu.name} HBM")),
-        workload=system.workload,
-    )
-    out = _evaluation_json(shim, gr.perf)
+    out = _evaluation_json(system.name, system.model.name, f"{system.gpu.name} HBM", system.workload, gr.perf)
     out["binding_detail"] = str(gr.detail_labels())
     out["gpu"] = system.gpu.name
     out["link"] = system.link.name
@@ -55,19 +47,19 @@ def gpu_evaluation_json(system: Any, gr: Any) -> dict[str, Any]:
     return out
 
 
-def _evaluation_json(system: System, r: PerfResult) -> dict[str, Any]:
+def _evaluation_json(name: str, model: str, kv_memory: str, workload: Workload, r: PerfResult) -> dict[str, Any]:
     return {
-        "system": system.name,
-        "model": system.model.name,
-        "kv_memory": system.kv_memory.tech.name,
+        "system": name,
+        "model": model,
+        "kv_memory": kv_memory,
         "chips": r.chips,
         "stages": r.stages,
         "kv_groups": r.kv_groups,
         "comm_stages_per_token": r.comm_stages_per_token,
         "users": json_number(r.users),
         "users_in_flight": json_number(r.users_in_flight),
-        "context_tokens": system.workload.context_tokens,
-        "micro_batch": system.workload.micro_batch,
+        "context_tokens": workload.context_tokens,
+        "micro_batch": workload.micro_batch,
         "latency_s": json_number(r.latency_s),
         "time_per_token_s": json_number(r.time_per_token_s),
         "tokens_per_s_per_user": json_number(r.tokens_per_s_per_user),

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from kvpipe.explore.seed import Headline
 from kvpipe.memory import Device, analytic, kv_pattern, reticle_figures, shipped_device, shipped_device_names
 from kvpipe.memory.pattern import KVPattern
@@ -118,7 +120,7 @@ def device_study(
     demand of each headline."""
     pattern = system_pattern(system)
     context = context_tokens or system.workload.context_tokens
-    per_layer = float(pattern.append_bytes)
+    per_layer = float(np.asarray(pattern.append_bytes))
     rows = compare_devices(
         [*(shipped_device(n) for n in shipped_device_names()), *extra_devices],
         kv_pattern(context, per_layer, concurrent_runs=interleaved),

@@ -67,9 +67,11 @@ def requirements(system: System, target: Target, techs: Sequence[MemoryTech]) ->
     placement = place(at_target.model, at_target.precisions, at_target.chip, at_target.mapping)
     ideal = replace(at_target, kv_memory=KVMemory(IDEAL_MEMORY, 1.0))
     r = evaluate(placement, inputs_from_system(ideal))
-    if target.tokens_per_s_per_user is None:
-        target = replace(target, tokens_per_s_per_user=float(r.tokens_per_s_per_user))
-    rate = target.users * target.tokens_per_s_per_user
+    per_user = target.tokens_per_s_per_user
+    if per_user is None:
+        per_user = float(r.tokens_per_s_per_user)
+        target = replace(target, tokens_per_s_per_user=per_user)
+    rate = target.users * per_user
     x = float(r.tokens_per_s)
     rest = float(r.energy.at_rate(r.tokens_per_s, rate).total())
     kv_bits = float(r.kv_read_bytes_per_token + r.kv_bytes_per_token) * 8.0

@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields, replace
 from enum import IntEnum
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
 
@@ -43,7 +43,7 @@ class EnergyBreakdown:
     def as_dict(self) -> dict[str, FloatArray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def at_rate(self, tokens_per_s: FloatArray, new_tokens_per_s: FloatArray) -> EnergyBreakdown:
+    def at_rate(self, tokens_per_s: ArrayLike, new_tokens_per_s: ArrayLike) -> EnergyBreakdown:
         """The same system serving ``new_tokens_per_s`` instead of ``tokens_per_s``: the
         load-independent power (static, memory background) is shared by the new rate (E1);
         the energies spent per token stay."""
