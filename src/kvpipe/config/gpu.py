@@ -31,6 +31,7 @@ from kvpipe.config.loader import (
     ConfigError,
     ErrorList,
     _resolve_model,
+    normalize_shorthands,
     parse_system,
     read_system_file,
     read_yaml,
@@ -108,7 +109,7 @@ def parse_gpu_system(
     default_name: str = "gpu-system",
 ) -> GpuSystem:
     """Validate a parsed GPU system document, or raise :class:`ConfigError` with every mistake."""
-    raw, short = _normalize(data)
+    raw, short = normalize_shorthands(data, ("gpu", "link"))
     errors: ErrorList = []
     spec = validate_spec(GpuSystemSpec, raw, errors, _MISSING_HINT, _KEY_NOTES)
     errors += _check_names(raw, short)
@@ -153,19 +154,6 @@ def load_any_system(path: str | os.PathLike[str]) -> System | GpuSystem:
 
 
 # --- passes ------------------------------------------------------------------------------------
-
-
-def _normalize(data: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
-    raw = dict(data)
-    short: set[str] = set()
-    if isinstance(raw.get("model"), str):
-        raw["model"] = {"catalog": raw["model"]}
-        short.add("model")
-    for key in ("gpu", "link"):
-        if isinstance(raw.get(key), str):
-            raw[key] = {"base": raw[key]}
-            short.add(key)
-    return raw, short
 
 
 _MISSING_HINT = {

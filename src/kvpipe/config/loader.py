@@ -132,7 +132,7 @@ def parse_system(
                      "only (kvpipe evaluate and kvpipe validate take GPU systems)")],
             source,
         )
-    raw, short = _normalize(data)
+    raw, short = normalize_shorthands(data)
     errors: ErrorList = []
     spec = validate_spec(SystemSpec, raw, errors, _MISSING_HINT)
     errors += _check_names(raw, short)
@@ -201,7 +201,7 @@ def _yaml_message(e: yaml.YAMLError) -> str:
 # --- pass 1: schema -----------------------------------------------------------------------
 
 
-def _normalize(data: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+def normalize_shorthands(data: Mapping[str, Any], parts: tuple[str, ...] = ("chip", "link")) -> tuple[dict[str, Any], set[str]]:
     """Expand the string shorthands into objects (a copy; the input is not changed).
 
     Returns the expanded document and the paths that were written as shorthands, so that
@@ -212,7 +212,7 @@ def _normalize(data: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
     if isinstance(raw.get("model"), str):
         raw["model"] = {"catalog": raw["model"]}
         short.add("model")
-    for key in ("chip", "link"):
+    for key in parts:
         if isinstance(raw.get(key), str):
             raw[key] = {"base": raw[key]}
             short.add(key)
