@@ -35,11 +35,10 @@ from kvpipe.config.loader import (
     parse_system,
     read_system_file,
     read_yaml,
+    user_sources,
     validate_spec,
 )
 from kvpipe.config.schema import (
-    FIELDS,
-    PER_PRECISION,
     Count,
     Fraction,
     GpuSpec,
@@ -237,24 +236,12 @@ def _build(spec: GpuSystemSpec, model: Model, source: str, default_name: str) ->
     )
 
 
-def _user_sources(kind: str, path: str, spec: Spec, base: Any, source: str) -> dict[str, str]:
-    out: dict[str, str] = dict(base.sources) if base is not None else {}
-    for key, value in given_fields(spec).items():
-        attr = FIELDS[kind][key]
-        if key in PER_PRECISION:
-            for precision in value:
-                out[f"{attr}.{precision.value}"] = f"[user] {source}: {path}.{key}.{precision.value}"
-        else:
-            out[attr] = f"[user] {source}: {path}.{key}"
-    return out
-
-
 def _gpu(spec: GpuSpec, source: str) -> Gpu:
     base: Gpu | None = catalog.gpu(spec.base) if spec.base else None
     if base is not None and spec.name is None and not given_fields(spec):
         return base
     name = spec.name or (f"{spec.base}+{'+'.join(given_fields(spec))}" if spec.base else "custom-gpu")
-    return build_gpu(spec, name, _user_sources("gpu", "gpu", spec, base, source), base)
+    return build_gpu(spec, name, user_sources("gpu", "gpu", spec, base, source), base)
 
 
 def _link(spec: LinkSpec | None, gpu: Gpu, source: str) -> Link:
@@ -264,7 +251,7 @@ def _link(spec: LinkSpec | None, gpu: Gpu, source: str) -> Link:
     if base is not None and spec.name is None and not given_fields(spec):
         return base
     name = spec.name or (f"{spec.base}+{'+'.join(given_fields(spec))}" if spec.base else "custom-link")
-    return build_link(spec, name, _user_sources("link", "link", spec, base, source), base)
+    return build_link(spec, name, user_sources("link", "link", spec, base, source), base)
 
 
 def _fit_problems(system: GpuSystem) -> ErrorList:

@@ -35,6 +35,7 @@ from kvpipe.config.schema import (
     ChipSpec,
     LinkSpec,
     MemorySpec,
+    Spec,
     SystemSpec,
     build_chip,
     build_link,
@@ -431,7 +432,7 @@ def _part(kind: str, spec: ChipSpec | LinkSpec | MemorySpec | None, source: str)
     base: Chip | Link | MemoryTech | None = catalog.entry(kind, spec.base).part if spec.base else None
     if base is not None and _unchanged(spec):
         return base
-    return _BUILDERS[kind](spec, _part_name(spec, kind), _sources(kind, spec, base, source), base)
+    return _BUILDERS[kind](spec, _part_name(spec, kind), user_sources(kind, _PART_PATHS[kind], spec, base, source), base)
 
 
 def _unchanged(spec: ChipSpec | LinkSpec | MemorySpec) -> bool:
@@ -446,10 +447,13 @@ def _part_name(spec: ChipSpec | LinkSpec | MemorySpec, kind: str) -> str:
     return f"custom-{kind}"
 
 
-def _sources(kind: str, spec: ChipSpec | LinkSpec | MemorySpec, base: Any, source: str) -> dict[str, str]:
-    """The base part's sources, with every field the user set pointing at the user's file."""
+_PART_PATHS = {"chip": "chip", "link": "link", "memory": "kv_memory.tech"}
+
+
+def user_sources(kind: str, path: str, spec: Spec, base: Any, source: str) -> dict[str, str]:
+    """The base part's sources, with every field the user set (under ``path`` in the file)
+    pointing at the user's file."""
     out: dict[str, str] = dict(base.sources) if base is not None else {}
-    path = {"chip": "chip", "link": "link", "memory": "kv_memory.tech"}[kind]
     for key, value in given_fields(spec).items():
         attr = FIELDS[kind][key]
         if key in PER_PRECISION:
