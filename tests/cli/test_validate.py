@@ -1,7 +1,7 @@
 """`kvpipe validate` and `kvpipe evaluate` on GPU systems, end to end.
 
 The guard test is the issue's rule: a change that moves any row's error past its documented
-tolerance (the row's guard band in validation/published.csv) fails here.
+tolerance (the row's guard band in validation/published.csv and validation/extra/*.csv) fails here.
 """
 
 from __future__ import annotations
@@ -17,13 +17,17 @@ from kvpipe.validation import predict_all, read_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLISHED = ROOT / "validation" / "published.csv"
-EXTRA = ROOT / "validation" / "extra" / "trtllm05-h200-launch.csv"
+EXTRAS = sorted((ROOT / "validation" / "extra").glob("*.csv"))
 REQUIRED_KEYS = {
     "chips", "stages", "comm_stages_per_token", "users", "time_per_token_s", "tokens_per_s_per_user",
     "tokens_per_s", "joules_per_token", "energy_breakdown_j_per_token", "kv_bytes_per_token",
     "kv_capacity_demand_bytes_per_group", "kv_capacity_supply_bytes_per_group",
     "kv_bw_demand_bytes_per_s_per_group", "kv_bw_supply_bytes_per_s_per_group", "binding_limit",
 }
+RESERVE_HEAD = (
+    "id,system,kind,preset,model,metric,published,weights,kv,activations,batch,context,reserve_tokens,"
+    "target,guard_low,guard_high,source,firmness"
+)
 LIMITS = {"pipeline_depth", "kv_capacity", "kv_bandwidth", "compute", "links"}
 
 
@@ -38,7 +42,7 @@ def predictions():
     return {p.row.id: p for p in predict_all(read_rows(PUBLISHED))}
 
 
-@pytest.mark.parametrize("path", [PUBLISHED, EXTRA], ids=["published", "extra"])
+@pytest.mark.parametrize("path", [PUBLISHED, *EXTRAS], ids=lambda p: p.stem)
 def test_every_error_stays_inside_its_documented_guard(path: Path) -> None:
     for p in predict_all(read_rows(path)):
         r = p.row
@@ -209,3 +213,27 @@ def test_validate_formats_numbers_with_the_report_helpers() -> None:
     assert not hasattr(v, "_pct") and not hasattr(v, "_num")
     assert v._signed_pct(0.1234) == "+12.3 %" and v._signed_pct(-0.05) == "-5 %"
     assert v._signed_pct(float("nan")) == "n/a"
+
+
+def test_reserve_tokens_sets_the_max_batch_from_the_reserved_kv() -> None:
+    # Llama-3.1-8B, fp8 weights and KV, one H200. KV per token: 32 layers x 8 KV heads x 128 x 2 (K, V)
+    # x 1 B = 65,536 B. Weights ~8.03e9 B. Free HBM: 0.9 x 141e9 - W. A row reserving 2,000 tokens per
+    # sequence fits floor(free / (65,536 x 2,000)) sequences, one reserving 1,000 twice as many (+-1).
+    from kvpipe.validation.published import parse_rows
+
+    head = RESERVE_HEAD
+    lines = [head, "a,x,gpu,h200,llama-3.1-8b,tokens_per_s,1,fp8,fp8,bf16,max,1000,2000,0.25,-9,9,s,U",
+             "b,x,gpu,h200,llama-3.1-8b,tokens_per_s,1,fp8,fp8,bf16,max,1000,,0.25,-9,9,s,U"]
+    a, b = predict_all(parse_rows(lines))
+    assert b.row.reserve_tokens == 1000  # default: the context
+    free = 0.9 * 141e9 - 8.03e9
+    assert a.batch_used == pytest.approx(free / (65_536 * 2_000), abs=2)
+    assert b.batch_used == pytest.approx(free / (65_536 * 1_000), abs=3)
+
+
+def test_reserve_below_the_context_is_an_error_naming_the_cell() -> None:
+    from kvpipe.validation.published import ValidationDataError, parse_rows
+
+    head = RESERVE_HEAD
+    with pytest.raises(ValidationDataError, match="line 2, column reserve_tokens"):
+        parse_rows([head, "a,x,gpu,h200,llama-3.1-8b,tokens_per_s,1,fp8,fp8,bf16,max,1000,999,0.25,-9,9,s,U"])

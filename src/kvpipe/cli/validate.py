@@ -57,6 +57,7 @@ def validation_json(preds: list[Prediction], measured: MeasuredReport, data: str
                 "chips": r.chips,
                 "devices": p.devices,
                 "context": r.context,
+                "reserve_tokens": r.reserve_tokens,
                 "prompt_tokens": r.prompt_tokens,
                 "output_tokens": r.output_tokens,
             },

@@ -16,7 +16,8 @@ tokens_per_s_aggregate, chips_published, chip_note, source, firmness`` then the 
   as many as the KV capacity holds); ``tensor``, ``pipeline`` GPU parallelism; ``chips`` the
   spatial machine's chip count (sets the usable SRAM fraction); ``context`` mean context
   during decode; ``prompt_tokens``, ``output_tokens`` for offline throughput (prefill
-  included); ``kv_memory`` ``spare-sram`` for machines whose KV lives in free SRAM;
+  included); ``reserve_tokens`` (optional) the KV a serving engine reserves per sequence at
+  admission, which sets the ``max`` batch (default: ``context``); ``kv_memory`` ``spare-sram`` for machines whose KV lives in free SRAM;
 * ``target`` the issue's tolerance (0.25 GPU, 0.35 spatial); ``guard_low``, ``guard_high``
   the band a test holds each error to (the target where it is met, else the documented band
   of a known miss); ``knob_note`` why the knobs are what they are.
@@ -81,6 +82,7 @@ class Row:
     pipeline: int
     chips: int | None
     context: int
+    reserve_tokens: int  # KV tokens held per sequence for the "max" batch (V1)
     prompt_tokens: int | None
     output_tokens: int | None
     kv_memory: str
@@ -204,6 +206,9 @@ def _parse_row(rec: dict[str, Any], where: str, errors: list[tuple[str, str]]) -
     pipeline = number("pipeline", whole=True, optional=True) or 1
     chips = number("chips", whole=True, optional=True)
     context = number("context", whole=True)
+    reserve = number("reserve_tokens", whole=True, optional=True)
+    if reserve is not None and context is not None and reserve < context:
+        errors.append((f"{where}, column reserve_tokens", f"{reserve} is below the context {context}: a sequence holds at least its context"))
     prompt = number("prompt_tokens", whole=True, optional=True)
     output = number("output_tokens", whole=True, optional=True)
     if (prompt is None) != (output is None):
@@ -226,7 +231,7 @@ def _parse_row(rec: dict[str, Any], where: str, errors: list[tuple[str, str]]) -
     return Row(
         id=cell("id"), system=cell("system"), kind=kind, preset=preset, model=model, metric=metric,
         published=published, precisions=Precisions(*precs), batch=batch, tensor=tensor, pipeline=pipeline,
-        chips=chips, context=context, prompt_tokens=prompt, output_tokens=output, kv_memory=kv_memory or "preset",
+        chips=chips, context=context, reserve_tokens=reserve or context, prompt_tokens=prompt, output_tokens=output, kv_memory=kv_memory or "preset",
         target=target, guard_low=low, guard_high=high, source=cell("source"), firmness=cell("firmness"),
         note=cell("knob_note"),
     )
@@ -282,8 +287,9 @@ def _predict_gpu(row: Row) -> Prediction:
     shape = system_shape(system)
     inputs = gpu_inputs_from_system(system)
     users = row.batch
-    if users is None:  # (V1) "max": as many sequences as the KV capacity holds
-        users = int(evaluate_gpu(shape, inputs.with_(users=1e12)).perf.max_users_kv_capacity)
+    if users is None:  # (V1) "max": as many sequences as the KV capacity holds, each holding reserve_tokens
+        full = inputs.with_(users=1e12, context_tokens=row.reserve_tokens)
+        users = int(evaluate_gpu(shape, full).perf.max_users_kv_capacity)
     r = evaluate_gpu(shape, inputs.with_(users=users))
     if row.prompt_tokens is not None and row.output_tokens is not None:
         x = float(offline_tokens_per_s(r, prefill_time_s(shape, inputs, row.prompt_tokens), row.output_tokens))
