@@ -78,6 +78,7 @@ def test_validate_json(capsys) -> None:
     errs = sorted(abs(r["error"]) for r in d["rows"])
     assert d["median_abs_error"] == pytest.approx(errs[2])
     assert d["measured"]["rows"] == []
+    assert sum(g["rows"] for g in d["groups"]) == 5  # every row in one group
 
 
 def test_validate_table(capsys) -> None:
@@ -237,3 +238,20 @@ def test_reserve_below_the_context_is_an_error_naming_the_cell() -> None:
     head = RESERVE_HEAD
     with pytest.raises(ValidationDataError, match="line 2, column reserve_tokens"):
         parse_rows([head, "a,x,gpu,h200,llama-3.1-8b,tokens_per_s,1,fp8,fp8,bf16,max,1000,999,0.25,-9,9,s,U"])
+
+
+def test_group_summaries_by_system_model_and_parallelism() -> None:
+    from dataclasses import replace
+
+    from kvpipe.validation import group_summaries
+
+    base = predict_all(read_rows(PUBLISHED))[-1]  # any prediction: only row fields and error matter here
+    a = replace(base, row=replace(base.row, tensor=1), error=0.10)
+    b = replace(base, row=replace(base.row, tensor=1), error=-0.30)
+    c = replace(base, row=replace(base.row, tensor=1), error=0.20)
+    d = replace(base, row=replace(base.row, tensor=2), error=0.50)
+    g1, g2 = group_summaries([a, b, c, d])
+    # group TP1: errors +10, -30, +20 -> signed median +10 %, |errors| 10, 30, 20 -> median 20 %; 2 of 3 within 25 %
+    assert (g1.tensor, g1.rows, g1.within_target) == (1, 3, 2)
+    assert g1.median_error == pytest.approx(0.10) and g1.median_abs_error == pytest.approx(0.20)
+    assert (g2.tensor, g2.rows, g2.median_error, g2.within_target) == (2, 1, pytest.approx(0.50), 0)

@@ -1,7 +1,8 @@
 """``kvpipe validate``: predicted vs published for every row, errors and their median.
 
 JSON (``--json``): ``rows`` (each with ``system``, ``model``, ``metric``, ``published``,
-``predicted``, ``error`` and the row's knobs and verdict), ``median_abs_error``, and
+``predicted``, ``error`` and the row's knobs and verdict), ``median_abs_error``, ``groups``
+(per system, model, parallelism and weight precision: rows, signed and absolute median error), and
 ``measured`` (rows of ``validation/measured/*.csv`` with their own median). Method:
 docs/validation.md.
 """
@@ -26,6 +27,7 @@ from kvpipe.validation import (
     compare_measured,
     default_measured_dir,
     default_published_csv,
+    group_summaries,
     median_abs_error,
     predict_all,
     read_rows,
@@ -78,6 +80,14 @@ def validation_json(preds: list[Prediction], measured: MeasuredReport, data: str
         "median_abs_error_gpu": json_number(median_abs_error(gpu)) if gpu else None,
         "median_abs_error_spatial": json_number(median_abs_error(spatial)) if spatial else None,
         "rows_within_target": sum(p.within_target for p in preds),
+        "groups": [
+            {
+                "system": g.system, "model": g.model, "tensor": g.tensor, "pipeline": g.pipeline, "weights": g.weights,
+                "rows": g.rows, "median_error": json_number(g.median_error),
+                "median_abs_error": json_number(g.median_abs_error), "within_target": g.within_target,
+            }
+            for g in group_summaries(preds)
+        ],
         "measured": {
             "rows": [
                 {
@@ -114,6 +124,15 @@ def print_validation(preds: list[Prediction], measured: MeasuredReport, data: st
     con.print(t)
     con.print(f"median absolute error: {median_abs_error(preds) * 100:.1f} % over {len(preds)} rows "
               f"({sum(p.within_target for p in preds)} within their target)")
+    groups = group_summaries(preds)
+    if len(groups) < len(preds):  # some group has several rows: summarise them
+        g_t = Table(title="by system, model and parallelism", title_justify="left")
+        for col in ("system", "model", "TP x PP", "weights", "rows", "median error", "median |error|", "within target"):
+            g_t.add_column(col, justify="left" if col in ("system", "model", "weights") else "right")
+        for g in groups:
+            g_t.add_row(g.system, g.model, f"{g.tensor} x {g.pipeline}", g.weights, str(g.rows), _signed_pct(g.median_error),
+                        fmt_percent(g.median_abs_error), f"{g.within_target}/{g.rows}")
+        con.print(g_t)
     for p in preds:
         if p.implied_hop_latency_s is not None and not p.within_target:
             con.print(f"  {p.row.id}: the published speed implies {p.implied_hop_latency_s * 1e6:.2f} us per "

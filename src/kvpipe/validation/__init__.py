@@ -4,11 +4,13 @@ packages never import it. Method: docs/validation.md."""
 
 from kvpipe.validation.measured import MeasuredPrediction, MeasuredReport, compare_file, compare_measured
 from kvpipe.validation.published import (
+    GroupSummary,
     Prediction,
     Row,
     ValidationDataError,
     default_measured_dir,
     default_published_csv,
+    group_summaries,
     median_abs_error,
     parse_rows,
     predict_all,
@@ -17,7 +19,7 @@ from kvpipe.validation.published import (
 )
 
 __all__ = [
-    "MeasuredPrediction", "MeasuredReport", "Prediction", "Row", "ValidationDataError", "compare_file",
-    "compare_measured", "default_measured_dir", "default_published_csv", "median_abs_error", "parse_rows",
+    "GroupSummary", "MeasuredPrediction", "MeasuredReport", "Prediction", "Row", "ValidationDataError", "compare_file",
+    "compare_measured", "default_measured_dir", "default_published_csv", "group_summaries", "median_abs_error", "parse_rows",
     "predict_all", "predict_row", "read_rows",
 ]

@@ -324,6 +324,37 @@ def predict_all(rows: Sequence[Row]) -> list[Prediction]:
     return [predict_row(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class GroupSummary:
+    """The rows of one system, model, parallelism and weight precision (a column of a vendor table)."""
+
+    system: str
+    model: str
+    tensor: int
+    pipeline: int
+    weights: str
+    rows: int
+    median_error: float  # signed: is the model optimistic (+) or pessimistic (-) here
+    median_abs_error: float
+    within_target: int
+
+
+def group_summaries(preds: Sequence[Prediction]) -> list[GroupSummary]:
+    """One summary per (system, model, tensor, pipeline, weights), in the rows' order."""
+    groups: dict[tuple[str, str, int, int, str], list[Prediction]] = {}
+    for p in preds:
+        r = p.row
+        groups.setdefault((r.system, r.model, r.tensor, r.pipeline, r.precisions.weights.value), []).append(p)
+    return [
+        GroupSummary(
+            system=k[0], model=k[1], tensor=k[2], pipeline=k[3], weights=k[4], rows=len(g),
+            median_error=float(statistics.median(p.error for p in g)), median_abs_error=median_abs_error(g),
+            within_target=sum(p.within_target for p in g),
+        )
+        for k, g in groups.items()
+    ]
+
+
 def median_abs_error(preds: Sequence[Prediction]) -> float:
     return float(statistics.median(abs(p.error) for p in preds)) if preds else math.nan
 
@@ -345,7 +376,7 @@ def _default(name: str) -> Path:
 
 
 __all__ = [
-    "METRICS", "Prediction", "Row", "ValidationDataError", "default_measured_dir", "default_published_csv",
-    "gpu_system_for", "median_abs_error", "parse_rows", "predict_all", "predict_row", "read_rows",
+    "METRICS", "GroupSummary", "Prediction", "Row", "ValidationDataError", "default_measured_dir", "default_published_csv",
+    "gpu_system_for", "group_summaries", "median_abs_error", "parse_rows", "predict_all", "predict_row", "read_rows",
     "spatial_system_for",
 ]
