@@ -57,5 +57,6 @@ def test_report_has_the_section_and_figure(cmp, seed: SeedStudy, monkeypatch) ->
     page = render_seed_html(study, pngs)
     assert 'id="gpu-comparison"' in page and "Against GPU servers" in page
     assert "h200-x8" in page and "b200-x8" in page and "aggregate tokens/s" in page
+    assert "lean in the GPUs' favour" in page  # the validated accuracy of the GPU model in this regime is stated
     assert "Other figures" not in page  # the comparison figure sits in its own section
     assert "gpu-comparison" not in render_seed_html(seed, {})  # no comparison, no section
