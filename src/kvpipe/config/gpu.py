@@ -206,7 +206,8 @@ def _parallelism_problems(par: ParallelismSpec, model: Model) -> ErrorList:
     heads, layers = model.arch.n_heads, model.n_layers
     if par.tensor > heads or heads % par.tensor:
         divisors = [d for d in range(1, heads + 1) if heads % d == 0]
-        shown = ", ".join(map(str, divisors if len(divisors) <= 12 else divisors[:6] + ["..."] + divisors[-3:]))
+        listed = [str(d) for d in divisors]
+        shown = ", ".join(listed if len(listed) <= 12 else [*listed[:6], "...", *listed[-3:]])
         errors.append((
             "parallelism.tensor",
             f"must divide the {heads} attention heads of {model.name} (one of {shown}), got {par.tensor}",

@@ -63,7 +63,7 @@ class DeviceArrays:
 def device_arrays(devices: Device | Sequence[Device]) -> DeviceArrays:
     """Stack devices into arrays of shape (n_devices,) (a single device gives shape ())."""
     single = isinstance(devices, Device)
-    devs = [devices] if single else list(devices)
+    devs: list[Device] = [devices] if isinstance(devices, Device) else list(devices)
 
     def col(f) -> Arr:  # noqa: ANN001 - a getter
         a = np.array([float(f(d)) for d in devs])

@@ -364,7 +364,6 @@ def simulate_kv(device: Device, pattern: KVPattern, n_requests: int = 200_000,
     k = int(min(o.channels, max(1, channels)))
     part = replace(device, organization=replace(o, channels=k))
     share = k / o.channels
-    stream = kv_request_stream(part, float(pattern.run_bytes) * share,
-                               float(pattern.append_bytes) * share,
-                               int(pattern.concurrent_runs), max_requests=n_requests, seed=seed)
+    run_b, append_b, runs = (float(np.asarray(x)) for x in (pattern.run_bytes, pattern.append_bytes, pattern.concurrent_runs))
+    stream = kv_request_stream(part, run_b * share, append_b * share, int(runs), max_requests=n_requests, seed=seed)
     return _result(device, _run_channels(part, stream, controller, k), k)

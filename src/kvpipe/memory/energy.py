@@ -181,14 +181,15 @@ def _idd(raw: Any, fail: Fail, path: str) -> IddCurrents | None:
         if key not in _IDD_KEYS:
             fail(f"{path}.{key}", f"unknown field (expected one of {sorted(_IDD_KEYS)})")
     q = _Quantities(raw, fail, path)
-    vals = {k: q.get(k, "current") for k in ("idd0", "idd2n", "idd3n", "idd4r", "idd4w", "idd5b")}
+    got = {k: q.get(k, "current") for k in ("idd0", "idd2n", "idd3n", "idd4r", "idd4w", "idd5b")}
     vdd = q.get("vdd", "voltage")
-    missing = [k for k, v in vals.items() if v is None] + ([] if vdd else ["vdd"])
+    missing = [k for k, v in got.items() if v is None] + ([] if vdd else ["vdd"])
     for k in missing:
         if k not in raw:
             fail(f"{path}.{k}", "missing")
-    if missing:
+    if missing or vdd is None:
         return None
+    vals = {k: v for k, v in got.items() if v is not None}
     cps = raw.get("channels_per_scope", 1)
     try:
         cps = units.parse_count(cps)

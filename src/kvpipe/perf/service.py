@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kvpipe.mapping.placement import Placement
 from kvpipe.perf.inputs import FloatArray, PerfInputs
@@ -258,12 +259,12 @@ def pass_energy_total(t: ServiceTable, tokens: np.ndarray, attn_ctx: np.ndarray,
     )
 
 
-def window_context(windows: tuple[float, ...], context: np.ndarray) -> FloatArray:
+def window_context(windows: tuple[float, ...], context: ArrayLike) -> FloatArray:
     """(P1) ``min(context, window)`` per window: shape ``(..., W)``."""
     c = np.asarray(context, dtype=np.float64)[..., None]
     return np.minimum(c, np.asarray(windows, dtype=np.float64))
 
 
-def resident_kv_bytes(t: ServiceTable, context: np.ndarray) -> FloatArray:
+def resident_kv_bytes(t: ServiceTable, context: ArrayLike) -> FloatArray:
     """(P3) KV bytes a user at ``context`` keeps in one group of each class: ``(..., G)``."""
     return window_context(t.windows, context) @ t.kv_bytes_per_ctx.T

@@ -54,7 +54,7 @@ def fig_gpu_comparison(cmp: GpuComparison) -> Figure:
 
 
 def comparison_rows(cmp: GpuComparison, users: tuple[int, ...] = COMPARISON_USERS) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for u in users:
         for s in cmp.sweeps:
             i = s.at(u)

@@ -198,8 +198,8 @@ def _parse_row(rec: dict[str, Any], where: str, errors: list[tuple[str, str]]) -
         try:
             precs.append(_precision(cell(col)))
         except ValueError:
-            known = ", ".join(p.value for p in Precision)
-            errors.append((f"{where}, column {col}", f"expected a precision ({known}), got {cell(col)!r}"))
+            formats = ", ".join(p.value for p in Precision)
+            errors.append((f"{where}, column {col}", f"expected a precision ({formats}), got {cell(col)!r}"))
     batch_text = cell("batch").lower()
     batch = None if batch_text == "max" else number("batch", whole=True)
     tensor = number("tensor", whole=True, optional=True) or 1
