@@ -238,6 +238,8 @@ def test_reserve_below_the_context_is_an_error_naming_the_cell() -> None:
     head = RESERVE_HEAD
     with pytest.raises(ValidationDataError, match="line 2, column reserve_tokens"):
         parse_rows([head, "a,x,gpu,h200,llama-3.1-8b,tokens_per_s,1,fp8,fp8,bf16,max,1000,999,0.25,-9,9,s,U"])
+    with pytest.raises(ValidationDataError, match="applies to GPU rows"):
+        parse_rows([head, "a,x,spatial,groq-lpu,llama-3.1-8b,tokens_per_s,1,fp8,fp8,bf16,1,1000,2000,0.25,-9,9,s,U"])
 
 
 def test_group_summaries_by_system_model_and_parallelism() -> None:

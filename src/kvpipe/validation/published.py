@@ -16,8 +16,8 @@ tokens_per_s_aggregate, chips_published, chip_note, source, firmness`` then the 
   as many as the KV capacity holds); ``tensor``, ``pipeline`` GPU parallelism; ``chips`` the
   spatial machine's chip count (sets the usable SRAM fraction); ``context`` mean context
   during decode; ``prompt_tokens``, ``output_tokens`` for offline throughput (prefill
-  included); ``reserve_tokens`` (optional) the KV a serving engine reserves per sequence at
-  admission, which sets the ``max`` batch (default: ``context``); ``kv_memory`` ``spare-sram`` for machines whose KV lives in free SRAM;
+  included); ``reserve_tokens`` (optional, GPU rows) the KV a serving engine reserves per
+  sequence at admission, which sets the ``max`` batch (default: ``context``); ``kv_memory`` ``spare-sram`` for machines whose KV lives in free SRAM;
 * ``target`` the issue's tolerance (0.25 GPU, 0.35 spatial); ``guard_low``, ``guard_high``
   the band a test holds each error to (the target where it is met, else the documented band
   of a known miss); ``knob_note`` why the knobs are what they are.
@@ -207,7 +207,9 @@ def _parse_row(rec: dict[str, Any], where: str, errors: list[tuple[str, str]]) -
     chips = number("chips", whole=True, optional=True)
     context = number("context", whole=True)
     reserve = number("reserve_tokens", whole=True, optional=True)
-    if reserve is not None and context is not None and reserve < context:
+    if reserve is not None and kind == "spatial":
+        errors.append((f"{where}, column reserve_tokens", "applies to GPU rows (a spatial row's KV is what its context holds)"))
+    elif reserve is not None and context is not None and reserve < context:
         errors.append((f"{where}, column reserve_tokens", f"{reserve} is below the context {context}: a sequence holds at least its context"))
     prompt = number("prompt_tokens", whole=True, optional=True)
     output = number("output_tokens", whole=True, optional=True)
