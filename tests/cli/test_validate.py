@@ -257,3 +257,14 @@ def test_group_summaries_by_system_model_and_parallelism() -> None:
     assert (g1.tensor, g1.rows, g1.within_target) == (1, 3, 2)
     assert g1.median_error == pytest.approx(0.10) and g1.median_abs_error == pytest.approx(0.20)
     assert (g2.tensor, g2.rows, g2.median_error, g2.within_target) == (2, 1, pytest.approx(0.50), 0)
+
+
+def test_several_data_files_are_predicted_together(capsys) -> None:
+    code, out, _ = _run(capsys, "validate", "--json", "--data", str(PUBLISHED), *map(str, EXTRAS))
+    assert code == 0
+    d = json.loads(out)
+    n = sum(len(read_rows(p)) for p in [PUBLISHED, *EXTRAS])
+    assert len(d["rows"]) == n and len({r["id"] for r in d["rows"]}) == n
+    errs = sorted(abs(r["error"]) for r in d["rows"])
+    mid = (errs[(n - 1) // 2] + errs[n // 2]) / 2
+    assert d["median_abs_error"] == pytest.approx(mid)

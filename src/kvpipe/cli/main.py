@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     va = sub.add_parser("validate", help="predict published results (and measured GPU step times) and print the errors")
     va.add_argument("--json", action="store_true", help="print one JSON object: rows and median_abs_error")
-    va.add_argument("--data", help="a CSV in the layout of validation/published.csv (default: that file)")
+    va.add_argument("--data", nargs="+", metavar="CSV",
+                    help="CSVs in the layout of validation/published.csv, predicted together (default: that file)")
     va.add_argument("--measured", help="folder of benchmarks/gpu_decode.py CSVs (default: validation/measured)")
     va.set_defaults(func=_cmd_validate)
     return ap

@@ -154,21 +154,21 @@ def print_validation(preds: list[Prediction], measured: MeasuredReport, data: st
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    data = Path(args.data) if args.data else default_published_csv()
+    files = [Path(d) for d in args.data] if args.data else [default_published_csv()]
+    data = ", ".join(map(str, files))
     folder = Path(args.measured) if args.measured else default_measured_dir()
     if args.measured and not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise UserError(f"  --measured: {folder} {what} (give the folder that holds the measured CSVs)")
     try:
-        rows = read_rows(data)
-        preds = predict_all(rows)
+        preds = predict_all([row for f in files for row in read_rows(f)])
         measured = compare_measured(folder)
     except ValidationDataError as e:
         raise UserError("\n".join(f"  {where}: {msg}" for where, msg in e.errors) + f"\n  (in {e.source})") from None
     except ValueError as e:
         raise UserError(f"  {e}") from None
     if args.json:
-        print(json.dumps(validation_json(preds, measured, str(data)), indent=2))
+        print(json.dumps(validation_json(preds, measured, data), indent=2))
     else:
-        print_validation(preds, measured, str(data), str(folder))
+        print_validation(preds, measured, data, str(folder))
     return 0
