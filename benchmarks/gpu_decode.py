@@ -13,8 +13,12 @@ perf_counter on CPU) after warm-up; the median of ``--repeats`` steps is written
     python benchmarks/gpu_decode.py --tiny --device cpu  # a seconds-long smoke test
     python benchmarks/gpu_decode.py --batches 1,8,64 --contexts 512,4096 --out validation/measured/h100.csv
 
-Grid points whose weights + KV do not fit in device memory are skipped (and listed). PyTorch
-is not a kvpipe dependency: run this in an environment that has it.
+Grid points whose weights + KV do not fit in device memory are skipped (and listed). Each row
+is written as soon as it is measured, to ``OUT.partial``, which becomes ``OUT`` when the grid
+ends: a run stopped by a time limit leaves the rows it measured (``kvpipe validate`` reads only
+``*.csv``). ``--time-budget-s`` starts no new grid point past the budget and ends normally,
+naming the points it left out. PyTorch is not a kvpipe dependency: run this in an environment
+that has it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -155,9 +160,11 @@ def time_step(torch, model: DecodeModel, device, warmup: int, repeats: int) -> f
     return statistics.median(times)
 
 
-def run(args: argparse.Namespace) -> list[dict]:
+def run(args: argparse.Namespace, emit: Callable[[dict], None] = lambda row: None) -> list[dict]:
+    """Measure the grid; ``emit`` gets each row as soon as it is measured."""
     import torch
 
+    start = time.perf_counter()
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[args.dtype]
     elem = {"bf16": 2, "fp16": 2, "fp32": 4}[args.dtype]
@@ -167,6 +174,9 @@ def run(args: argparse.Namespace) -> list[dict]:
     rows: list[dict] = []
     for batch in args.batches:
         for context in args.contexts:
+            if args.time_budget_s is not None and time.perf_counter() - start > args.time_budget_s:
+                print(f"left out batch {batch} context {context}: past the {args.time_budget_s:g} s budget", file=sys.stderr)
+                continue
             need = bytes_needed(arch, batch, context, elem)
             if need > capacity:
                 print(f"skip batch {batch} context {context}: needs {need / 1e9:.1f} GB", file=sys.stderr)
@@ -182,17 +192,37 @@ def run(args: argparse.Namespace) -> list[dict]:
                 "step_time_s": repr(t), "tokens_per_s": repr(batch / t), "repeats": args.repeats,
             }
             rows.append(row)
+            emit(row)
             print(f"{name}  batch {batch:4d}  context {context:6d}  step {t * 1e3:9.3f} ms  {batch / t:10.1f} tok/s", flush=True)
     return rows
 
 
+class RowWriter:
+    """Rows to ``OUT.partial``, flushed one by one; :meth:`finish` renames the file to ``OUT``."""
+
+    def __init__(self, out: Path) -> None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.out = out
+        self.partial = out.with_name(out.name + ".partial")
+        self._fh = self.partial.open("w", newline="", encoding="utf-8")
+        self._w = csv.DictWriter(self._fh, fieldnames=list(COLUMNS))
+        self._w.writeheader()
+        self._fh.flush()
+
+    def __call__(self, row: dict) -> None:
+        self._w.writerow({k: row[k] for k in COLUMNS})
+        self._fh.flush()
+
+    def finish(self) -> None:
+        self._fh.close()
+        self.partial.replace(self.out)
+
+
 def write_csv(rows: list[dict], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(COLUMNS))
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: r[k] for k in COLUMNS})
+    w = RowWriter(out)
+    for r in rows:
+        w(r)
+    w.finish()
 
 
 def _ints(text: str) -> list[int]:
@@ -208,14 +238,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--tiny", action="store_true", help="a 2-layer, 64-wide model (smoke test on CPU)")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--time-budget-s", type=float, help="start no grid point after this many seconds")
     ap.add_argument("--out", type=Path, default=Path("validation/measured/gpu_decode.csv"))
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    rows = run(args)
-    write_csv(rows, args.out)
+    writer = RowWriter(args.out)
+    rows = run(args, writer)
+    writer.finish()
     print(f"wrote {len(rows)} rows to {args.out}")
     return 0
 

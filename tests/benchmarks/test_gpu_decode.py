@@ -54,3 +54,24 @@ def test_tiny_run_on_cpu(tmp_path: Path) -> None:
     assert lines[0].split(",") == list(m.COLUMNS) and len(lines) == 5
     preds, skipped = compare_file(out)
     assert preds == [] and len(skipped) == 4  # a CPU matches no GPU preset: reported, not compared
+
+
+def test_rows_reach_disk_one_by_one_and_the_file_appears_when_the_grid_ends(tmp_path: Path) -> None:
+    m = load()
+    out = tmp_path / "sub" / "g.csv"
+    w = m.RowWriter(out)
+    w({k: 1 for k in m.COLUMNS})
+    # a run killed now leaves the header and the measured row, under a name validate does not read
+    assert not out.exists() and w.partial.read_text().splitlines()[1] == ",".join("1" for _ in m.COLUMNS)
+    w.finish()
+    assert out.exists() and not w.partial.exists() and len(out.read_text().splitlines()) == 2
+
+
+def test_time_budget_leaves_out_the_rest_of_the_grid(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("torch")
+    m = load()
+    out = tmp_path / "b.csv"
+    assert m.main(["--tiny", "--device", "cpu", "--batches", "1,2", "--contexts", "16", "--repeats", "1", "--warmup", "0",
+                   "--time-budget-s", "0", "--out", str(out)]) == 0
+    assert len(out.read_text().splitlines()) == 1  # past a zero budget no point starts: the header alone
+    assert capsys.readouterr().err.count("past the 0 s budget") == 2
