@@ -17,7 +17,8 @@ tokens_per_s_aggregate, chips_published, chip_note, source, firmness`` then the 
   spatial machine's chip count (sets the usable SRAM fraction); ``context`` mean context
   during decode; ``prompt_tokens``, ``output_tokens`` for offline throughput (prefill
   included); ``reserve_tokens`` (optional, GPU rows) the KV a serving engine reserves per
-  sequence at admission, which sets the ``max`` batch (default: ``context``); ``kv_memory`` ``spare-sram`` for machines whose KV lives in free SRAM;
+  sequence at admission, which sets the ``max`` batch (default: ``context``); ``kv_memory``
+  ``spare-sram`` for machines whose KV lives in free SRAM;
 * ``target`` the issue's tolerance (0.25 GPU, 0.35 spatial); ``guard_low``, ``guard_high``
   the band a test holds each error to (the target where it is met, else the documented band
   of a known miss); ``knob_note`` why the knobs are what they are.
