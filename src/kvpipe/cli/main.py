@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kvpipe.cli.errors import UserError, user_errors
+from kvpipe.cli.explore import add_explore_parser
 from kvpipe.cli.memory import add_memory_parser
 from kvpipe.cli.output import evaluation_json
 from kvpipe.cli.simulate import add_simulate_parser
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_memory_parser(sub)
     add_simulate_parser(sub)
+    add_explore_parser(sub)
 
     va = sub.add_parser("validate", help="predict published results (and measured GPU step times) and print the errors")
     va.add_argument("--json", action="store_true", help="print one JSON object: rows and median_abs_error")

@@ -1,0 +1,55 @@
+"""`kvpipe explore` end to end: files, JSON, the front, and bad sweep files (exit 2, nothing written)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+from kvpipe.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_bandwidth_front_of_the_shipped_example(capsys, tmp_path: Path) -> None:
+    code, out, _ = _run(capsys, "explore", str(ROOT / "examples" / "explore" / "users-bandwidth.yaml"),
+                        "--out", str(tmp_path), "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["points"] == 200 * 6 and doc["chips"] == 89
+    # Aggregate tokens/s grows with KV bandwidth until the chips' compute caps it; 80 TB/s reaches
+    # the same cap as 40 TB/s with twice the bandwidth, so it is dominated: 5 of the 6 values remain.
+    bws = sorted(r["kv_bandwidth_per_group"] for r in doc["front_sample"])
+    assert doc["front_size"] == 5 and bws == [2.5e12, 5e12, 10e12, 20e12, 40e12]
+    rows = list(csv.DictReader((tmp_path / "front.csv").open()))
+    assert len(rows) == 5 and {r["binding_limit"] for r in rows} <= {"kv_bandwidth", "compute"}
+    pts = np.load(tmp_path / "points.npz")
+    assert pts["users"].shape == (1200,) and int(pts["on_front"].sum()) == 5
+    assert (tmp_path / "front.png").stat().st_size > 10_000
+    assert json.loads((tmp_path / "summary.json").read_text())["front_size"] == 5
+
+
+def test_table_output(capsys, tmp_path: Path) -> None:
+    code, out, _ = _run(capsys, "explore", str(ROOT / "examples" / "explore" / "users-bandwidth.yaml"), "--out", str(tmp_path))
+    assert code == 0 and "Pareto front: 5 points" in out and "40 TB/s" in out and "front.csv" in out
+
+
+def test_bad_sweep_file_exits_2_and_writes_nothing(capsys, tmp_path: Path) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text("system: seed\nmethod: lhs\naxes:\n  users: {from: 10, to: 5}\n  hop: [1 ns]\n")
+    out_dir = tmp_path / "out"
+    code, _, err = _run(capsys, "explore", str(f), "--out", str(out_dir))
+    assert code == 2 and "Traceback" not in err
+    assert "samples: required for method lhs" in err and "axes.users.to: below from" in err and "axes.hop: unknown axis" in err
+    assert not out_dir.exists()
+    f.write_text("system: seed\naxes: [\n")
+    code, _, err = _run(capsys, "explore", str(f))
+    assert code == 2 and "bad.yaml" in err

@@ -1,0 +1,119 @@
+"""Sampling, evaluation and the Pareto front of design-space sweeps (docs/explore.md, X1-X3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kvpipe.catalog import seed_system
+from kvpipe.explore.sweep import (
+    Range,
+    axis_values,
+    grid_points,
+    lhs_points,
+    pareto_front,
+    random_points,
+    round_whole_axes,
+    sweep,
+)
+from kvpipe.mapping import place
+from kvpipe.perf import evaluate, inputs_from_system
+
+
+def test_grid_is_every_combination_first_axis_slowest() -> None:
+    g = grid_points({"users": [1, 2, 3], "hop_latency": [1e-7, 2e-7]})
+    assert g["users"].tolist() == [1, 1, 2, 2, 3, 3]
+    assert g["hop_latency"].tolist() == [1e-7, 2e-7] * 3
+
+
+def test_axis_values_linear_and_log() -> None:
+    assert axis_values(Range(1.0, 5.0), 5).tolist() == [1, 2, 3, 4, 5]
+    assert axis_values(Range(1.0, 1e4, log=True), 5) == pytest.approx([1, 10, 100, 1e3, 1e4])
+    assert axis_values(Range(7.0, 9.0), 1).tolist() == [7.0]
+
+
+def test_latin_hypercube_puts_one_point_in_each_stratum() -> None:
+    n = 1000
+    pts = lhs_points({"a": Range(0.0, 10.0), "b": Range(1.0, 1e6, log=True)}, n, seed=3)
+    a_strata = np.floor(pts["a"] / 10.0 * n).astype(int)  # linear: [0, 10) cut into n
+    b_strata = np.floor(np.log10(pts["b"]) / 6.0 * n).astype(int)  # log: 1 .. 1e6 is 0 .. 6 decades
+    assert sorted(a_strata) == list(range(n)) and sorted(b_strata) == list(range(n))
+
+
+def test_random_points_stay_in_range_and_repeat_with_the_seed() -> None:
+    r = {"a": Range(2.0, 3.0), "b": Range(1e-9, 1e-6, log=True)}
+    p, q = random_points(r, 500, seed=7), random_points(r, 500, seed=7)
+    assert np.array_equal(p["a"], q["a"]) and 2 <= p["a"].min() and p["a"].max() <= 3
+    assert 1e-9 <= p["b"].min() and p["b"].max() <= 1e-6
+
+
+def test_whole_axes_are_rounded_and_at_least_one() -> None:
+    out = round_whole_axes({"users": np.array([0.2, 1.6, 9.5]), "hop_latency": np.array([1.5e-7, 2e-7, 3e-7])})
+    assert out["users"].tolist() == [1.0, 2.0, 10.0] and out["hop_latency"][0] == 1.5e-7
+
+
+def test_pareto_front_by_hand() -> None:
+    # (speed max, energy min): a=(10, 5), b=(8, 3), c=(8, 4) dominated by b, d=(5, 1), e=(4, 2) by d,
+    # f=(10, 5) a duplicate of a (the first is kept), g=(nan, 0) never enters
+    obj = np.array([[10, 5], [8, 3], [8, 4], [5, 1], [4, 2], [10, 5], [np.nan, 0]], dtype=float)
+    assert pareto_front(obj, [True, False]).tolist() == [0, 1, 3]
+    # three objectives: adding a third column where c is best puts c back on the front
+    obj3 = np.column_stack([obj, [0, 0, 9, 0, 0, 0, 0]])
+    assert sorted(pareto_front(obj3, [True, False, True]).tolist()) == [0, 1, 2, 3]
+    # four: the same answer by the general path
+    obj4 = np.column_stack([obj3, np.zeros(7)])
+    assert sorted(pareto_front(obj4, [True, False, True, True]).tolist()) == [0, 1, 2, 3]
+
+
+def _brute(cost: np.ndarray) -> set[tuple[float, ...]]:
+    rows = [tuple(r) for r in cost]
+    front = set()
+    for i, r in enumerate(rows):
+        dominated = any(all(o <= x for o, x in zip(s, r, strict=True)) and (s != r or j < i) for j, s in enumerate(rows) if j != i)
+        if not dominated:
+            front.add(r)
+    return front
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 4), st.lists(st.integers(0, 4), min_size=4, max_size=160))
+def test_pareto_front_matches_brute_force(k: int, cells: list[int]) -> None:
+    n = len(cells) // k
+    if n == 0:
+        return
+    cost = np.array(cells[: n * k], dtype=float).reshape(n, k)
+    got = {tuple(r) for r in cost[pareto_front(cost, [False] * k)]}
+    assert got == _brute(cost)
+    assert len(pareto_front(cost, [False] * k)) == len(got)  # one row per distinct front point
+
+
+def test_a_swept_point_is_the_model_at_that_point() -> None:
+    s = seed_system()
+    placement = place(s.model, s.precisions, s.chip, s.mapping)
+    base = inputs_from_system(s)
+    pts = {"users": np.array([1.0, 300.0]), "kv_energy": np.array([1e-12, 4e-12]), "hop_latency": np.array([5e-8, 1e-6])}
+    r = sweep(placement, base, pts, chunk=1)  # one point per call: the chunking must not matter
+    for i in range(2):
+        ref = evaluate(placement, base.with_(users=pts["users"][i], kv_read_j_per_bit=pts["kv_energy"][i],
+                                             kv_write_j_per_bit=pts["kv_energy"][i], hop_latency_s=pts["hop_latency"][i]))
+        assert r.metrics["tokens_per_s"][i] == pytest.approx(float(ref.tokens_per_s))
+        assert r.metrics["joules_per_token"][i] == pytest.approx(float(ref.joules_per_token))
+        assert r.binding[i] == str(ref.binding_labels())
+    assert r.chips == placement.chips and r.n_points == 2
+
+
+def test_tags_are_documented_and_examples_parse() -> None:
+    import re
+    from pathlib import Path
+
+    from kvpipe.config.explore import load_explore
+
+    root = Path(__file__).resolve().parents[2]
+    code = "".join((root / "src" / "kvpipe" / "explore" / n).read_text() for n in ("sweep.py", "space.py"))
+    doc = (root / "docs" / "explore.md").read_text()
+    tags = set(re.findall(r"\((X\d)\)", code))
+    assert tags == {"X1", "X2", "X3"} and all(f"| {t} |" in doc for t in tags)
+    examples = sorted((root / "examples" / "explore").glob("*.yaml"))
+    assert len(examples) == 2 and all(load_explore(p).n_points > 0 for p in examples)
