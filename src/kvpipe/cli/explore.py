@@ -12,13 +12,16 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.table import Table
 
 from kvpipe.cli.output import json_number
 from kvpipe.report.files import write_bytes_atomic
+
+if TYPE_CHECKING:
+    from kvpipe.explore.space import Exploration
 
 _SHOWN = 15  # front rows printed (evenly spaced along the front)
 
@@ -37,7 +40,7 @@ def _shown(front: np.ndarray) -> np.ndarray:
     return front[np.unique(np.linspace(0, front.size - 1, _SHOWN).round().astype(int))]
 
 
-def summary(ex: Any, seconds: float, files: dict[str, str]) -> dict[str, Any]:
+def summary(ex: Exploration, seconds: float, files: dict[str, str]) -> dict[str, Any]:
     r = ex.result
     rows = []
     for i in _shown(ex.front):
@@ -109,7 +112,7 @@ _HEADERS = {
 }
 
 
-def _print(ex: Any, doc: dict[str, Any]) -> None:
+def _print(ex: Exploration, doc: dict[str, Any]) -> None:
     from kvpipe.cli.tables import make_console
 
     con = make_console()

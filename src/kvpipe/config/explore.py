@@ -133,9 +133,7 @@ def _range_axis(name: str, body: Mapping[str, Any], method: Any, where: str, err
     q = AXES[name].quantity
     lo = _value(body.get("from"), q, f"{where}.from", errors) if "from" in body else None
     hi = _value(body.get("to"), q, f"{where}.to", errors) if "to" in body else None
-    for key, v in (("from", lo), ("to", hi)):
-        if key not in body:
-            errors.append((f"{where}.{key}", "required"))
+    errors.extend((f"{where}.{key}", "required") for key in ("from", "to") if key not in body)
     if lo is not None and hi is not None and lo > hi:
         errors.append((f"{where}.to", "below from"))
     scale = body.get("scale", "linear")
