@@ -46,7 +46,7 @@ def main() -> None:
     for rep in range(args.repeats):
         pts = round_whole_axes(lhs_points(ranges, args.points, seed=rep))
         t0 = time.perf_counter()
-        r = sweep(placement, base, pts)
+        r = sweep(placement, base, pts, s.chip.die_area_mm2)
         t1 = time.perf_counter()
         two = np.column_stack([r.metrics["tokens_per_s_per_user"], r.metrics["joules_per_token"]])
         f2 = pareto_front(two, [True, False])

@@ -24,7 +24,7 @@ def test_bandwidth_front_of_the_shipped_example(capsys, tmp_path: Path) -> None:
                         "--out", str(tmp_path), "--json")
     assert code == 0
     doc = json.loads(out)
-    assert doc["points"] == 200 * 6 and doc["chips"] == 89
+    assert doc["points"] == 200 * 6 and doc["chips"] == [89, 89]
     # Aggregate tokens/s grows with KV bandwidth until the chips' compute caps it; 80 TB/s reaches
     # the same cap as 40 TB/s with twice the bandwidth, so it is dominated: 5 of the 6 values remain.
     bws = sorted(r["kv_bandwidth_per_group"] for r in doc["front_sample"])
@@ -53,3 +53,14 @@ def test_bad_sweep_file_exits_2_and_writes_nothing(capsys, tmp_path: Path) -> No
     f.write_text("system: seed\naxes: [\n")
     code, _, err = _run(capsys, "explore", str(f))
     assert code == 2 and "bad.yaml" in err
+
+
+def test_a_sweep_whose_placement_does_not_fit_exits_2(capsys, tmp_path: Path) -> None:
+    from kvpipe.catalog import system_yaml
+
+    (tmp_path / "capped.yaml").write_text(system_yaml("seed").replace("balance_compute: true", "balance_compute: true, max_chips: 120"))
+    f = tmp_path / "sweep.yaml"
+    f.write_text("system: capped.yaml\naxes:\n  usable_sram_fraction: [0.8, 0.4]\n")
+    code, _, err = _run(capsys, "explore", str(f), "--out", str(tmp_path / "out"))
+    assert code == 2 and "axes.usable_sram_fraction = 0.4" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -94,14 +94,15 @@ def test_a_swept_point_is_the_model_at_that_point() -> None:
     placement = place(s.model, s.precisions, s.chip, s.mapping)
     base = inputs_from_system(s)
     pts = {"users": np.array([1.0, 300.0]), "kv_energy": np.array([1e-12, 4e-12]), "hop_latency": np.array([5e-8, 1e-6])}
-    r = sweep(placement, base, pts, chunk=1)  # one point per call: the chunking must not matter
+    r = sweep(placement, base, pts, 800.0, chunk=1)  # one point per call: the chunking must not matter
     for i in range(2):
         ref = evaluate(placement, base.with_(users=pts["users"][i], kv_read_j_per_bit=pts["kv_energy"][i],
                                              kv_write_j_per_bit=pts["kv_energy"][i], hop_latency_s=pts["hop_latency"][i]))
         assert r.metrics["tokens_per_s"][i] == pytest.approx(float(ref.tokens_per_s))
         assert r.metrics["joules_per_token"][i] == pytest.approx(float(ref.joules_per_token))
         assert r.binding[i] == str(ref.binding_labels())
-    assert r.chips == placement.chips and r.n_points == 2
+    assert r.metrics["chips"].tolist() == [placement.chips] * 2 and r.n_points == 2
+    assert r.metrics["silicon_mm2"][0] == placement.chips * 800.0
 
 
 def test_tags_are_documented_and_examples_parse() -> None:
@@ -116,4 +117,44 @@ def test_tags_are_documented_and_examples_parse() -> None:
     tags = set(re.findall(r"\((X\d)\)", code))
     assert tags == {"X1", "X2", "X3"} and all(f"| {t} |" in doc for t in tags)
     examples = sorted((root / "examples" / "explore").glob("*.yaml"))
-    assert len(examples) == 2 and all(load_explore(p).n_points > 0 for p in examples)
+    assert len(examples) == 3 and all(load_explore(p).n_points > 0 for p in examples)
+
+
+def test_placement_axes_place_the_model_once_per_value() -> None:
+    # usable_sram_fraction: weights fill that share of each chip's SRAM, so halving it about doubles
+    # the chips (M1, M4: chips = weight bytes / (SRAM x fraction), rounded up per group)
+    from pathlib import Path
+
+    from kvpipe.config.explore import parse_explore
+    from kvpipe.explore.space import explore
+
+    spec = parse_explore({"system": "seed", "axes": {"usable_sram_fraction": [0.4, 0.8], "users": [1, 64]},
+                          "objectives": {"tokens_per_s_per_user": "max", "chips": "min"}}, Path("."))
+    ex = explore(spec)
+    s = seed_system()
+    chips = {}
+    for frac in (0.4, 0.8):
+        from dataclasses import replace
+
+        p = place(s.model, s.precisions, s.chip, replace(s.mapping, usable_sram_fraction=frac))
+        chips[frac] = p.chips
+        at = ex.result.axes["usable_sram_fraction"] == frac
+        assert set(ex.result.metrics["chips"][at]) == {p.chips}
+        ref = evaluate(p, inputs_from_system(s).with_(users=64.0))
+        (i,) = np.flatnonzero(at & (ex.result.axes["users"] == 64))
+        assert ex.result.metrics["tokens_per_s"][i] == pytest.approx(float(ref.tokens_per_s))
+    assert 1.8 < chips[0.4] / chips[0.8] < 2.2
+    assert ex.result.metrics["silicon_mm2"].max() == chips[0.4] * s.chip.die_area_mm2
+
+
+def test_a_placement_that_does_not_fit_names_the_axis(tmp_path) -> None:
+    from kvpipe.catalog import system_yaml
+    from kvpipe.config.explore import parse_explore
+    from kvpipe.explore.space import explore
+    from kvpipe.mapping import MappingError
+
+    # the seed with at most 120 chips: 89 at 80 % of the SRAM fit, ~178 at 40 % do not
+    (tmp_path / "capped.yaml").write_text(system_yaml("seed").replace("balance_compute: true", "balance_compute: true, max_chips: 120"))
+    spec = parse_explore({"system": "capped.yaml", "axes": {"usable_sram_fraction": [0.8, 0.4]}}, tmp_path)
+    with pytest.raises(MappingError, match=r"axes.usable_sram_fraction = 0.4"):
+        explore(spec)

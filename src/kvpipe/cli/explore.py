@@ -49,7 +49,7 @@ def summary(ex: Exploration, seconds: float, files: dict[str, str]) -> dict[str,
         rows.append(row)
     return {
         "system": ex.spec.system.name,
-        "chips": r.chips,
+        "chips": [int(r.metrics["chips"].min()), int(r.metrics["chips"].max())],
         "method": ex.spec.method,
         "axes": list(r.axes),
         "objectives": {name: ("max" if hib else "min") for name, hib in ex.spec.objectives},
@@ -95,13 +95,13 @@ def _formatters() -> dict[str, Callable[[float], str]]:
     by_quantity: dict[Quantity, Callable[[float], str]] = {
         Quantity.COUNT: f.fmt_count, Quantity.BYTES: f.fmt_bytes, Quantity.BYTES_PER_S: f.fmt_bw,
         Quantity.SECONDS: f.fmt_seconds, Quantity.J_PER_BIT: f.fmt_j_per_bit, Quantity.FLOP_PER_S: f.fmt_flop_per_s,
-        Quantity.WATTS: f.fmt_watts,
+        Quantity.WATTS: f.fmt_watts, Quantity.FRACTION: lambda v: f.fmt_number(v, 3),
     }
     out = {name: by_quantity[kind.quantity] for name, kind in AXES.items()}
     out.update({
         "tokens_per_s_per_user": lambda v: f.fmt_number(v, 4), "tokens_per_s": lambda v: f.fmt_number(v, 4),
         "joules_per_token": lambda v: f.fmt_joules(v, per="", digits=3), "time_per_token_s": f.fmt_seconds,
-        "power_w": f.fmt_watts, "users_in_flight": f.fmt_count,
+        "power_w": f.fmt_watts, "users_in_flight": f.fmt_count, "chips": f.fmt_count, "silicon_mm2": f.fmt_mm2,
     })
     return out
 
@@ -109,6 +109,7 @@ def _formatters() -> dict[str, Callable[[float], str]]:
 _HEADERS = {
     "tokens_per_s_per_user": "tokens/s per user", "tokens_per_s": "tokens/s", "joules_per_token": "J/token",
     "time_per_token_s": "time per token", "power_w": "power", "users_in_flight": "in flight", "binding_limit": "bound by",
+    "silicon_mm2": "logic silicon",
 }
 
 
@@ -118,7 +119,8 @@ def _print(ex: Exploration, doc: dict[str, Any]) -> None:
     con = make_console()
     fmt = _formatters()
     r = ex.result
-    con.print(f"{doc['system']} ({r.chips} chips): {doc['method']} sweep of {doc['points']:,} points over "
+    lo, hi = doc["chips"]
+    con.print(f"{doc['system']} ({lo if lo == hi else f'{lo}-{hi}'} chips): {doc['method']} sweep of {doc['points']:,} points over "
               f"{', '.join(r.axes)} in {doc['seconds']:.2f} s ({doc['points_per_s']:,.0f} points/s)")
     objs = ", ".join(f"{k} ({v})" for k, v in doc["objectives"].items())
     t = Table(title=f"Pareto front: {doc['front_size']:,} points over {objs}" +

@@ -83,6 +83,11 @@ def _samples(raw: Mapping[str, Any], method: Any, errors: ErrorList) -> int | No
 
 
 def _value(v: Any, quantity: Quantity, where: str, errors: ErrorList) -> float | None:
+    if quantity is Quantity.FRACTION:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1:
+            errors.append((where, f"expected a fraction in (0, 1], got {v!r}"))
+            return None
+        return float(v)
     if quantity is Quantity.COUNT:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 1:
             errors.append((where, f"expected a number >= 1, got {v!r}"))

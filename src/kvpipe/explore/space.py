@@ -3,12 +3,14 @@ points, evaluated, with their Pareto front."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from kvpipe.explore.sweep import (
+    AXES,
     Range,
     SweepResult,
     axis_values,
@@ -17,9 +19,10 @@ from kvpipe.explore.sweep import (
     pareto_front,
     random_points,
     round_whole_axes,
-    sweep,
+    sweep_placements,
 )
-from kvpipe.mapping import place
+from kvpipe.mapping import MappingError, place
+from kvpipe.mapping.placement import Placement
 from kvpipe.perf import inputs_from_system
 from kvpipe.perf.inputs import FloatArray
 from kvpipe.system import System
@@ -75,10 +78,20 @@ def spec_points(spec: ExploreSpec) -> dict[str, FloatArray]:
 
 
 def explore(spec: ExploreSpec) -> Exploration:
-    """Place the spec's system once, evaluate every point (X2) and find the Pareto front (X3)."""
+    """Place the spec's system (once per combination of placement-axis values), evaluate every
+    point (X2) and find the Pareto front (X3). A combination that cannot be placed raises
+    :class:`~kvpipe.mapping.MappingError` naming the axes."""
     s = spec.system
-    placement = place(s.model, s.precisions, s.chip, s.mapping)
-    result = sweep(placement, inputs_from_system(s), spec_points(spec))
+
+    def place_for(values: dict[str, float]) -> Placement:
+        changes: dict[str, Any] = {AXES[k].fields[0]: (int(v) if AXES[k].whole else v) for k, v in values.items()}
+        try:
+            return place(s.model, s.precisions, s.chip, replace(s.mapping, **changes))
+        except MappingError as e:
+            where = ", ".join(f"axes.{k} = {v:g}" for k, v in values.items())
+            raise MappingError(where, str(e)) from None
+
+    result = sweep_placements(place_for, inputs_from_system(s), spec_points(spec), s.chip.die_area_mm2)
     objectives = np.column_stack([result.column(name) for name, _ in spec.objectives])
     front = pareto_front(objectives, [hib for _, hib in spec.objectives])
     return Exploration(spec, result, front)

@@ -12,7 +12,7 @@ front's definition: docs/explore.md (tags X1-X3).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -34,15 +34,18 @@ class Quantity(str, Enum):
     J_PER_BIT = "j_per_bit"
     FLOP_PER_S = "flop_per_s"
     WATTS = "watts"
+    FRACTION = "fraction"  # in (0, 1]
 
 
 @dataclass(frozen=True)
 class AxisKind:
-    """A knob a sweep can vary: the :class:`PerfInputs` fields it sets and its quantity."""
+    """A knob a sweep can vary: the :class:`PerfInputs` fields (or, for a placement axis, the
+    :class:`~kvpipe.system.MappingOptions` field) it sets, and its quantity."""
 
     fields: tuple[str, ...]
     quantity: Quantity
-    whole: bool = False  # users, context and micro-batch are whole numbers
+    whole: bool = False  # users, context, micro-batch and layers per group are whole numbers
+    placement: bool = False  # changes the placement: the model is placed again for each value
 
 
 AXES: dict[str, AxisKind] = {
@@ -61,6 +64,8 @@ AXES: dict[str, AxisKind] = {
     "sram_bandwidth": AxisKind(("sram_bw_bytes_per_s",), Quantity.BYTES_PER_S),
     "flops": AxisKind(("peak_flop_per_s", "attn_flop_per_s"), Quantity.FLOP_PER_S),
     "static_power": AxisKind(("static_power_w",), Quantity.WATTS),
+    "usable_sram_fraction": AxisKind(("usable_sram_fraction",), Quantity.FRACTION, placement=True),
+    "layers_per_group": AxisKind(("layers_per_group",), Quantity.COUNT, whole=True, placement=True),
 }
 
 # Figures of merit a front can be drawn over, with the sense that is better.
@@ -71,7 +76,10 @@ METRICS: dict[str, bool] = {  # name -> higher is better
     "time_per_token_s": False,
     "power_w": False,
     "users_in_flight": True,
+    "chips": False,
+    "silicon_mm2": False,  # logic dies: chips x die area (the KV memory's silicon is not counted)
 }
+_PERF = ("tokens_per_s_per_user", "tokens_per_s", "joules_per_token", "time_per_token_s", "power_w", "users_in_flight")
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,6 @@ class SweepResult:
     axes: dict[str, FloatArray]
     metrics: dict[str, FloatArray]
     binding: NDArray[np.str_]  # the binding limit's label at each point
-    chips: int
 
     @property
     def n_points(self) -> int:
@@ -148,21 +155,50 @@ def round_whole_axes(points: dict[str, FloatArray]) -> dict[str, FloatArray]:
 # --- evaluating (X2) ---------------------------------------------------------------------
 
 
-def sweep(placement: Placement, base: PerfInputs, points: Mapping[str, FloatArray], chunk: int = 250_000) -> SweepResult:
-    """Evaluate every point: ``base`` with the axes' fields replaced, ``chunk`` points per call."""
+def sweep(placement: Placement, base: PerfInputs, points: Mapping[str, FloatArray], die_area_mm2: float,
+          chunk: int = 250_000) -> SweepResult:
+    """Evaluate every point on one placement: ``base`` with the axes' fields replaced, ``chunk``
+    points per call. ``points`` holds model axes only (placement axes: :func:`sweep_placements`)."""
     n = len(next(iter(points.values())))
     metrics = {m: np.empty(n) for m in METRICS}
+    metrics["chips"][:] = placement.chips
+    metrics["silicon_mm2"][:] = placement.chips * die_area_mm2
     binding = np.empty(n, dtype=object)
     for start in range(0, n, chunk):
         part = slice(start, min(n, start + chunk))
         changes = {f: v[part] for name, v in points.items() for f in AXES[name].fields}
         r = evaluate(placement, base.with_(**changes))
         shape = (part.stop - part.start,)
-        for m in METRICS:
+        for m in _PERF:
             metrics[m][part] = np.broadcast_to(getattr(r, m), shape)
         binding[part] = np.broadcast_to(r.binding_labels(), shape)
     return SweepResult(axes={k: np.asarray(v, dtype=np.float64) for k, v in points.items()}, metrics=metrics,
-                       binding=binding.astype(str), chips=placement.chips)
+                       binding=binding.astype(str))
+
+
+def sweep_placements(
+    place_for: Callable[[dict[str, float]], Placement], base: PerfInputs, points: Mapping[str, FloatArray], die_area_mm2: float,
+) -> SweepResult:
+    """Evaluate every point, placing the model once per distinct combination of the placement
+    axes' values (``place_for`` maps such a combination to a placement)."""
+    n = len(next(iter(points.values())))
+    placed = [k for k in points if AXES[k].placement]
+    model = {k: v for k, v in points.items() if not AXES[k].placement} or {"users": np.broadcast_to(base.users, (n,))}
+    if not placed:
+        r = sweep(place_for({}), base, model, die_area_mm2)
+        return SweepResult(axes=dict(points), metrics=r.metrics, binding=r.binding)
+    combos, which = np.unique(np.column_stack([points[k] for k in placed]), axis=0, return_inverse=True)
+    metrics = {m: np.empty(n) for m in METRICS}
+    binding = np.empty(n, dtype=object)
+    for j, combo in enumerate(combos):
+        idx = np.flatnonzero(which.ravel() == j)
+        r = sweep(place_for(dict(zip(placed, combo.tolist(), strict=True))), base, {k: v[idx] for k, v in model.items()},
+                  die_area_mm2)
+        for m in METRICS:
+            metrics[m][idx] = r.metrics[m]
+        binding[idx] = r.binding
+    return SweepResult(axes={k: np.asarray(v, dtype=np.float64) for k, v in points.items()}, metrics=metrics,
+                       binding=binding.astype(str))
 
 
 # --- Pareto front (X3) -------------------------------------------------------------------
@@ -223,5 +259,5 @@ def _front_3d(cost: FloatArray, order: NDArray[np.intp]) -> NDArray[np.intp]:
 
 __all__ = [
     "AXES", "METRICS", "AxisKind", "Quantity", "Range", "SweepResult", "axis_values", "grid_points", "lhs_points", "pareto_front",
-    "random_points", "round_whole_axes", "sweep",
+    "random_points", "round_whole_axes", "sweep", "sweep_placements",
 ]
