@@ -218,13 +218,6 @@ class RowWriter:
         self.partial.replace(self.out)
 
 
-def write_csv(rows: list[dict], out: Path) -> None:
-    w = RowWriter(out)
-    for r in rows:
-        w(r)
-    w.finish()
-
-
 def _ints(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 

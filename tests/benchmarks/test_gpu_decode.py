@@ -38,7 +38,9 @@ def test_helpers_and_csv_layout(tmp_path: Path) -> None:
                                       "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 128256,
                                       "batch": 1, "context": 1024, "step_time_s": 0.0065}
     out = tmp_path / "m.csv"
-    m.write_csv([row], out)
+    w = m.RowWriter(out)
+    w(row)
+    w.finish()
     preds, skipped = compare_file(out)
     assert len(preds) == 1 and not skipped
     assert preds[0].predicted_s == pytest.approx(5.650823e-3, rel=1e-6)

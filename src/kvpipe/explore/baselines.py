@@ -16,6 +16,7 @@ from kvpipe.mapping.placement import place
 from kvpipe.perf.gpu import evaluate_gpu, gpu_inputs_from_system, system_shape
 from kvpipe.perf.inputs import inputs_from_system
 from kvpipe.perf.model import evaluate
+from kvpipe.perf.result import PerfResult
 from kvpipe.system import GpuSystem, System
 
 COMPARISON_USERS: tuple[int, ...] = (1, 16, 128, 1024, 8192)  # the rows of the report's table
@@ -68,42 +69,31 @@ def _precisions_text(system: System) -> str:
     return f"weights {p.weights.value}, KV {p.kv.value}, activations {p.activations.value}"
 
 
+def _sweep_of(name: str, kind: str, description: str, devices: int, users: np.ndarray, r: PerfResult) -> SystemSweep:
+    def per_user(a: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(a, users.shape).copy()
+
+    return SystemSweep(
+        name=name, kind=kind, description=description, devices=devices, users=users,
+        users_in_flight=per_user(r.users_in_flight), tokens_per_s_per_user=per_user(r.tokens_per_s_per_user),
+        tokens_per_s=per_user(r.tokens_per_s), joules_per_token=per_user(r.joules_per_token),
+        binding=per_user(r.binding_labels()), power_w=per_user(r.power_w),
+    )
+
+
 def spatial_sweep(system: System, users: np.ndarray) -> SystemSweep:
     placement = place(system.model, system.precisions, system.chip, system.mapping)
     r = evaluate(placement, inputs_from_system(system).with_(users=users))
     mem = system.kv_memory
-    return SystemSweep(
-        name=system.name,
-        kind="spatial",
-        description=f"{r.chips} x {system.chip.name}, KV in {mem.units_per_group:g} x {mem.tech.name} per chip group",
-        devices=r.chips,
-        users=users,
-        users_in_flight=np.broadcast_to(r.users_in_flight, users.shape).copy(),
-        tokens_per_s_per_user=np.broadcast_to(r.tokens_per_s_per_user, users.shape).copy(),
-        tokens_per_s=np.broadcast_to(r.tokens_per_s, users.shape).copy(),
-        joules_per_token=np.broadcast_to(r.joules_per_token, users.shape).copy(),
-        binding=np.broadcast_to(r.binding_labels(), users.shape).copy(),
-        power_w=np.broadcast_to(r.power_w, users.shape).copy(),
-    )
+    description = f"{r.chips} x {system.chip.name}, KV in {mem.units_per_group:g} x {mem.tech.name} per chip group"
+    return _sweep_of(system.name, "spatial", description, r.chips, users, r)
 
 
 def gpu_sweep(system: GpuSystem, users: np.ndarray) -> SystemSweep:
     r = evaluate_gpu(system_shape(system), gpu_inputs_from_system(system).with_(users=users))
-    p = r.perf
     par = system.parallelism
-    return SystemSweep(
-        name=system.name,
-        kind="gpu",
-        description=f"{par.gpus} x {system.gpu.name} (tensor {par.tensor} x pipeline {par.pipeline}), {system.link.name}",
-        devices=par.gpus,
-        users=users,
-        users_in_flight=np.broadcast_to(p.users_in_flight, users.shape).copy(),
-        tokens_per_s_per_user=np.broadcast_to(p.tokens_per_s_per_user, users.shape).copy(),
-        tokens_per_s=np.broadcast_to(p.tokens_per_s, users.shape).copy(),
-        joules_per_token=np.broadcast_to(p.joules_per_token, users.shape).copy(),
-        binding=np.broadcast_to(p.binding_labels(), users.shape).copy(),
-        power_w=np.broadcast_to(p.power_w, users.shape).copy(),
-    )
+    description = f"{par.gpus} x {system.gpu.name} (tensor {par.tensor} x pipeline {par.pipeline}), {system.link.name}"
+    return _sweep_of(system.name, "gpu", description, par.gpus, users, r.perf)
 
 
 def compare_with_gpus(

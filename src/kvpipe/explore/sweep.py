@@ -79,7 +79,7 @@ METRICS: dict[str, bool] = {  # name -> higher is better
     "chips": False,
     "silicon_mm2": False,  # logic dies: chips x die area (the KV memory's silicon is not counted)
 }
-_PERF = ("tokens_per_s_per_user", "tokens_per_s", "joules_per_token", "time_per_token_s", "power_w", "users_in_flight")
+_PERF = tuple(m for m in METRICS if m not in ("chips", "silicon_mm2"))  # the PerfResult fields of the same name
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def lhs_points(ranges: Mapping[str, Range], n: int, seed: int = 0) -> dict[str, 
 
 
 def round_whole_axes(points: dict[str, FloatArray]) -> dict[str, FloatArray]:
-    """Users, context and micro-batch are whole numbers (at least 1)."""
+    """Users, context, micro-batch and layers per group are whole numbers (at least 1)."""
     return {k: (np.maximum(np.rint(v), 1.0) if AXES[k].whole else v) for k, v in points.items()}
 
 
@@ -184,10 +184,10 @@ def sweep_placements(
     n = len(next(iter(points.values())))
     placed = [k for k in points if AXES[k].placement]
     model = {k: v for k, v in points.items() if not AXES[k].placement} or {"users": np.broadcast_to(base.users, (n,))}
-    if not placed:
-        r = sweep(place_for({}), base, model, die_area_mm2)
-        return SweepResult(axes=dict(points), metrics=r.metrics, binding=r.binding)
-    combos, which = np.unique(np.column_stack([points[k] for k in placed]), axis=0, return_inverse=True)
+    if placed:
+        combos, which = np.unique(np.column_stack([points[k] for k in placed]), axis=0, return_inverse=True)
+    else:  # one placement for every point
+        combos, which = np.empty((1, 0)), np.zeros(n, dtype=np.intp)
     metrics = {m: np.empty(n) for m in METRICS}
     binding = np.empty(n, dtype=object)
     for j, combo in enumerate(combos):
