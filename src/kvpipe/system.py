@@ -88,3 +88,42 @@ class GpuSystem:
     precisions: Precisions = field(default_factory=Precisions)
     parallelism: Parallelism = field(default_factory=Parallelism)
     workload: Workload = field(default_factory=Workload)
+
+
+@dataclass(frozen=True)
+class AttentionSide:
+    """The devices of a heterogeneous system that run decode attention and hold the KV cache
+    (docs/afd.md). Data-parallel: every device holds all layers' attention weights and the KV
+    of its own share of the users; it steps ``batch`` of them at a time."""
+
+    gpu: Gpu
+    devices: int
+    kv_memory: str  # where the KV lives: the technology of the devices' own memory (a catalog memory name)
+    batch: int = 1  # sequences one device processes per step
+    usable_hbm_fraction: float = 0.9  # rest: activations, workspace, fragmentation
+
+
+@dataclass(frozen=True)
+class FfnSide:
+    """The SRAM chips that run the FFN / expert blocks (with the embedding and LM head) as a
+    spatial pipeline: placed "x N until it fits" as in a spatial system, no KV."""
+
+    chip: Chip
+    link: Link  # chip-to-chip between the FFN chips
+    mapping: MappingOptions = field(default_factory=MappingOptions)
+    micro_batch: int | None = None  # tokens the FFN pipeline steps together; None: one attention micro-batch
+
+
+@dataclass(frozen=True)
+class HeteroSystem:
+    """An attention-FFN disaggregated system (docs/afd.md): attention on ``attention`` devices,
+    FFN on ``ffn`` chips, each layer's activations crossing ``a2e_link`` there (A2E) and back
+    (E2A). ``workload.micro_batch`` is not used: the sides batch by ``attention.batch``."""
+
+    name: str
+    model: Model
+    attention: AttentionSide
+    ffn: FfnSide
+    a2e_link: Link  # per attention device, both directions (as vendors quote it)
+    precisions: Precisions = field(default_factory=Precisions)
+    workload: Workload = field(default_factory=Workload)

@@ -15,7 +15,6 @@ from pathlib import Path
 from kvpipe.cli.errors import UserError, user_errors
 from kvpipe.cli.explore import add_explore_parser
 from kvpipe.cli.memory import add_memory_parser
-from kvpipe.cli.output import evaluation_json
 from kvpipe.cli.simulate import add_simulate_parser
 
 EXIT_USAGE = 2
@@ -23,13 +22,13 @@ EXIT_USAGE = 2
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from kvpipe.cli.run import evaluate_file
-    from kvpipe.cli.tables import print_evaluation
+    from kvpipe.cli.tables import print_rows
 
-    system, result = evaluate_file(Path(args.file), args.memory_model)
+    evaluation = evaluate_file(Path(args.file), args.memory_model)
     if args.json:
-        print(json.dumps(evaluation_json(system, result), indent=2))
+        print(json.dumps(evaluation.to_json(), indent=2))
     else:
-        print_evaluation(system, result)
+        print_rows(f"kvpipe evaluate: {evaluation.system_name}", evaluation.rows())
     return 0
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from kvpipe.perf.gpu import GpuResult
+from kvpipe.perf.hetero import HeteroResult
 from kvpipe.perf.result import Limit, PerfResult
-from kvpipe.system import Workload
+from kvpipe.system import GpuSystem, HeteroSystem, System, Workload
 
 
 def json_number(x: Any) -> float | int | None:
@@ -16,17 +18,13 @@ def json_number(x: Any) -> float | int | None:
     return int(v) if v.is_integer() and abs(v) < 2**53 else v
 
 
-def evaluation_json(system: Any, r: Any) -> dict[str, Any]:
-    """The stable JSON object of ``kvpipe evaluate --json`` (SI units); a GPU system's result
-    (:class:`~kvpipe.perf.gpu.GpuResult`) gives the same keys plus its own."""
-    from kvpipe.perf.gpu import GpuResult
-
-    if isinstance(r, GpuResult):
-        return gpu_evaluation_json(system, r)
+def spatial_evaluation_json(system: System, r: PerfResult) -> dict[str, Any]:
+    """The stable JSON object of ``kvpipe evaluate --json`` for a spatial system (SI units);
+    the other system kinds give the same keys plus their own."""
     return _evaluation_json(system.name, system.model.name, system.kv_memory.tech.name, system.workload, r)
 
 
-def gpu_evaluation_json(system: Any, gr: Any) -> dict[str, Any]:
+def gpu_evaluation_json(system: GpuSystem, gr: GpuResult) -> dict[str, Any]:
     """``evaluate --json`` of a GPU system: the common keys (a GPU is a chip and a KV group;
     its HBM is the KV memory), plus ``binding_detail``, ``gpu``, ``parallelism``,
     ``step_time_s`` (one stage step and its parts) and ``utilisation`` (docs/gpu.md)."""
@@ -44,6 +42,45 @@ def gpu_evaluation_json(system: Any, gr: Any) -> dict[str, Any]:
     out["step_time_s"] = {k: json_number(v) for k, v in gr.step_breakdown().items()}
     out["utilisation"] = json_number(gr.utilisation)
     out["hbm_weights_bytes_per_gpu"] = json_number(gr.hbm_weights_bytes_per_gpu)
+    return out
+
+
+def hetero_evaluation_json(system: HeteroSystem, hr: HeteroResult) -> dict[str, Any]:
+    """``evaluate --json`` of a heterogeneous system: the common keys (``chips`` counts both
+    sides' devices; a KV group is one attention device; ``micro_batch`` is the attention batch), plus ``binding_side``, each side's
+    devices, batch, bound and utilisation, and the A2E/E2A link's times (docs/afd.md)."""
+    a, f = system.attention, system.ffn
+    kv = f"{a.gpu.name} {a.kv_memory}"
+    out = _evaluation_json(system.name, system.model.name, kv, system.workload, hr.perf)
+    out["micro_batch"] = json_number(hr.attention_batch)
+    out["max_tokens_per_s"]["a2e_link"] = json_number(hr.max_tokens_per_s_a2e)
+    out["binding_side"] = str(hr.side_labels())
+    out["attention"] = {
+        "device": a.gpu.name,
+        "devices": a.devices,
+        "kv_memory": a.kv_memory,
+        "batch": json_number(hr.attention_batch),
+        "binding_detail": str(hr.attention.detail_labels()),
+        "max_tokens_per_s": json_number(hr.max_tokens_per_s_attention),
+        "utilisation": json_number(hr.utilisation_attention),
+    }
+    out["ffn"] = {
+        "device": f.chip.name,
+        "chips": hr.ffn_chips,
+        "link": f.link.name,
+        "micro_batch": json_number(hr.ffn_batch),
+        "max_tokens_per_s": json_number(hr.max_tokens_per_s_ffn),
+        "utilisation": json_number(hr.utilisation_ffn),
+    }
+    out["a2e_link"] = {
+        "link": system.a2e_link.name,
+        "crossing_s": json_number(hr.t_a2e_s),
+        "crossings_per_token": 2 * system.model.n_layers,
+        "share_of_token_latency": json_number(hr.a2e_share),
+        "max_tokens_per_s": json_number(hr.max_tokens_per_s_a2e),
+        "utilisation": json_number(hr.utilisation_a2e),
+    }
+    out["step_time_s"] = {k: json_number(v) for k, v in hr.step_breakdown().items()}
     return out
 
 

@@ -10,9 +10,11 @@ from rich.table import Table
 
 from kvpipe.config.units import Kind, format_quantity
 from kvpipe.explore.seed import SeedStudy
+from kvpipe.perf.gpu import GpuResult
+from kvpipe.perf.hetero import HeteroResult
 from kvpipe.perf.result import Limit, PerfResult
 from kvpipe.report.writer import SeedReportFiles
-from kvpipe.system import System
+from kvpipe.system import GpuSystem, HeteroSystem
 
 
 def make_console() -> Console:
@@ -24,15 +26,16 @@ def _q(value: Any, kind: Kind) -> str:
     return format_quantity(float(value), kind)
 
 
-def evaluation_rows(system: System, r: PerfResult) -> list[tuple[str, str]]:
+def evaluation_rows(model: str, context_tokens: int, r: PerfResult) -> list[tuple[str, str]]:
+    """The rows every system kind shows (its own rows follow)."""
     e = r.energy.as_dict()
     jpt = float(r.joules_per_token)
     rows = [
-        ("model", system.model.name),
+        ("model", model),
         ("chips / pipeline stages / KV groups", f"{r.chips} / {r.stages} / {r.kv_groups}"),
         ("communication stages per token", f"{r.comm_stages_per_token}"),
         ("users (in flight)", f"{float(r.users):.0f} ({float(r.users_in_flight):.0f})"),
-        ("context", f"{system.workload.context_tokens} tokens"),
+        ("context", f"{context_tokens} tokens"),
         ("latency through the pipeline", _q(r.latency_s, Kind.SECONDS)),
         ("time per token (per user)", _q(r.time_per_token_s, Kind.SECONDS)),
         ("tokens/s per user", f"{float(r.tokens_per_s_per_user):,.1f}"),
@@ -57,7 +60,7 @@ def evaluation_rows(system: System, r: PerfResult) -> list[tuple[str, str]]:
     return rows
 
 
-def gpu_evaluation_rows(system: Any, gr: Any) -> list[tuple[str, str]]:
+def gpu_evaluation_rows(system: GpuSystem, gr: GpuResult) -> list[tuple[str, str]]:
     """The GPU system's own rows, after the common ones (docs/gpu.md)."""
     par = system.parallelism
     rows = [
@@ -72,14 +75,31 @@ def gpu_evaluation_rows(system: Any, gr: Any) -> list[tuple[str, str]]:
     return rows
 
 
-def print_evaluation(system: Any, r: Any, out: Console | None = None) -> None:
-    from kvpipe.perf.gpu import GpuResult
+def hetero_evaluation_rows(system: HeteroSystem, hr: HeteroResult) -> list[tuple[str, str]]:
+    """The heterogeneous system's own rows, after the common ones (docs/afd.md)."""
+    a, f = system.attention, system.ffn
+    rows = [
+        ("binding side", str(hr.side_labels())),
+        ("attention: devices x batch", f"{a.devices} x {a.gpu.name}, {float(hr.attention_batch):.0f} sequences per step"),
+        ("attention: KV in", f"{a.gpu.name} {a.kv_memory}"),
+        ("attention: bound / utilisation", f"{float(hr.max_tokens_per_s_attention):,.0f} tokens/s / "
+         f"{float(hr.utilisation_attention):.0%}"),
+        ("FFN: chips x micro-batch", f"{hr.ffn_chips} x {f.chip.name}, {float(hr.ffn_batch):.0f} tokens per step"),
+        ("FFN: bound / utilisation", f"{float(hr.max_tokens_per_s_ffn):,.0f} tokens/s / {float(hr.utilisation_ffn):.0%}"),
+        ("A2E/E2A link", f"{system.a2e_link.name}: {_q(hr.t_a2e_s, Kind.SECONDS)} per crossing, "
+         f"{2 * system.model.n_layers} per token"),
+        ("A2E/E2A: bound / utilisation", f"{float(hr.max_tokens_per_s_a2e):,.0f} tokens/s / {float(hr.utilisation_a2e):.0%}"),
+        ("A2E/E2A share of token latency", f"{float(hr.a2e_share):.0%}"),
+    ]
+    rows += [(f"  step: {k.replace('_', ' ')}", _q(v, Kind.SECONDS)) for k, v in hr.step_breakdown().items()]
+    return rows
 
-    t = Table(title=f"kvpipe evaluate: {system.name}", show_header=False)
+
+def print_rows(title: str, rows: list[tuple[str, str]], out: Console | None = None) -> None:
+    """A two-column table of (quantity, value) rows."""
+    t = Table(title=title, show_header=False)
     t.add_column("quantity", style="bold")
     t.add_column("value", justify="right")
-    gpu = isinstance(r, GpuResult)
-    rows = evaluation_rows(system, r.perf) + gpu_evaluation_rows(system, r) if gpu else evaluation_rows(system, r)
     for k, v in rows:
         t.add_row(k, v)
     (out or make_console()).print(t)

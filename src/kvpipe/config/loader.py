@@ -133,6 +133,12 @@ def parse_system(
                      "only (kvpipe evaluate and kvpipe validate take GPU systems)")],
             source,
         )
+    if "attention" in data or "ffn" in data:
+        raise ConfigError(
+            [("attention", "this file describes a heterogeneous (attention-FFN) system; this command is not "
+                           "supported for heterogeneous systems yet (kvpipe evaluate takes them, docs/afd.md)")],
+            source,
+        )
     raw, short = normalize_shorthands(data)
     errors: ErrorList = []
     spec = validate_spec(SystemSpec, raw, errors, _MISSING_HINT)

@@ -19,6 +19,7 @@ class Limit(IntEnum):
     KV_BANDWIDTH = 2
     COMPUTE = 3  # MACs, attention unit or SRAM weight streaming
     LINKS = 4
+    A2E_LINK = 5  # a heterogeneous system's attention<->FFN link (docs/afd.md)
 
     @property
     def label(self) -> str:
