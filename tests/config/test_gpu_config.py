@@ -50,6 +50,8 @@ def test_users_is_an_alias_of_batch_and_overrides_keep_sources(tmp_path: Path) -
 def test_every_shipped_system_file_loads() -> None:
     kinds = {}
     for name in catalog.names("system"):
+        if name.startswith("groq3-lpx-rubin"):  # heterogeneous: tests/config/test_hetero_config.py
+            continue
         s = parse_any_system_yaml(catalog.system_yaml(name), default_name=name)
         kinds[name] = type(s)
     assert kinds["h200-x8"] is GpuSystem and kinds["b200-x8"] is GpuSystem

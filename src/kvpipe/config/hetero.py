@@ -39,7 +39,7 @@ from kvpipe.config.loader import (
 )
 from kvpipe.config.schema import Count, Fraction, LinkSpec, MappingSpec, ModelSpec, Name, PrecisionsSpec, Spec, WorkloadSpec
 from kvpipe.mapping.placement import MappingError
-from kvpipe.perf.gpu import fit_problems
+from kvpipe.perf.gpu import fit_problems, system_shape
 from kvpipe.perf.hetero import hetero_shape, split_model
 from kvpipe.workload.model import Model
 from kvpipe.system import AttentionSide, FfnSide, GpuSystem, HeteroSystem, Parallelism
@@ -187,6 +187,10 @@ def _build(spec: HeteroSystemSpec, model: Model, source: str, default_name: str)
     )
 
 
+def _attention_weight_bytes(attention_only: GpuSystem) -> float:
+    return system_shape(attention_only).weight_bytes_per_gpu
+
+
 def _fit_problems(system: HeteroSystem) -> ErrorList:
     """Each side must run: FLOP rates for the precisions, attention weights and one sequence's
     KV in a device's HBM, the FFN blocks placed on the chips."""
@@ -206,7 +210,14 @@ def _fit_problems(system: HeteroSystem) -> ErrorList:
         precisions=system.precisions, parallelism=Parallelism(usable_hbm_fraction=system.attention.usable_hbm_fraction),
         workload=system.workload,
     )
-    errors += [("attention.on" if path == "parallelism" else path, msg) for path, msg in fit_problems(attention_only)]
+    for path, msg in fit_problems(attention_only):
+        if path == "parallelism":  # an attention device holds every layer's attention weights: no split
+            usable = system.attention.usable_hbm_fraction * gpu.hbm_bytes
+            msg = (f"{system.model.name}'s attention weights ({_attention_weight_bytes(attention_only) / 1e9:.4g} GB of "
+                   f"{system.precisions.weights.value}) do not fit the {usable / 1e9:.4g} GB usable HBM of one {gpu.name}: "
+                   "each attention device holds every layer's attention weights")
+            path = "attention.on"
+        errors.append((path, msg))
     try:
         hetero_shape(system)
     except MappingError as e:
