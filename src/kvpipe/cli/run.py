@@ -9,11 +9,13 @@ from kvpipe import catalog
 from kvpipe.cli.errors import UserError
 from kvpipe.cli.kinds import Evaluation, load_kind
 from kvpipe.config import load_system, parse_gpu_system, read_yaml
+from kvpipe.config.hetero import load_hetero_system
 from kvpipe.explore.baselines import compare_with_gpus
+from kvpipe.explore.designs import STACKED_KV_MEMORY, compare_designs
 from kvpipe.explore.memory_compare import device_study
 from kvpipe.explore.seed import SeedStudy, run_seed_study
 from kvpipe.report.writer import SeedReportFiles, write_seed_report
-from kvpipe.system import GpuSystem, System
+from kvpipe.system import GpuSystem, HeteroSystem, KVMemory, System
 
 SEED_MOE_MODEL = "deepseek-v3"  # the MoE model of the seed study (MLA + A2E/E2A traffic)
 
@@ -47,8 +49,29 @@ def run_study(
         study,
         gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()),
         device_study=device_study(study.primary.system, [s.headline for s in study.studies]),
+        designs=compare_designs(study.primary.system, stacked_kv_memory(study), *design_systems()),
     )
     return study, write_seed_report(study, out or Path("out") / name)
+
+
+def stacked_kv_memory(study: SeedStudy) -> KVMemory:
+    """The spatial design's stacked KV DRAM, with the units per group the study provisioned for it."""
+    for t in study.primary.techs:
+        if t.tech.name == STACKED_KV_MEMORY:
+            return KVMemory(t.tech, t.units_per_group)
+    raise UserError(f"  the seed study's design comparison needs the catalog memory {STACKED_KV_MEMORY}")
+
+
+DESIGN_SYSTEMS = ("rubin-nvl72", "groq3-lpx-rubin")  # shipped systems of the seed report's design comparison
+
+
+def design_systems() -> tuple[GpuSystem, HeteroSystem]:
+    """The GPU-only and the attention-FFN designs (catalog systems/rubin-nvl72.yaml, groq3-lpx-rubin.yaml)."""
+    gpu, afd = DESIGN_SYSTEMS
+    return (
+        parse_gpu_system(read_yaml(catalog.system_yaml(gpu)), source=f"catalog systems/{gpu}.yaml", default_name=gpu),
+        load_hetero_system(afd),
+    )
 
 
 GPU_BASELINES = ("h200-x8", "b200-x8")  # shipped GPU system files the seed report compares with

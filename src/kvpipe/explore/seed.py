@@ -39,6 +39,7 @@ from kvpipe.system import KVMemory, System
 
 if TYPE_CHECKING:
     from kvpipe.explore.baselines import GpuComparison
+    from kvpipe.explore.designs import DesignComparison
     from kvpipe.explore.memory_compare import DeviceStudy
 
 IDEAL_MEMORY = MemoryTech(
@@ -105,6 +106,7 @@ class SeedStudy:
     memory_model: str = "scalar"  # fidelity of the memory figures: scalar | analytic | cycle
     gpu_comparison: GpuComparison | None = None  # the primary system vs GPU servers (explore/baselines.py)
     device_study: DeviceStudy | None = None  # DRAM devices at the primary KV pattern (explore/memory_compare.py)
+    designs: DesignComparison | None = None  # GPU only vs attention-FFN split vs stacked KV (explore/designs.py)
 
     @property
     def primary(self) -> ModelStudy:

@@ -88,7 +88,7 @@ class HeteroInputs:
 
     users: FloatArray | float
     attention_batch: FloatArray | float  # sequences one attention device steps at a time
-    ffn_batch: FloatArray | float  # tokens the FFN pipeline steps together
+    ffn_batch: FloatArray | float | None  # tokens the FFN pipeline steps together; None: one attention micro-batch
     attention: GpuInputs  # its ``users`` is replaced by the per-device batch
     ffn: PerfInputs  # its ``users`` and ``micro_batch`` are replaced (A2)
     a2e_latency_s: FloatArray | float
@@ -109,7 +109,7 @@ def hetero_inputs_from_system(system: HeteroSystem) -> HeteroInputs:
     return HeteroInputs(
         users=float(system.workload.users),
         attention_batch=float(a.batch),
-        ffn_batch=float(f.micro_batch if f.micro_batch is not None else a.batch),
+        ffn_batch=None if f.micro_batch is None else float(f.micro_batch),
         attention=gpu_inputs_from_system(gpu_side),
         ffn=inputs_from_system(ffn_side),
         a2e_latency_s=link.hop_latency_s,
@@ -169,9 +169,9 @@ def _add(a: EnergyBreakdown, b: EnergyBreakdown) -> EnergyBreakdown:
 def evaluate_hetero(shape: HeteroShape, inputs: HeteroInputs) -> HeteroResult:
     """Evaluate every design point of ``inputs`` on one heterogeneous shape (docs/afd.md)."""
     n_a = float(shape.attention_devices)
-    users, batch, ffn_batch, alpha, beta, e_bit = np.broadcast_arrays(*(
+    users, batch, alpha, beta, e_bit = np.broadcast_arrays(*(
         np.asarray(v, dtype=np.float64) for v in (
-            inputs.users, inputs.attention_batch, inputs.ffn_batch,
+            inputs.users, inputs.attention_batch,
             inputs.a2e_latency_s, inputs.a2e_bw_bytes_per_s, inputs.a2e_j_per_bit,
         )
     ))
@@ -184,7 +184,8 @@ def evaluate_hetero(shape: HeteroShape, inputs: HeteroInputs) -> HeteroResult:
     # (A2) batching: each attention device steps b_A of its users; the FFN pipeline steps b_F
     # tokens, gathered from the micro-batches of one or more attention devices
     b_a = np.clip(np.minimum(batch, np.ceil(users_in / n_a)), 1.0, None)
-    b_f = np.clip(np.minimum(ffn_batch, np.minimum(n_a * b_a, users_in)), 1.0, None)
+    gathered = b_a if inputs.ffn_batch is None else np.minimum(inputs.ffn_batch, n_a * b_a)
+    b_f = np.clip(np.minimum(gathered, users_in), 1.0, None)
     # (A3) the attention side: one device's step over all layers (GS2 + GS3, tensor 1)
     gr = evaluate_gpu(shape.attention, inputs.attention.with_(users=b_a))
     t_attn = gr.t_stage_s

@@ -221,6 +221,8 @@ def render_seed_html(
     nav += [(f"model-{_anchor(s.headline.model)}-{i}", s.headline.model) for i, s in enumerate(study.studies)]
     if study.gpu_comparison is not None:
         nav += [("gpu-comparison", "Against GPU servers")]
+    if study.designs is not None:
+        nav += [("designs", "Three designs")]
     if study.device_study is not None:
         nav += [("memory-devices", "Memory devices")]
     nav += [("assumptions", "Assumptions and sources"), ("formulas", "Formulas")]
@@ -267,6 +269,11 @@ def render_seed_html(
         from kvpipe.report.baselines import render_comparison_section
 
         body.append(render_comparison_section(study.gpu_comparison, figure_pngs, used))
+
+    if study.designs is not None:
+        from kvpipe.report.designs import render_designs_section
+
+        body.append(render_designs_section(study.designs))
 
     if study.device_study is not None:
         from kvpipe.report.memory_figures import render_device_section

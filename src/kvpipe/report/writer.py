@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kvpipe.explore.seed import SeedStudy
+from kvpipe.report.designs import CSV_NAME as DESIGNS_CSV
+from kvpipe.report.designs import designs_json, write_designs_csv
 from kvpipe.report.figures import seed_figure_pngs
 from kvpipe.report.html import render_seed_html
 from kvpipe.report.tables import RESULT_COLUMNS, headline_json, result_records
@@ -53,6 +55,8 @@ class SeedReportFiles:
 
 def write_headline_json(seed: SeedStudy, path: Path) -> None:
     data = headline_json(seed)
+    if seed.designs is not None:
+        data["designs"] = designs_json(seed.designs)
     path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
@@ -78,6 +82,8 @@ def _render_into(seed: SeedStudy, tmp: Path, model_sources: Mapping[str, str] | 
         figures[key] = name
     write_headline_json(seed, tmp / HEADLINE_NAME)
     write_results_csv(seed, tmp / RESULTS_NAME)
+    if seed.designs is not None:
+        write_designs_csv(seed.designs, tmp / DESIGNS_CSV)
     (tmp / HTML_NAME).write_text(render_seed_html(seed, pngs, model_sources=model_sources), encoding="utf-8")
     return figures
 
@@ -95,6 +101,8 @@ def write_seed_report(
     try:
         figures = _render_into(study, tmp, model_sources)
         names = [HTML_NAME, HEADLINE_NAME, RESULTS_NAME, *figures.values()]
+        if study.designs is not None:
+            names.append(DESIGNS_CSV)
         if not out_dir.exists():
             tmp.chmod(0o755)  # mkdtemp makes 0700; a report directory is ordinary
             try:
