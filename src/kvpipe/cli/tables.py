@@ -15,6 +15,7 @@ from kvpipe.perf.hetero import HeteroResult
 from kvpipe.perf.result import Limit, PerfResult
 from kvpipe.report.writer import SeedReportFiles
 from kvpipe.system import GpuSystem, HeteroSystem
+from kvpipe.workload.model import Model
 
 
 def make_console() -> Console:
@@ -142,7 +143,7 @@ def _part_figures(part: Any) -> dict[str, float]:
     return out
 
 
-def _model_figures(model: Any) -> dict[str, float]:
+def _model_figures(model: Model) -> dict[str, float]:
     from kvpipe.workload import Precision, Precisions, active_param_count, kv_bytes_per_token, param_count
 
     bf16 = Precisions(Precision.BF16, Precision.BF16, Precision.BF16)
