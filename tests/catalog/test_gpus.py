@@ -39,7 +39,7 @@ def test_datasheet_figures() -> None:
     assert (mi.hbm_bytes, mi.hbm_bw_bytes_per_s, mi.tdp_w) == (192e9, 5.3e12, 750.0)
     assert mi.flop_rate(Precision.FP8) == pytest.approx(2614.9e12)
     assert catalog.gpu() is h100  # the default
-    assert [g.name for g in catalog.gpus()] == ["h100-sxm", "h200", "b200", "mi300x"]
+    assert [g.name for g in catalog.gpus()] == ["h100-sxm", "h200", "b200", "mi300x", "rubin"]
 
 
 def test_new_links_and_model() -> None:

@@ -173,7 +173,7 @@ def test_catalog_gpus(capsys) -> None:
     code, out, _ = _run(capsys, "catalog", "gpus", "--json")
     assert code == 0
     items = {i["name"]: i for i in json.loads(out)}
-    assert set(items) == {"h100-sxm", "h200", "b200", "mi300x"}
+    assert set(items) == {"h100-sxm", "h200", "b200", "mi300x", "rubin"}
     for item in items.values():
         fields = {"hbm_bytes", "hbm_bw_bytes_per_s", "hbm_bw_fraction", "flop_fraction", "tdp_w", "idle_power_w"}
         assert fields <= set(item["figures"])
