@@ -25,7 +25,8 @@ def test_report_has_the_designs_section_and_tables(seed: SeedStudy, tmp_path: Pa
     page = files.report_html.read_text(encoding="utf-8")
     assert f'id="{SECTION_ID}"' in page and "A2E/E2A share of token time" in page
     assert "groq3-lpx-rubin" in page and "none (no A2E link)" in page
-    rows = list(csv.DictReader((files.out_dir / "designs.csv").open(encoding="utf-8")))
+    assert files.designs_csv == files.out_dir / "designs.csv" and files.designs_csv in files.all()
+    rows = list(csv.DictReader(files.designs_csv.open(encoding="utf-8")))
     assert [r["system"] for r in rows] == ["rubin-nvl72", "groq3-lpx-rubin", "seed + hybrid-bonded-3d-dram"]
     assert set(rows[0]) == set(DESIGN_COLUMNS) and rows[0]["a2e_share_of_token_time"] == ""
     assert float(rows[1]["a2e_share_of_token_time"]) == pytest.approx(cmp.designs[1].a2e_share_of_token_time)
@@ -35,4 +36,4 @@ def test_report_has_the_designs_section_and_tables(seed: SeedStudy, tmp_path: Pa
 
 
 def test_report_without_designs_writes_no_designs_csv(written) -> None:
-    assert not (written.out_dir / "designs.csv").exists()
+    assert not (written.out_dir / "designs.csv").exists() and written.designs_csv is None

@@ -43,6 +43,7 @@ class SeedReportFiles:
     headline_json: Path
     results_csv: Path
     figures: Mapping[str, Path]  # figure key (e.g. "kv_demand") -> PNG path
+    designs_csv: Path | None = None  # the three designs' table, when the study compared them
 
     @property
     def html(self) -> Path:
@@ -50,7 +51,8 @@ class SeedReportFiles:
         return self.report_html
 
     def all(self) -> tuple[Path, ...]:
-        return (self.report_html, self.headline_json, self.results_csv, *self.figures.values())
+        designs = (self.designs_csv,) if self.designs_csv is not None else ()
+        return (self.report_html, self.headline_json, self.results_csv, *designs, *self.figures.values())
 
 
 def write_headline_json(seed: SeedStudy, path: Path) -> None:
@@ -121,6 +123,7 @@ def write_seed_report(
         headline_json=out_dir / HEADLINE_NAME,
         results_csv=out_dir / RESULTS_NAME,
         figures={k: out_dir / v for k, v in figures.items()},
+        designs_csv=out_dir / DESIGNS_CSV if study.designs is not None else None,
     )
 
 
