@@ -23,7 +23,7 @@ from kvpipe.perf.hetero import Side, evaluate_hetero_system, split_model
 from kvpipe.perf.result import Limit
 from kvpipe.system import AttentionSide, FfnSide, HeteroSystem, MappingOptions, Workload
 from kvpipe.workload import BlockKind, Precision
-from tests.toy import BF16, TOY_CHIP, TOY_LINK, toy_system
+from toy import BF16, TOY_CHIP, TOY_LINK, toy_system
 
 TOY_GPU = Gpu(
     name="toy-gpu", hbm_bytes=1e9, hbm_bw_bytes_per_s=1e9, hbm_bw_fraction=1.0,

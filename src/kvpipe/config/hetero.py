@@ -41,8 +41,8 @@ from kvpipe.config.schema import Count, Fraction, LinkSpec, MappingSpec, ModelSp
 from kvpipe.mapping.placement import MappingError
 from kvpipe.perf.gpu import fit_problems, system_shape
 from kvpipe.perf.hetero import hetero_shape, split_model
-from kvpipe.workload.model import Model
 from kvpipe.system import AttentionSide, FfnSide, GpuSystem, HeteroSystem, Parallelism
+from kvpipe.workload.model import Model
 
 
 class AttentionSpec(Spec):

@@ -118,8 +118,6 @@ def hetero_inputs_from_system(system: HeteroSystem) -> HeteroInputs:
     )
 
 
-
-
 @dataclass(frozen=True)
 class HeteroResult:
     """The common :class:`PerfResult` plus each side's figures (docs/afd.md)."""
