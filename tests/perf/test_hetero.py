@@ -16,10 +16,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Link
-from kvpipe.perf.hetero import Side, evaluate_hetero_system, split_model
+from kvpipe.perf.hetero import Side, evaluate_hetero, evaluate_hetero_system, hetero_inputs_from_system, hetero_shape, split_model
 from kvpipe.perf.result import Limit
 from kvpipe.system import AttentionSide, FfnSide, HeteroSystem, MappingOptions, Workload
 from kvpipe.workload import BlockKind, Precision
@@ -133,3 +135,23 @@ def test_energy_parts_sum_and_power_is_rate_times_energy() -> None:
     assert float(r.perf.power_w) == pytest.approx(float(r.perf.joules_per_token * r.perf.tokens_per_s), rel=1e-12)
     assert 0 < float(r.a2e_share) < 1
     assert np.isfinite(float(r.perf.latency_s))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    context=st.integers(1, 20_000),
+    batch=st.integers(1, 64),
+    devices=st.integers(1, 16),
+    latency_s=st.floats(1e-8, 1e-4),
+    bw=st.floats(1e7, 1e12),
+)
+def test_per_user_speed_never_rises_with_more_users(context: int, batch: int, devices: int, latency_s: float, bw: float) -> None:
+    s = toy_afd(context=context, batch=batch, a2e=replace(TOY_A2E, hop_latency_s=latency_s, bw_bytes_per_s=bw))
+    s = replace(s, attention=replace(s.attention, devices=devices))
+    users = np.arange(1.0, 400.0)
+    r = evaluate_hetero(hetero_shape(s), replace(hetero_inputs_from_system(s), users=users))
+    speed = r.perf.tokens_per_s_per_user
+    assert np.all(np.diff(speed) <= 1e-9 * speed[:-1])
+    # the token's latency is its parts, and the crossings take a share of it in (0, 1)
+    assert np.allclose(r.t_token_latency_s, r.t_attention_s + r.t_crossings_s + r.t_ffn_s, rtol=1e-12)
+    assert np.all((r.a2e_share > 0) & (r.a2e_share < 1))
