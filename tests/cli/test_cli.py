@@ -39,7 +39,7 @@ def test_evaluate_json_has_the_stable_keys(capsys, seed_yaml):
     d = json.loads(out)
     assert REQUIRED_KEYS <= d.keys()
     assert set(d["energy_breakdown_j_per_token"]) == ENERGY_KEYS
-    assert d["binding_limit"] in {"pipeline_depth", "kv_capacity", "kv_bandwidth", "compute", "links"}
+    assert d["binding_limit"] in {"pipeline_depth", "kv_latency", "kv_capacity", "kv_bandwidth", "compute", "links"}
     # Llama-3.1-70B KV per token in bf16: 2 x 8 x 128 x 80 x 2 B = 327,680 B
     assert d["kv_bytes_per_token"] == 327_680
     assert sum(d["energy_breakdown_j_per_token"].values()) == pytest.approx(d["joules_per_token"])

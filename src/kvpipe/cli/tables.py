@@ -192,7 +192,8 @@ def print_catalog(kind: str, out: Console | None = None) -> None:
 
 
 SUMMARY_KEYS: tuple[str, ...] = (
-    "chips", "comm_stages_per_token", "single_user_tokens_per_s", "users_at_90pct_speed", "joules_per_token_1_user",
+    "chips", "comm_stages_per_token", "single_user_tokens_per_s_ideal_kv", "single_user_tokens_per_s", "users_at_90pct_speed",
+    "joules_per_token_1_user",
     "joules_per_token_at_users_at_90pct_speed", "kv_capacity_demand_bytes_per_group", "kv_bw_demand_bytes_per_s_per_group",
     "kv_bw_to_capacity_ratio_per_s", "hbm3e_bw_to_capacity_ratio_per_s", "required_kv_pj_per_bit",
     "required_kv_pj_per_bit_improvement_vs_hbm3e", "required_kv_bw_per_reticle_die_bytes_per_s",

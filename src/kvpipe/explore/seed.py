@@ -65,7 +65,11 @@ class Headline:
     chips: int
     stages: int
     comm_stages_per_token: int
-    single_user_tokens_per_s: float
+    single_user_tokens_per_s_ideal_kv: float  # one user, ideal KV memory: the pipeline's own speed
+    single_user_binding_limit_ideal_kv: str
+    single_user_tokens_per_s: float  # one user on the system's own KV memory (= `kvpipe evaluate`)
+    single_user_binding_limit: str
+    kv_memory: str  # the system's own KV memory technology
     users_at_90pct_speed: int
     users_multiplier: float
     tokens_per_s_at_90pct: float
@@ -147,6 +151,7 @@ def headline(system: System, placement: Placement, techs: Sequence[MemoryTech]) 
     cap = float(r.kv_capacity_demand_bytes_per_group[i90])
     bw = float(r.kv_bw_demand_bytes_per_s_per_group[i90])
     hbm = find_hbm3e(techs)
+    real = evaluate(placement, inputs_from_system(system).with_(users=1.0))
     required_pj = max_kv_j_per_token(jpt90) / kv_bits * 1e12  # (S1)
     dies = reticle_dies(float(r.chips_per_group[i90]), system.chip.die_area_mm2)
     required_bw_die = bw / dies
@@ -157,7 +162,11 @@ def headline(system: System, placement: Placement, techs: Sequence[MemoryTech]) 
         chips=r.chips,
         stages=r.stages,
         comm_stages_per_token=r.comm_stages_per_token,
-        single_user_tokens_per_s=single,
+        single_user_tokens_per_s_ideal_kv=single,
+        single_user_binding_limit_ideal_kv=str(r.binding_labels()[0]),
+        single_user_tokens_per_s=float(real.tokens_per_s_per_user),
+        single_user_binding_limit=str(real.binding_labels()),
+        kv_memory=system.kv_memory.tech.name,
         users_at_90pct_speed=u90,
         users_multiplier=u90 / 1.0,
         tokens_per_s_at_90pct=x90,

@@ -19,6 +19,9 @@ class Limit(IntEnum):
     KV_BANDWIDTH = 2
     COMPUTE = 3  # MACs, attention unit or SRAM weight streaming
     LINKS = 4
+    # too few users in flight, and waiting for the KV memory's reads is most of a token's
+    # latency: a faster KV memory, not a deeper pipeline fill, would raise per-user speed (P11)
+    KV_LATENCY = 5
 
     @property
     def label(self) -> str:
