@@ -11,6 +11,7 @@ from kvpipe.config import load_any_system, load_system
 from kvpipe.explore.baselines import compare_with_gpus
 from kvpipe.explore.memory_compare import device_study
 from kvpipe.explore.seed import SeedStudy, run_seed_study
+from kvpipe.explore.uncertainty import verdict_map
 from kvpipe.memory.select import NoDeviceError, with_memory_model
 from kvpipe.perf import PerfResult, evaluate_system
 from kvpipe.perf.gpu import GpuResult, evaluate_gpu_system
@@ -72,6 +73,7 @@ def run_study(
         study,
         gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()),
         device_study=device_study(study.primary.system, [s.headline for s in study.studies]),
+        uncertainty=verdict_map(study.primary.system, techs),
     )
     return study, write_seed_report(study, out or Path("out") / name)
 

@@ -40,6 +40,7 @@ from kvpipe.system import KVMemory, System
 if TYPE_CHECKING:
     from kvpipe.explore.baselines import GpuComparison
     from kvpipe.explore.memory_compare import DeviceStudy
+    from kvpipe.explore.uncertainty import Uncertainty
 
 IDEAL_MEMORY = MemoryTech(
     name="ideal",
@@ -109,6 +110,8 @@ class SeedStudy:
     memory_model: str = "scalar"  # fidelity of the memory figures: scalar | analytic | cycle
     gpu_comparison: GpuComparison | None = None  # the primary system vs GPU servers (explore/baselines.py)
     device_study: DeviceStudy | None = None  # DRAM devices at the primary KV pattern (explore/memory_compare.py)
+    # the claim factors over the inputs' ranges, contexts and models, primary model first (explore/uncertainty.py)
+    uncertainty: tuple[Uncertainty, ...] = ()
 
     @property
     def primary(self) -> ModelStudy:

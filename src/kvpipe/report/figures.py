@@ -541,6 +541,10 @@ def seed_figure_pngs(seed: SeedStudy, dpi: int = DPI) -> dict[str, bytes]:
         fig = memory_figures.fig_memory_compare(seed.device_study)
         out[memory_figures.FIGURE_KEY] = render_png(fig, dpi)
         fig.clear()
+    if seed.uncertainty:
+        from kvpipe.report import robustness
+
+        out.update(robustness.figure_pngs(seed.uncertainty, lambda f: render_png(f, dpi)))
     return out
 
 

@@ -112,6 +112,10 @@ def headline_json(seed: SeedStudy) -> dict[str, Any]:
     out = headline_dict(seed.primary.headline)
     out["models"] = {s.headline.model: headline_dict(s.headline) for s in seed.studies}
     out["memory_technologies"] = [tech_dict(t) for t in seed.primary.techs]
+    if seed.uncertainty:
+        from kvpipe.report.robustness import uncertainty_json
+
+        out.update(json_value(uncertainty_json(seed.uncertainty)))
     out["study"] = json_value(
         {
             "speed_fraction": SPEED_FRACTION,
