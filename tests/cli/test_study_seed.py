@@ -52,3 +52,13 @@ def test_claims_hold_fraction_and_the_report_sections(headline, seed_out):
         assert text in page, text
     pct = f"{100 * hold['pj_per_bit']:.3g} %"
     assert f"&gt; 3× better pJ/bit holds in {pct}" in page
+
+
+def test_budgets_in_the_report_and_json(headline, seed_out):
+    rows = {(b["system"], b["memory"]): b for b in headline["budgets"]}
+    assert ("h200-x8", "HBM (on package)") in rows and ("seed", "hbm3e") in rows
+    for b in rows.values():
+        assert b["tokens_per_s_per_w"] == pytest.approx(b["tokens_per_s"] / b["power_w"])
+    assert headline["stack_thermal_limit_w_per_mm2"] == 0.5
+    page = (seed_out / "report.html").read_text(encoding="utf-8")
+    assert "Physical budgets" in page and "tokens/s per W" in page and "JESD79-5" in page

@@ -9,6 +9,7 @@ from kvpipe import catalog
 from kvpipe.cli.errors import UserError
 from kvpipe.config import load_any_system, load_system
 from kvpipe.explore.baselines import compare_with_gpus
+from kvpipe.explore.budgets import budgets
 from kvpipe.explore.memory_compare import device_study
 from kvpipe.explore.seed import SeedStudy, run_seed_study
 from kvpipe.explore.uncertainty import verdict_map
@@ -74,6 +75,7 @@ def run_study(
         gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()),
         device_study=device_study(study.primary.system, [s.headline for s in study.studies]),
         uncertainty=verdict_map(study.primary.system, techs),
+        budgets=budgets(study.primary, gpu_baselines()),
     )
     return study, write_seed_report(study, out or Path("out") / name)
 

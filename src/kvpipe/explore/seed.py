@@ -39,6 +39,7 @@ from kvpipe.system import KVMemory, System
 
 if TYPE_CHECKING:
     from kvpipe.explore.baselines import GpuComparison
+    from kvpipe.explore.budgets import Budget
     from kvpipe.explore.memory_compare import DeviceStudy
     from kvpipe.explore.uncertainty import Uncertainty
 
@@ -112,6 +113,7 @@ class SeedStudy:
     device_study: DeviceStudy | None = None  # DRAM devices at the primary KV pattern (explore/memory_compare.py)
     # the claim factors over the inputs' ranges, contexts and models, primary model first (explore/uncertainty.py)
     uncertainty: tuple[Uncertainty, ...] = ()
+    budgets: tuple[Budget, ...] = ()  # area, power and heat flux per design point (explore/budgets.py)
 
     @property
     def primary(self) -> ModelStudy:

@@ -225,6 +225,8 @@ def render_seed_html(
         nav += [("memory-devices", "Memory devices")]
     if study.uncertainty:
         nav += [("uncertainty", "Sensitivity and uncertainty"), ("context-and-model", "Over context and model")]
+    if study.budgets:
+        nav += [("budgets", "Physical budgets")]
     nav += [("assumptions", "Assumptions and sources"), ("formulas", "Formulas")]
 
     body: list[str] = [
@@ -283,6 +285,11 @@ def render_seed_html(
         from kvpipe.report.robustness import render_uncertainty_sections
 
         body.append(render_uncertainty_sections(study.uncertainty, figure_pngs, used))
+
+    if study.budgets:
+        from kvpipe.report.budgets import render_budgets_section
+
+        body.append(render_budgets_section(study.budgets))
 
     extra = [k for k in figure_pngs if k not in used]
     if extra:

@@ -116,6 +116,10 @@ def headline_json(seed: SeedStudy) -> dict[str, Any]:
         from kvpipe.report.robustness import uncertainty_json
 
         out.update(json_value(uncertainty_json(seed.uncertainty)))
+    if seed.budgets:
+        from kvpipe.report.budgets import budgets_json
+
+        out.update(json_value(budgets_json(seed.budgets)))
     out["study"] = json_value(
         {
             "speed_fraction": SPEED_FRACTION,
