@@ -9,13 +9,14 @@ from toy import toy_system
 
 from kvpipe import catalog
 from kvpipe.explore.seed import headline
+from kvpipe.catalog.ranges import stated_ranges
 from kvpipe.explore.uncertainty import (
     CLAIM_TARGETS,
+    applicable,
     claim_factors,
     operating_users,
     sample_box,
     study_uncertainty,
-    uncertain_inputs,
 )
 from kvpipe.mapping import place
 from kvpipe.perf.inputs import inputs_from_system
@@ -58,7 +59,7 @@ def test_nominal_factors_are_the_headline(model):
 @pytest.fixture(scope="module")
 def seed_uncertainty():
     system = catalog.seed_system()
-    return study_uncertainty(system, _placed(system), TECHS, samples=500, seed=7)
+    return study_uncertainty(system, _placed(system), TECHS, stated_ranges(system), samples=500, seed=7)
 
 
 def test_the_box_is_every_ranged_uncertain_input(seed_uncertainty):
@@ -68,13 +69,15 @@ def test_the_box_is_every_ranged_uncertain_input(seed_uncertainty):
     assert "chip.sram_bytes" not in keys  # derived (D), not uncertain
     assert "chip.peak_flop_per_s.fp4" not in keys  # no range: the seed runs no fp4
     for i in seed_uncertainty.inputs:
-        assert i.low <= i.nominal <= i.high and i.firmness.value in "UA" and i.why
+        assert i.low <= i.nominal <= i.high and i.firmness in "UA" and i.why
 
 
 def test_a_system_that_changed_a_figure_leaves_it_out_of_the_box():
     system = catalog.seed_system()
     changed = replace(system, link=replace(system.link, hop_latency_s=300e-9))
-    assert "link.hop_latency_s" not in {i.key for i in uncertain_inputs(changed, TECHS)}
+    stated = stated_ranges(system)
+    assert "link.hop_latency_s" in {i.key for i in applicable(system, HBM3E, stated)}
+    assert "link.hop_latency_s" not in {i.key for i in applicable(changed, HBM3E, stated)}
 
 
 def test_tornado_moves_each_factor_only_through_its_inputs(seed_uncertainty):

@@ -12,7 +12,8 @@ from kvpipe.explore.baselines import compare_with_gpus
 from kvpipe.explore.budgets import budgets
 from kvpipe.explore.memory_compare import device_study
 from kvpipe.explore.seed import SeedStudy, run_seed_study
-from kvpipe.explore.uncertainty import verdict_map
+from kvpipe.catalog.ranges import stated_ranges
+from kvpipe.explore.uncertainty import VERDICT_MODELS, verdict_map
 from kvpipe.memory.select import NoDeviceError, with_memory_model
 from kvpipe.perf import PerfResult, evaluate_system
 from kvpipe.perf.gpu import GpuResult, evaluate_gpu_system
@@ -74,7 +75,9 @@ def run_study(
         study,
         gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()),
         device_study=device_study(study.primary.system, [s.headline for s in study.studies]),
-        uncertainty=verdict_map(study.primary.system, techs),
+        uncertainty=verdict_map(
+            study.primary.system, techs, stated_ranges(study.primary.system), [catalog.model(m) for m in VERDICT_MODELS]
+        ),
         budgets=budgets(study.primary, gpu_baselines()),
     )
     return study, write_seed_report(study, out or Path("out") / name)

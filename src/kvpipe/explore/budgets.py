@@ -14,22 +14,20 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kvpipe.catalog.entry import Firmness, Source
 from kvpipe.explore.baselines import gpu_sweep
 from kvpipe.explore.seed import ModelStudy
 from kvpipe.system import GpuSystem
 
 # (B6) the heat flux a logic die may carry with DRAM stacked on it
 STACK_THERMAL_LIMIT_W_PER_MM2 = 0.5
-STACK_THERMAL_LIMIT_SOURCE = Source(
-    "assumption: liquid-cooled reticle-size accelerators run at 0.6-0.9 W/mm^2 of die (H100 SXM 700 W on "
+STACK_THERMAL_LIMIT_SOURCE = (
+    "[A] assumption: liquid-cooled reticle-size accelerators run at 0.6-0.9 W/mm^2 of die (H100 SXM 700 W on "
     "814 mm^2; B200 1000 W on two ~800 mm^2 dies) with logic junctions up to ~105 C; DRAM stacked on the "
     "logic must stay at or below 85 C to keep the standard refresh interval (JEDEC DDR5 JESD79-5 and HBM3 "
     "JESD238 double the refresh rate from 85 C to 95 C), and every DRAM layer adds thermal resistance between "
     "the logic and the cold plate (Kumari et al., 'Air cooling limits of 3D stacked logic processor and memory "
     "dies', ITherm 2014; Weis et al., 'Thermal aspects and high-level explorations of 3D stacked DRAMs', "
-    "ISVLSI 2015): about 20 C less headroom, taken as ~0.5 W/mm^2 for logic plus the DRAM on it",
-    Firmness.ASSUMPTION,
+    "ISVLSI 2015): about 20 C less headroom, taken as ~0.5 W/mm^2 for logic plus the DRAM on it"
 )
 
 

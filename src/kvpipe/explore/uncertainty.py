@@ -9,7 +9,7 @@ samples and contexts.
 
 Inputs: every figure of the system's chip and link, and HBM3E's read energy (the reference of
 the pJ/bit claim), whose catalog firmness is U or A and whose catalog entry states a range
-(docs/model.md, "Uncertainty"). A sensitivity (tornado) moves one input at a time to its low
+(gathered at the edge by :func:`kvpipe.catalog.ranges.stated_ranges`; docs/model.md, "Uncertainty"). A sensitivity (tornado) moves one input at a time to its low
 and high bound; the Monte Carlo draws all of them at once, log-uniformly within their ranges,
 from a seeded generator.
 """
@@ -23,8 +23,6 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from kvpipe import catalog
-from kvpipe.catalog.entry import Firmness
 from kvpipe.explore.provision import max_kv_j_per_token
 from kvpipe.explore.seed import MAX_USERS, SPEED_FRACTION, _ideal, find_hbm3e
 from kvpipe.hardware.packaging import RETICLE_AREA_MM2, max_units_per_die, reticle_dies
@@ -33,6 +31,7 @@ from kvpipe.mapping.placement import Placement, place
 from kvpipe.perf.inputs import PerfInputs, inputs_from_system
 from kvpipe.perf.model import evaluate
 from kvpipe.system import System
+from kvpipe.workload.model import Model
 
 FloatArray = NDArray[np.float64]
 
@@ -53,7 +52,7 @@ class UncertainInput:
 
     key: str  # "<part kind>.<field>", e.g. "link.hop_latency_s", "chip.peak_flop_per_s.fp8"
     part: str  # catalog name of the part
-    firmness: Firmness
+    firmness: str  # the catalog's mark: "U" (uncertain) or "A" (assumption)
     nominal: float
     low: float
     high: float
@@ -114,32 +113,20 @@ class Uncertainty:
         return np.asarray(np.percentile(self.monte_carlo.factor(claim), percentiles, axis=0), dtype=np.float64)
 
 
-def uncertain_inputs(system: System, techs: Sequence[MemoryTech]) -> tuple[UncertainInput, ...]:
-    """The U/A figures of the system's chip and link with a catalog range, and HBM3E's read energy.
-
-    A part that is not a catalog entry, or a figure the system changed from the catalog's
-    value, has no stated range and is left at its value."""
-    found: list[UncertainInput] = []
-    for kind, part in (("chip", system.chip), ("link", system.link), ("hbm3e", find_hbm3e(techs))):
-        entry_kind = "memory" if kind == "hbm3e" else kind
-        if part.name not in catalog.names(entry_kind):
-            continue
-        entry = catalog.entry(entry_kind, part.name)
-        for key, src in entry.sources.items():
-            if src.range is None or src.firmness not in (Firmness.UNCERTAIN, Firmness.ASSUMPTION):
-                continue
-            if kind == "hbm3e" and key != "read_j_per_bit":
-                continue  # the claims compare with HBM3E's read energy and its (vendor) bandwidth only
-            value = _field(part, key)
-            if value != _field(entry.part, key):
-                continue
-            found.append(
-                UncertainInput(f"{kind}.{key}", part.name, src.firmness, value, src.range.low, src.range.high, src.range.source)
-            )
-    return tuple(found)
+def applicable(system: System, hbm3e: MemoryTech, inputs: Sequence[UncertainInput]) -> tuple[UncertainInput, ...]:
+    """The inputs that describe this system's own parts at their stated values: a figure the
+    system changed from the catalog's value has no stated range and stays at its value."""
+    parts: dict[str, Any] = {"chip": system.chip, "link": system.link, "hbm3e": hbm3e}
+    out = []
+    for inp in inputs:
+        kind, _, key = inp.key.partition(".")
+        part = parts.get(kind)
+        if part is not None and part.name == inp.part and field_value(part, key) == inp.nominal:
+            out.append(inp)
+    return tuple(out)
 
 
-def _field(part: Any, key: str) -> float:
+def field_value(part: Any, key: str) -> float:
     name, _, precision = key.partition(".")
     value = getattr(part, name)
     if precision:
@@ -161,7 +148,7 @@ def _perf_fields(system: System, key: str) -> tuple[str, ...]:
     if kind not in ("chip", "link") or key == DIE_AREA:
         return ()
     part = getattr(system, kind)
-    moved = replace(system, **{kind: _with_field(part, name, _field(part, name) * 2.0 + 1.0)})
+    moved = replace(system, **{kind: _with_field(part, name, field_value(part, name) * 2.0 + 1.0)})
     before, after = inputs_from_system(system), inputs_from_system(moved)
     return tuple(f.name for f in fields(PerfInputs) if getattr(before, f.name) != getattr(after, f.name))
 
@@ -246,13 +233,15 @@ def study_uncertainty(
     system: System,
     placement: Placement,
     techs: Sequence[MemoryTech],
+    stated: Sequence[UncertainInput],
     samples: int = SAMPLES,
     seed: int = SEED,
     contexts: Sequence[int] = CONTEXTS,
 ) -> Uncertainty:
-    """Tornado at the workload's context and Monte Carlo over ``contexts`` for one system."""
+    """Tornado at the workload's context and Monte Carlo over ``contexts`` for one system, over the
+    ``stated`` ranges that apply to its parts (:func:`applicable`)."""
     hbm = find_hbm3e(techs)
-    inputs = uncertain_inputs(system, techs)
+    inputs = applicable(system, hbm, stated)
     ctx = system.workload.context_tokens
     ctxs = tuple(sorted(set(contexts) | {ctx}))
     box = {k: v[:, None] for k, v in sample_box(inputs, samples, seed).items()}
@@ -276,16 +265,16 @@ def study_uncertainty(
 def verdict_map(
     base: System,
     techs: Sequence[MemoryTech],
-    models: Sequence[str] = VERDICT_MODELS,
+    stated: Sequence[UncertainInput],
+    models: Sequence[Model] = (),
     samples: int = SAMPLES,
     seed: int = SEED,
 ) -> tuple[Uncertainty, ...]:
     """The verdict over context and model: :func:`study_uncertainty` for ``base`` (first) and for
-    ``base`` serving each other catalog model of ``models`` on the same parts."""
-    names = [base.model.name, *(m for m in models if m != base.model.name)]
+    ``base`` serving each other model of ``models`` on the same parts."""
+    systems = [base, *(replace(base, name=f"{base.name} / {m.name}", model=m) for m in models if m.name != base.model.name)]
     out = []
-    for name in names:
-        system = base if name == base.model.name else replace(base, name=f"{base.name} / {name}", model=catalog.model(name))
+    for system in systems:
         placement = place(system.model, system.precisions, system.chip, system.mapping)
-        out.append(study_uncertainty(system, placement, techs, samples, seed))
+        out.append(study_uncertainty(system, placement, techs, stated, samples, seed))
     return tuple(out)

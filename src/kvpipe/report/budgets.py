@@ -52,7 +52,7 @@ def budgets_json(bs: Sequence[Budget]) -> dict[str, Any]:
     return {
         "budgets": rows,
         "stack_thermal_limit_w_per_mm2": STACK_THERMAL_LIMIT_W_PER_MM2,
-        "stack_thermal_limit_source": str(STACK_THERMAL_LIMIT_SOURCE),
+        "stack_thermal_limit_source": STACK_THERMAL_LIMIT_SOURCE,
     }
 
 
@@ -99,7 +99,7 @@ def render_budgets_section(bs: Sequence[Budget]) -> str:
         '<div class="verdict">' + "".join(f"<p>{e(s)}</p>" for s in budget_sentences(bs)) + "</div>",
         render_table(budgets_table(bs)),
         f'<p class="small">Thermal limit of a logic die under stacked DRAM: {STACK_THERMAL_LIMIT_W_PER_MM2:g} W/mm² — '
-        f"{e(str(STACK_THERMAL_LIMIT_SOURCE))}. GPU areas: catalog <code>gpus</code> (die area, HBM footprint).</p>",
+        f"{e(STACK_THERMAL_LIMIT_SOURCE)}. GPU areas: catalog <code>gpus</code> (die area, HBM footprint).</p>",
     ])
 
 

@@ -196,7 +196,7 @@ def figure_pngs(us: Sequence[Uncertainty], render: Callable[[Figure], bytes]) ->
 
 def inputs_table(u: Uncertainty) -> Table:
     rows = tuple(
-        (input_label(i), i.part, i.firmness.value, fmt_input(i, i.nominal), fmt_input(i, i.low), fmt_input(i, i.high), i.why)
+        (input_label(i), i.part, i.firmness, fmt_input(i, i.nominal), fmt_input(i, i.low), fmt_input(i, i.high), i.why)
         for i in u.inputs
     )
     return Table("The uncertainty box: uncertain (U) and assumed (A) inputs and their ranges",
@@ -266,7 +266,7 @@ def uncertainty_json(us: Sequence[Uncertainty]) -> dict[str, Any]:
             "all_claims_hold_fraction": u.all_hold_fraction(),
             "memory_targets_hold_fraction": u.all_hold_fraction(("pj_per_bit", "bw_per_die")),
             "inputs": [
-                {"key": i.key, "part": i.part, "firmness": i.firmness.value, "value": i.nominal, "low": i.low,
+                {"key": i.key, "part": i.part, "firmness": i.firmness, "value": i.nominal, "low": i.low,
                  "high": i.high, "why": i.why,
                  "tornado_low": {c: u.tornado_low.factor(c)[k] for c in CLAIM_TARGETS},
                  "tornado_high": {c: u.tornado_high.factor(c)[k] for c in CLAIM_TARGETS}}
