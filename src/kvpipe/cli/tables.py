@@ -214,4 +214,8 @@ def print_study_summary(study: SeedStudy, files: SeedReportFiles, out: Console |
     for key in SUMMARY_KEYS:
         t.add_row(by_model[0][key][0], *(rows[key][1] for rows in by_model))
     con.print(t)
+    if study.uncertainty:
+        from kvpipe.report.robustness import hold_sentence
+
+        con.print(hold_sentence(study.uncertainty[0]))
     con.print(f"report: {files.report_html}")
