@@ -111,3 +111,18 @@ def test_monte_carlo_is_seeded_and_inside_the_box(seed_uncertainty):
     assert p5 < float(u.nominal.pj_per_bit) < p95
     # the KV bits per token grow with context: so does the pJ/bit factor at the median
     assert np.all(np.diff(u.band("pj_per_bit")[1]) > 0)
+
+
+def test_one_or_no_stated_input():
+    system = catalog.seed_system()
+    placement = _placed(system)
+    hbm_only = [i for i in stated_ranges(system) if i.key == "hbm3e.read_j_per_bit"]
+    one = study_uncertainty(system, placement, TECHS, hbm_only, samples=50, seed=1)
+    assert one.tornado_low.pj_per_bit.shape == (1,) and one.tornado_low.users_multiplier.shape == (1,)
+    assert one.monte_carlo.users_multiplier.shape == (50, len(one.contexts))
+    none = study_uncertainty(system, placement, TECHS, (), samples=50, seed=1)
+    assert none.samples == 1 and none.inputs == ()
+    assert none.hold_fraction("users_multiplier") == 1.0 and none.hold_fraction("pj_per_bit") == 0.0  # 197x, 2.39x
+    from kvpipe.report.robustness import MAP_KEY, figure_pngs
+
+    assert set(figure_pngs([none], lambda f: b"png")) == {MAP_KEY}

@@ -171,7 +171,7 @@ def claim_factors(
     if contexts is not None:
         changes["context_tokens"] = contexts
     inputs = base.with_(**changes)
-    shape = np.broadcast_shapes(*(np.shape(np.asarray(v)) for v in (*changes.values(), 1.0)))
+    shape = np.broadcast_shapes(*(np.shape(np.asarray(v)) for v in (*values.values(), *changes.values(), 1.0)))
     u90 = operating_users(placement, inputs, shape)
     r = evaluate(placement, inputs.with_(users=u90))
     kv_bits = (r.kv_read_bytes_per_token + r.kv_bytes_per_token) * 8.0
@@ -256,7 +256,7 @@ def study_uncertainty(
         contexts=ctxs,
         over_context=claim_factors(system, placement, hbm, contexts=ctx_array),
         monte_carlo=claim_factors(system, placement, hbm, box, ctx_array[None, :]),
-        samples=samples,
+        samples=samples if inputs else 1,  # nothing uncertain: the box is one point
         seed=seed,
         chips=placement.chips,
     )

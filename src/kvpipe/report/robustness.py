@@ -185,7 +185,8 @@ def fig_verdict_map(us: Sequence[Uncertainty]) -> Figure:
 
 def figure_pngs(us: Sequence[Uncertainty], render: Callable[[Figure], bytes]) -> dict[str, bytes]:
     out = {}
-    for key, fig in ((TORNADO_KEY, fig_tornado(us[0])), (MAP_KEY, fig_verdict_map(us))):
+    figs = [(TORNADO_KEY, fig_tornado(us[0]))] if us[0].inputs else []
+    for key, fig in (*figs, (MAP_KEY, fig_verdict_map(us))):
         out[key] = render(fig)
         fig.clear()
     return out
