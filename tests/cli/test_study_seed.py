@@ -62,3 +62,12 @@ def test_budgets_in_the_report_and_json(headline, seed_out):
     assert headline["stack_thermal_limit_w_per_mm2"] == 0.5
     page = (seed_out / "report.html").read_text(encoding="utf-8")
     assert "Physical budgets" in page and "tokens/s per W" in page and "JESD79-5" in page
+
+
+def test_the_uncertainty_nominal_is_the_headline(headline):
+    m = headline["uncertainty"]["models"]["llama-3.1-70b"]
+    j = m["contexts"].index(headline["context_tokens"])
+    nominal = m["nominal_over_context"]
+    assert nominal["pj_per_bit"][j] == pytest.approx(headline["required_kv_pj_per_bit_improvement_vs_hbm3e"], rel=1e-12)
+    assert nominal["bw_per_die"][j] == pytest.approx(headline["required_kv_bw_per_reticle_die_vs_hbm3e"], rel=1e-12)
+    assert nominal["users_multiplier"][j] == headline["users_multiplier"]

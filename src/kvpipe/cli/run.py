@@ -75,8 +75,9 @@ def run_study(
         study,
         gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()),
         device_study=device_study(study.primary.system, [s.headline for s in study.studies]),
-        uncertainty=verdict_map(
-            study.primary.system, techs, stated_ranges(study.primary.system), [catalog.model(m) for m in VERDICT_MODELS]
+        uncertainty=verdict_map(  # on the study's own memory figures (scalar or device-model ones)
+            study.primary.system, [t.tech for t in study.primary.techs], stated_ranges(study.primary.system),
+            [catalog.model(m) for m in VERDICT_MODELS],
         ),
         budgets=budgets(study.primary, gpu_baselines()),
     )
