@@ -98,6 +98,16 @@ def test_catalog_lists_every_entry_with_sources(capsys, kind):
         for name, fig in item["figures"].items():
             assert fig["source"], (item["name"], name)
             assert fig["firmness"] in {"V", "D", "U", "A"}
+            if "range" in fig:  # a stated range holds the value and says why
+                assert fig["range"]["low"] <= fig["value"] <= fig["range"]["high"] and fig["range"]["source"]
+
+
+def test_catalog_shows_the_stated_ranges(capsys):
+    code, out, _ = _run(capsys, "catalog", "links", "--json")
+    hop = {i["name"]: i for i in json.loads(out)}["spatial-mesh"]["figures"]["hop_latency_s"]
+    assert hop["range"]["low"] == pytest.approx(100e-9) and hop["range"]["high"] == pytest.approx(500e-9)
+    code, out, _ = _run(capsys, "catalog", "links")
+    assert "range 100 ns - 500 ns" in out
 
 
 def test_console_script_runs(seed_yaml):

@@ -152,6 +152,9 @@ def catalog_json(kind: str) -> list[dict[str, Any]]:
                 "source": src.text if src else _DERIVED,
                 "firmness": src.firmness.value if src else "D",
             }
+            if src is not None and src.range is not None:
+                r = src.range
+                item["figures"][field_name]["range"] = {"low": r.low, "high": r.high, "source": r.source}
         if kind == "models":
             item["source"] = str(e.sources["config"].text) if "config" in e.sources else None
         else:
@@ -181,7 +184,11 @@ def print_catalog(kind: str, out: Console | None = None) -> None:
         t.add_column("", justify="center")
         t.add_column("source", overflow="fold", max_width=90)
         for name, fig in item["figures"].items():
-            t.add_row(name, _show_figure(name, fig["value"]), fig["firmness"] or "", fig["source"] or "")
+            source = fig["source"] or ""
+            if "range" in fig:
+                r = fig["range"]
+                source += f" | range {_show_figure(name, r['low'])} - {_show_figure(name, r['high'])}: {r['source']}"
+            t.add_row(name, _show_figure(name, fig["value"]), fig["firmness"] or "", source)
         if kind == "models" and item.get("source"):
             t.add_row("config.json", "", "V", item["source"])
         con.print(t)
