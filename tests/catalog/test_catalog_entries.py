@@ -89,8 +89,13 @@ def test_every_catalog_number_is_written_with_value_source_and_firmness() -> Non
                     continue
                 subs = item.values() if key in ("peak_flops", "energy_per_flop") else [item]
                 for sub in subs:
-                    assert set(sub) == {"value", "source", "firmness"}, (name, entry_name, key)
+                    assert {"value", "source", "firmness"} <= set(sub) <= {"value", "source", "firmness", "range"}, (
+                        name, entry_name, key,
+                    )
                     assert isinstance(sub["value"], str)  # a unit string, never a bare number
+                    if "range" in sub:  # a plausible range: unit strings and the reason for them
+                        r = sub["range"]
+                        assert set(r) == {"low", "high", "source"} and isinstance(r["low"], str), (name, entry_name, key)
                     assert sub["firmness"] in ("V", "D", "U", "A")
 
 
@@ -232,3 +237,35 @@ def test_import_order_does_not_matter(first: str) -> None:
     code = f"import {first}; from kvpipe.catalog import seed_system; print(seed_system().name)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "seed"
+
+
+def test_uncertain_figures_carry_a_range_around_their_value() -> None:
+    """Every U/A figure of the seed's chip and link has a stated range; bounds hold the value."""
+    for kind, name in (("chip", "spatial-n3-reticle"), ("link", "spatial-mesh")):
+        entry = catalog.entry(kind, name)
+        for key, src in entry.sources.items():
+            if src.firmness.value in "UA" and not key.endswith(".fp4"):
+                assert src.range is not None, (name, key)
+    hop = catalog.entry("link", "spatial-mesh").sources["hop_latency_s"].range
+    assert (hop.low, hop.high) == (100e-9, 500e-9)  # "100 ns", "500 ns" in links.yaml
+    assert "SerDes" in hop.source
+
+
+def test_a_range_that_misses_its_value_is_a_catalog_error() -> None:
+    doc = {
+        "default": "l",
+        "entries": {
+            "l": {
+                "hop_latency": {"value": "200 ns", "source": "s", "firmness": "A",
+                                "range": {"low": "300 ns", "high": "1 us", "source": "why"}},
+                "bandwidth": {"value": "1 TB/s", "source": "s", "firmness": "A",
+                              "range": {"low": "-1 TB/s", "high": "2 TB/s", "source": "why"}},
+                "energy": {"value": "1 pJ/bit", "source": "s", "firmness": "A"},
+            }
+        },
+    }
+    with pytest.raises(CatalogError) as e:
+        parse_part_file("link", doc, "links.yaml")
+    paths = [p for p, _ in e.value.errors]
+    assert "links.yaml: l.hop_latency.range" in paths
+    assert any(p.startswith("links.yaml: l.bandwidth.range.low") for p in paths)

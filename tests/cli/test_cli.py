@@ -39,7 +39,7 @@ def test_evaluate_json_has_the_stable_keys(capsys, seed_yaml):
     d = json.loads(out)
     assert REQUIRED_KEYS <= d.keys()
     assert set(d["energy_breakdown_j_per_token"]) == ENERGY_KEYS
-    assert d["binding_limit"] in {"pipeline_depth", "kv_capacity", "kv_bandwidth", "compute", "links"}
+    assert d["binding_limit"] in {"pipeline_depth", "kv_latency", "kv_capacity", "kv_bandwidth", "compute", "links"}
     # Llama-3.1-70B KV per token in bf16: 2 x 8 x 128 x 80 x 2 B = 327,680 B
     assert d["kv_bytes_per_token"] == 327_680
     assert sum(d["energy_breakdown_j_per_token"].values()) == pytest.approx(d["joules_per_token"])
@@ -98,6 +98,16 @@ def test_catalog_lists_every_entry_with_sources(capsys, kind):
         for name, fig in item["figures"].items():
             assert fig["source"], (item["name"], name)
             assert fig["firmness"] in {"V", "D", "U", "A"}
+            if "range" in fig:  # a stated range holds the value and says why
+                assert fig["range"]["low"] <= fig["value"] <= fig["range"]["high"] and fig["range"]["source"]
+
+
+def test_catalog_shows_the_stated_ranges(capsys):
+    code, out, _ = _run(capsys, "catalog", "links", "--json")
+    hop = {i["name"]: i for i in json.loads(out)}["spatial-mesh"]["figures"]["hop_latency_s"]
+    assert hop["range"]["low"] == pytest.approx(100e-9) and hop["range"]["high"] == pytest.approx(500e-9)
+    code, out, _ = _run(capsys, "catalog", "links")
+    assert "range 100 ns - 500 ns" in out
 
 
 def test_console_script_runs(seed_yaml):

@@ -28,7 +28,7 @@ RESERVE_HEAD = (
     "id,system,kind,preset,model,metric,published,weights,kv,activations,batch,context,reserve_tokens,"
     "target,guard_low,guard_high,source,firmness"
 )
-LIMITS = {"pipeline_depth", "kv_capacity", "kv_bandwidth", "compute", "links"}
+LIMITS = {"pipeline_depth", "kv_latency", "kv_capacity", "kv_bandwidth", "compute", "links"}
 
 
 def _run(capsys, *argv):

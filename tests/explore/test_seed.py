@@ -30,7 +30,7 @@ def test_users_at_90pct_speed_on_the_toy(toy_study):
     Per-user speed stays 1/T0 while U/T0 <= X_max; it falls below 90 % once X_max/U < 0.9/T0,
     i.e. U > X_max x T0 / 0.9 = 2.24379e6 x 1.4997108e-5 / 0.9 = 37.39 -> 37 users."""
     h = toy_study.headline
-    assert h.single_user_tokens_per_s == pytest.approx(1 / 1.4997108e-5, rel=1e-5)
+    assert h.single_user_tokens_per_s_ideal_kv == pytest.approx(1 / 1.4997108e-5, rel=1e-5)
     assert h.users_at_90pct_speed == 37
     assert h.users_multiplier == 37
 

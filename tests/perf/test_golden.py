@@ -31,8 +31,22 @@ def test_single_user_latency_and_speed():
     r = evaluate_system(toy_system(users=1))
     assert float(r.latency_s) == pytest.approx(T0, rel=1e-6)
     assert float(r.tokens_per_s_per_user) == pytest.approx(1 / T0, rel=1e-6)  # 3,698.8 tokens/s
-    assert int(r.binding_limit) == Limit.PIPELINE_DEPTH
+    # P11: each layer group waits 1.28128e-4 - 4.4567e-7 = 1.27682e-4 s for KV beyond its
+    # compute, 2.55365e-4 s of the 2.70362e-4 s latency (94 %): KV-latency-bound, not depth-bound
+    assert int(r.binding_limit) == Limit.KV_LATENCY
     assert (r.chips, r.stages, r.comm_stages_per_token) == (2, 4, 14)
+
+
+def test_a_fast_kv_memory_leaves_the_single_user_depth_bound():
+    # KV at 1e12 B/s: 128,128 B take 1.28128e-7 s, under the layer's 4.4567e-7 s of compute,
+    # so no time is spent waiting for KV: latency = 2 x (4.4567e-7 + 1.38408e-9 + 6e-6) + 2.10299e-6
+    from dataclasses import replace
+
+    from toy import TOY_MEMORY
+
+    r = evaluate_system(toy_system(users=1, memory=replace(TOY_MEMORY, bw_bytes_per_s=1e12)))
+    assert float(r.latency_s) == pytest.approx(2 * (4.4567e-7 + 1.38408e-9 + 6e-6) + 2.10299e-6, rel=1e-4)
+    assert int(r.binding_limit) == Limit.PIPELINE_DEPTH
 
 
 def test_two_users_still_fill_the_pipeline_three_hit_kv_bandwidth():

@@ -17,6 +17,7 @@ from kvpipe.report.tables import RESULT_COLUMNS, headline_json
 from kvpipe.report.writer import SeedReportFiles, write_seed_report
 
 REQUIRED_KEYS = (
+    "single_user_tokens_per_s_ideal_kv",
     "single_user_tokens_per_s",
     "users_at_90pct_speed",
     "users_multiplier",

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from kvpipe.catalog import _files
-from kvpipe.catalog.entry import CatalogEntry, CatalogError, Firmness, Source, UnknownNameError
+from kvpipe.catalog.entry import CatalogEntry, CatalogError, Firmness, Source, UnknownNameError, ValueRange
 from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Chip, Link, MemoryTech
 from kvpipe.system import System
@@ -143,5 +143,5 @@ def seed_system() -> System:
 __all__ = [
     "KINDS", "CatalogEntry", "CatalogError", "Firmness", "Source", "UnknownNameError", "chip", "chips",
     "default_name", "entries", "entry", "gpu", "gpus", "link", "links", "memories", "memory", "model", "names", "seed_system",
-    "system_yaml",
+    "system_yaml", "ValueRange",
 ]

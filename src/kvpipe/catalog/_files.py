@@ -7,6 +7,8 @@ Part files (``chips.yaml``, ``links.yaml``, ``memories.yaml``) have the form::
       <name>:
         description: "..."
         <field>: {value: "<number with unit>", source: "<where from>", firmness: V|D|U|A}
+        <field>: {value: ..., source: ..., firmness: A,             # optionally a plausible range
+                  range: {low: "<number with unit>", high: "...", source: "<why these bounds>"}}
         <per-precision field>: {bf16: {value: ..., source: ..., firmness: ...}, ...}
         unit: stack                 # words (memory ``unit``, ``attach``) are plain strings
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from types import MappingProxyType
@@ -29,7 +31,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from kvpipe.catalog.entry import CatalogEntry, CatalogError, Firmness, Source
+from kvpipe.catalog.entry import CatalogEntry, CatalogError, Firmness, Source, ValueRange
 from kvpipe.config.schema import (
     FIELDS,
     NON_NUMERIC,
@@ -52,6 +54,8 @@ _BUILDERS: Mapping[str, Callable[..., Any]] = MappingProxyType(
     {"chip": build_chip, "link": build_link, "memory": build_memory, "gpu": build_gpu}
 )
 _SOURCED_KEYS = {"value", "source", "firmness"}
+_RANGE_KEYS = {"low", "high", "source"}
+Bound = Callable[[object, str], "float | None"]  # parses one number of a field (a range bound)
 
 
 def data_root() -> Traversable:
@@ -105,9 +109,9 @@ def _parse_part_entry(
         elif key in NON_NUMERIC:
             values[key] = item
         elif key in PER_PRECISION:
-            values[key] = _per_precision(item, fields[key], path, sources, errors)
+            values[key] = _per_precision(item, fields[key], path, sources, errors, partial(_bound, kind, key, errors))
         else:
-            values[key] = _sourced(item, fields[key], path, sources, errors)
+            values[key] = _sourced(item, fields[key], path, sources, errors, partial(_bound, kind, key, errors, None))
     for key in required_missing(kind, values):
         errors.append((f"{where}.{key}", "required field is missing"))
     spec = _validate(kind, values, where, errors)
@@ -119,7 +123,12 @@ def _parse_part_entry(
 
 
 def _per_precision(
-    item: object, attr: str, path: str, sources: dict[str, Source], errors: list[tuple[str, str]]
+    item: object,
+    attr: str,
+    path: str,
+    sources: dict[str, Source],
+    errors: list[tuple[str, str]],
+    bound: Callable[..., float | None],
 ) -> dict[str, Any]:
     if not isinstance(item, Mapping):
         errors.append((path, "expected a mapping from precision to {value, source, firmness}"))
@@ -130,13 +139,40 @@ def _per_precision(
             key = Precision(str(precision).lower()).value
         except ValueError:
             key = str(precision)  # the schema reports the bad precision
-        out[str(precision)] = _sourced(sub, f"{attr}.{key}", f"{path}.{precision}", sources, errors)
+        out[str(precision)] = _sourced(sub, f"{attr}.{key}", f"{path}.{precision}", sources, errors, partial(bound, str(precision)))
     return out
 
 
-def _sourced(item: object, attr: str, path: str, sources: dict[str, Source], errors: list[tuple[str, str]]) -> Any:
-    if not isinstance(item, Mapping) or set(item) != _SOURCED_KEYS:
-        errors.append((path, "expected {value: ..., source: ..., firmness: V|D|U|A}"))
+def _bound(kind: str, key: str, errors: list[tuple[str, str]], precision: str | None, raw: object, path: str) -> float | None:
+    """One number of field ``key`` (of one precision), parsed by the part's own schema."""
+    spec = _validate(kind, {key: raw if precision is None else {precision: raw}}, path, errors)
+    if spec is None:
+        return None
+    got = getattr(spec, key)
+    return float(got if precision is None else next(iter(got.values())))
+
+
+def _range(item: object, nominal: object, path: str, errors: list[tuple[str, str]], bound: Bound) -> ValueRange | None:
+    if not isinstance(item, Mapping) or set(item) != _RANGE_KEYS:
+        errors.append((path, "expected {low: ..., high: ..., source: <why these bounds>}"))
+        return None
+    low, high, value = bound(item["low"], f"{path}.low"), bound(item["high"], f"{path}.high"), bound(nominal, path)
+    if low is None or high is None or value is None:
+        return None
+    if not low <= value <= high:
+        errors.append((path, "expected low <= value <= high"))
+        return None
+    if not isinstance(item["source"], str) or not item["source"].strip():
+        errors.append((f"{path}.source", "expected a non-empty reason for the bounds"))
+        return None
+    return ValueRange(low, high, " ".join(item["source"].split()))
+
+
+def _sourced(
+    item: object, attr: str, path: str, sources: dict[str, Source], errors: list[tuple[str, str]], bound: Bound
+) -> Any:
+    if not isinstance(item, Mapping) or not _SOURCED_KEYS <= set(item) <= _SOURCED_KEYS | {"range"}:
+        errors.append((path, "expected {value: ..., source: ..., firmness: V|D|U|A} (and optionally range: {...})"))
         return None
     text = item["source"]
     if not isinstance(text, str) or not text.strip():
@@ -146,7 +182,8 @@ def _sourced(item: object, attr: str, path: str, sources: dict[str, Source], err
     except ValueError:
         errors.append((f"{path}.firmness", f"expected V, D, U or A, got {item['firmness']!r}"))
         return item["value"]
-    sources[attr] = Source(text=" ".join(str(text).split()), firmness=firmness)
+    plausible = _range(item["range"], item["value"], f"{path}.range", errors, bound) if "range" in item else None
+    sources[attr] = Source(text=" ".join(str(text).split()), firmness=firmness, range=plausible)
     return item["value"]
 
 

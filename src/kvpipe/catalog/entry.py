@@ -39,11 +39,22 @@ _RANK = {Firmness.VENDOR: 3, Firmness.DERIVED: 2, Firmness.UNCERTAIN: 1, Firmnes
 
 
 @dataclass(frozen=True)
+class ValueRange:
+    """The plausible low and high of an uncertain number (SI units), and why these bounds."""
+
+    low: float
+    high: float
+    source: str
+
+
+@dataclass(frozen=True)
 class Source:
-    """Where one number comes from: a paper, datasheet or URL, or ``assumption: why``."""
+    """Where one number comes from: a paper, datasheet or URL, or ``assumption: why``;
+    for uncertain numbers optionally the range they may plausibly take."""
 
     text: str
     firmness: Firmness
+    range: ValueRange | None = None
 
     def __str__(self) -> str:
         return f"[{self.firmness.value}] {self.text}"

@@ -11,9 +11,12 @@ from kvpipe.cli.kinds import Evaluation, load_kind
 from kvpipe.config import load_system, parse_gpu_system, read_yaml
 from kvpipe.config.hetero import load_hetero_system
 from kvpipe.explore.baselines import compare_with_gpus
+from kvpipe.catalog.ranges import stated_ranges
+from kvpipe.explore.budgets import budgets
 from kvpipe.explore.designs import STACKED_KV_MEMORY, compare_designs
 from kvpipe.explore.memory_compare import device_study
 from kvpipe.explore.seed import SeedStudy, run_seed_study
+from kvpipe.explore.uncertainty import VERDICT_MODELS, verdict_map
 from kvpipe.report.writer import SeedReportFiles, write_seed_report
 from kvpipe.system import GpuSystem, HeteroSystem, KVMemory, System
 
@@ -50,6 +53,11 @@ def run_study(
         gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()),
         device_study=device_study(study.primary.system, [s.headline for s in study.studies]),
         designs=compare_designs(study.primary.system, stacked_kv_memory(study), *design_systems()),
+        uncertainty=verdict_map(  # on the study's own memory figures (scalar or device-model ones)
+            study.primary.system, [t.tech for t in study.primary.techs], stated_ranges(study.primary.system),
+            [catalog.model(m) for m in VERDICT_MODELS],
+        ),
+        budgets=budgets(study.primary, gpu_baselines()),
     )
     return study, write_seed_report(study, out or Path("out") / name)
 

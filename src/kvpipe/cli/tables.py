@@ -173,6 +173,9 @@ def catalog_json(kind: str) -> list[dict[str, Any]]:
                 "source": src.text if src else _DERIVED,
                 "firmness": src.firmness.value if src else "D",
             }
+            if src is not None and src.range is not None:
+                r = src.range
+                item["figures"][field_name]["range"] = {"low": r.low, "high": r.high, "source": r.source}
         if kind == "models":
             item["source"] = str(e.sources["config"].text) if "config" in e.sources else None
         else:
@@ -202,7 +205,11 @@ def print_catalog(kind: str, out: Console | None = None) -> None:
         t.add_column("", justify="center")
         t.add_column("source", overflow="fold", max_width=90)
         for name, fig in item["figures"].items():
-            t.add_row(name, _show_figure(name, fig["value"]), fig["firmness"] or "", fig["source"] or "")
+            source = fig["source"] or ""
+            if "range" in fig:
+                r = fig["range"]
+                source += f" | range {_show_figure(name, r['low'])} - {_show_figure(name, r['high'])}: {r['source']}"
+            t.add_row(name, _show_figure(name, fig["value"]), fig["firmness"] or "", source)
         if kind == "models" and item.get("source"):
             t.add_row("config.json", "", "V", item["source"])
         con.print(t)
@@ -213,7 +220,8 @@ def print_catalog(kind: str, out: Console | None = None) -> None:
 
 
 SUMMARY_KEYS: tuple[str, ...] = (
-    "chips", "comm_stages_per_token", "single_user_tokens_per_s", "users_at_90pct_speed", "joules_per_token_1_user",
+    "chips", "comm_stages_per_token", "single_user_tokens_per_s_ideal_kv", "single_user_tokens_per_s", "users_at_90pct_speed",
+    "joules_per_token_1_user",
     "joules_per_token_at_users_at_90pct_speed", "kv_capacity_demand_bytes_per_group", "kv_bw_demand_bytes_per_s_per_group",
     "kv_bw_to_capacity_ratio_per_s", "hbm3e_bw_to_capacity_ratio_per_s", "required_kv_pj_per_bit",
     "required_kv_pj_per_bit_improvement_vs_hbm3e", "required_kv_bw_per_reticle_die_bytes_per_s",
@@ -234,4 +242,8 @@ def print_study_summary(study: SeedStudy, files: SeedReportFiles, out: Console |
     for key in SUMMARY_KEYS:
         t.add_row(by_model[0][key][0], *(rows[key][1] for rows in by_model))
     con.print(t)
+    if study.uncertainty:
+        from kvpipe.report.robustness import hold_sentence
+
+        con.print(hold_sentence(study.uncertainty[0]))
     con.print(f"report: {files.report_html}")

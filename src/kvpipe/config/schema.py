@@ -38,6 +38,8 @@ gpu.flop_fraction  Gpu.flop_fraction           fraction in (0, 1]
 gpu.tdp            Gpu.tdp_w                   W, >= 0
 gpu.idle_power     Gpu.idle_power_w            W, >= 0
 gpu.link           Gpu.link                    catalog link name
+gpu.die_area       Gpu.die_area_mm2            mm^2, >= 0 (optional: logic silicon, all dies)
+gpu.hbm_footprint  Gpu.hbm_footprint_mm2       mm^2, >= 0 (optional: all HBM stacks)
 =================  ==========================  =====================================
 """
 
@@ -230,6 +232,8 @@ class GpuSpec(Spec):
     tdp: Power | None = None
     idle_power: Power | None = None
     link: Name | None = None
+    die_area: Area | None = None
+    hbm_footprint: Area | None = None
 
 
 PartSpec = ChipSpec | LinkSpec | MemorySpec | GpuSpec
@@ -269,6 +273,8 @@ GPU_FIELDS: Mapping[str, str] = MappingProxyType({
     "tdp": "tdp_w",
     "idle_power": "idle_power_w",
     "link": "link",
+    "die_area": "die_area_mm2",
+    "hbm_footprint": "hbm_footprint_mm2",
 })
 PER_PRECISION: frozenset[str] = frozenset({"peak_flops", "energy_per_flop"})
 NON_NUMERIC: frozenset[str] = frozenset({"unit", "attach", "link"})
@@ -283,7 +289,7 @@ REQUIRED: Mapping[str, frozenset[str]] = MappingProxyType({
     "chip": frozenset(CHIP_FIELDS),
     "link": frozenset(LINK_FIELDS),
     "memory": frozenset(MEMORY_FIELDS) - {"shoreline"},
-    "gpu": frozenset(GPU_FIELDS),
+    "gpu": frozenset(GPU_FIELDS) - {"die_area", "hbm_footprint"},
 })
 
 
@@ -417,6 +423,8 @@ def build_gpu(spec: GpuSpec, name: str, sources: Mapping[str, str], base: Gpu | 
         idle_power_w=values["idle_power"],
         link=values["link"],
         sources=MappingProxyType(dict(sources)),
+        die_area_mm2=values.get("die_area", 0.0),
+        hbm_footprint_mm2=values.get("hbm_footprint", 0.0),
     )
 
 

@@ -39,8 +39,10 @@ from kvpipe.system import KVMemory, System
 
 if TYPE_CHECKING:
     from kvpipe.explore.baselines import GpuComparison
+    from kvpipe.explore.budgets import Budget
     from kvpipe.explore.designs import DesignComparison
     from kvpipe.explore.memory_compare import DeviceStudy
+    from kvpipe.explore.uncertainty import Uncertainty
 
 IDEAL_MEMORY = MemoryTech(
     name="ideal",
@@ -66,7 +68,11 @@ class Headline:
     chips: int
     stages: int
     comm_stages_per_token: int
-    single_user_tokens_per_s: float
+    single_user_tokens_per_s_ideal_kv: float  # one user, ideal KV memory: the pipeline's own speed
+    single_user_binding_limit_ideal_kv: str
+    single_user_tokens_per_s: float  # one user on the system's own KV memory (= `kvpipe evaluate`)
+    single_user_binding_limit: str
+    kv_memory: str  # the system's own KV memory technology
     users_at_90pct_speed: int
     users_multiplier: float
     tokens_per_s_at_90pct: float
@@ -107,6 +113,9 @@ class SeedStudy:
     gpu_comparison: GpuComparison | None = None  # the primary system vs GPU servers (explore/baselines.py)
     device_study: DeviceStudy | None = None  # DRAM devices at the primary KV pattern (explore/memory_compare.py)
     designs: DesignComparison | None = None  # GPU only vs attention-FFN split vs stacked KV (explore/designs.py)
+    # the claim factors over the inputs' ranges, contexts and models, primary model first (explore/uncertainty.py)
+    uncertainty: tuple[Uncertainty, ...] = ()
+    budgets: tuple[Budget, ...] = ()  # area, power and heat flux per design point (explore/budgets.py)
 
     @property
     def primary(self) -> ModelStudy:
@@ -149,6 +158,7 @@ def headline(system: System, placement: Placement, techs: Sequence[MemoryTech]) 
     cap = float(r.kv_capacity_demand_bytes_per_group[i90])
     bw = float(r.kv_bw_demand_bytes_per_s_per_group[i90])
     hbm = find_hbm3e(techs)
+    real = evaluate(placement, inputs_from_system(system).with_(users=1.0))
     required_pj = max_kv_j_per_token(jpt90) / kv_bits * 1e12  # (S1)
     dies = reticle_dies(float(r.chips_per_group[i90]), system.chip.die_area_mm2)
     required_bw_die = bw / dies
@@ -159,7 +169,11 @@ def headline(system: System, placement: Placement, techs: Sequence[MemoryTech]) 
         chips=r.chips,
         stages=r.stages,
         comm_stages_per_token=r.comm_stages_per_token,
-        single_user_tokens_per_s=single,
+        single_user_tokens_per_s_ideal_kv=single,
+        single_user_binding_limit_ideal_kv=str(r.binding_labels()[0]),
+        single_user_tokens_per_s=float(real.tokens_per_s_per_user),
+        single_user_binding_limit=str(real.binding_labels()),
+        kv_memory=system.kv_memory.tech.name,
         users_at_90pct_speed=u90,
         users_multiplier=u90 / 1.0,
         tokens_per_s_at_90pct=x90,

@@ -58,6 +58,7 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
     batch = np.clip(np.minimum(a["micro_batch"], users_in), 1.0, None)
 
     latency = np.zeros_like(users)
+    kv_wait = np.zeros_like(users)
     x_compute = np.full_like(users, np.inf)
     x_kv = np.full_like(users, np.inf)
     x_link = np.full_like(users, np.inf)
@@ -74,6 +75,8 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
         # its transfers and the hop latency of each communication stage
         proc = np.maximum(np.maximum(batch * t_comp, t_sram_batch), batch * t_kv)
         latency = latency + g.count * (proc + batch * t_link + g.comm_stages * hop)
+        # (P11) the part of that latency spent only waiting for KV reads
+        kv_wait = kv_wait + g.count * (proc - np.maximum(batch * t_comp, t_sram_batch))
         # (P5) throughput bounds of the group's resources, tokens/s
         x_compute = np.minimum(x_compute, np.minimum(_rate(1.0, t_comp), _rate(batch, t_sram_batch)))
         if g.has_kv:
@@ -93,6 +96,8 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
     bounds = np.stack([x_depth, x_kv, x_compute, x_link])
     x = bounds.min(axis=0)
     limit = np.choose(bounds.argmin(axis=0), [Limit.PIPELINE_DEPTH, Limit.KV_BANDWIDTH, Limit.COMPUTE, Limit.LINKS])
+    # (P11) a depth-bound point whose latency is mostly KV waiting is KV-latency-bound
+    limit = np.where((limit == Limit.PIPELINE_DEPTH) & (2.0 * kv_wait > latency), Limit.KV_LATENCY, limit)
     # users turned away for lack of KV capacity: the requested point is capacity-bound
     limit = np.where(users_in < users, Limit.KV_CAPACITY, limit)
     per_user = np.where(users_in > 0, x / np.maximum(users_in, 1.0), 0.0)

@@ -20,6 +20,9 @@ class Limit(IntEnum):
     COMPUTE = 3  # MACs, attention unit or SRAM weight streaming
     LINKS = 4
     A2E_LINK = 5  # a heterogeneous system's attention<->FFN link (docs/afd.md)
+    # too few users in flight, and waiting for the KV memory's reads is most of a token's
+    # latency: a faster KV memory, not a deeper pipeline fill, would raise per-user speed (P11)
+    KV_LATENCY = 6
 
     @property
     def label(self) -> str:

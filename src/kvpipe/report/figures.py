@@ -76,6 +76,7 @@ LIMIT_COLORS: dict[str, str] = {
     Limit.KV_BANDWIDTH.label: "#ff7f0e",
     Limit.COMPUTE.label: "#2ca02c",
     Limit.LINKS.label: "#9467bd",
+    Limit.KV_LATENCY.label: "#e377c2",
 }
 TECH_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
                "#bcbd22", "#393b79", "#ad494a", "#637939", "#7b4173", "#e6550d", "#3182bd")
@@ -262,13 +263,13 @@ def fig_throughput_vs_users(study: ModelStudy) -> Figure:
         ax.set_yscale("log")
         ax.set_ylabel(ylabel)
         _mark_u90(ax, study, label=(field == "tokens_per_s"))
-    axes[0].axhline(0.9 * h.single_user_tokens_per_s, color="0.4", lw=1.0, ls="-.")
+    axes[0].axhline(0.9 * h.single_user_tokens_per_s_ideal_kv, color="0.4", lw=1.0, ls="-.")
     axes[0].annotate(
-        f"90 % of 1 user: {fmt_rate(0.9 * h.single_user_tokens_per_s)}",
-        xy=(users[-1], 0.9 * h.single_user_tokens_per_s), xytext=(-4, 4), textcoords="offset points",
+        f"90 % of 1 user: {fmt_rate(0.9 * h.single_user_tokens_per_s_ideal_kv)}",
+        xy=(users[-1], 0.9 * h.single_user_tokens_per_s_ideal_kv), xytext=(-4, 4), textcoords="offset points",
         ha="right", va="bottom", fontsize=9,
     )
-    axes[0].set_title(f"per user (1 user: {fmt_rate(h.single_user_tokens_per_s)})", fontsize=11)
+    axes[0].set_title(f"per user (1 user: {fmt_rate(h.single_user_tokens_per_s_ideal_kv)})", fontsize=11)
     axes[1].set_title(f"aggregate ({fmt_rate(h.tokens_per_s_at_90pct)} at {fmt_count(h.users_at_90pct_speed)} users, ideal memory)", fontsize=11)
     handles = [
         Line2D([], [], color="0.2", ls="-", lw=2.8, label=_memory_name(study)),
@@ -540,6 +541,10 @@ def seed_figure_pngs(seed: SeedStudy, dpi: int = DPI) -> dict[str, bytes]:
         fig = memory_figures.fig_memory_compare(seed.device_study)
         out[memory_figures.FIGURE_KEY] = render_png(fig, dpi)
         fig.clear()
+    if seed.uncertainty:
+        from kvpipe.report import robustness
+
+        out.update(robustness.figure_pngs(seed.uncertainty, lambda f: render_png(f, dpi)))
     return out
 
 

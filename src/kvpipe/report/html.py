@@ -225,6 +225,10 @@ def render_seed_html(
         nav += [("designs", "Three designs")]
     if study.device_study is not None:
         nav += [("memory-devices", "Memory devices")]
+    if study.uncertainty:
+        nav += [("uncertainty", "Sensitivity and uncertainty"), ("context-and-model", "Over context and model")]
+    if study.budgets:
+        nav += [("budgets", "Physical budgets")]
     nav += [("assumptions", "Assumptions and sources"), ("formulas", "Formulas")]
 
     body: list[str] = [
@@ -240,6 +244,10 @@ def render_seed_html(
         body.append(
             f'<div class="verdict"><p>{_e(v.summary)}</p><p class="conclusion">{_e(v.conclusion)}</p></div>'
         )
+    if study.uncertainty:
+        from kvpipe.report.robustness import hold_sentence
+
+        body.append(f'<div class="verdict"><p class="conclusion">{_e(hold_sentence(study.uncertainty[0]))}</p></div>')
     body.append(
         "<h3>The talk's targets against these numbers</h3>"
         f"<p>Talk: fill the pipeline with &gt;{_e(f'{TARGET_USERS_MULTIPLIER:g}')}× more users; KV bandwidth demand "
@@ -279,6 +287,16 @@ def render_seed_html(
         from kvpipe.report.memory_figures import render_device_section
 
         body.append(render_device_section(study.device_study, figure_pngs, used))
+
+    if study.uncertainty:
+        from kvpipe.report.robustness import render_uncertainty_sections
+
+        body.append(render_uncertainty_sections(study.uncertainty, figure_pngs, used))
+
+    if study.budgets:
+        from kvpipe.report.budgets import render_budgets_section
+
+        body.append(render_budgets_section(study.budgets))
 
     extra = [k for k in figure_pngs if k not in used]
     if extra:

@@ -112,6 +112,14 @@ def headline_json(seed: SeedStudy) -> dict[str, Any]:
     out = headline_dict(seed.primary.headline)
     out["models"] = {s.headline.model: headline_dict(s.headline) for s in seed.studies}
     out["memory_technologies"] = [tech_dict(t) for t in seed.primary.techs]
+    if seed.uncertainty:
+        from kvpipe.report.robustness import uncertainty_json
+
+        out.update(json_value(uncertainty_json(seed.uncertainty)))
+    if seed.budgets:
+        from kvpipe.report.budgets import budgets_json
+
+        out.update(json_value(budgets_json(seed.budgets)))
     out["study"] = json_value(
         {
             "speed_fraction": SPEED_FRACTION,
@@ -214,6 +222,10 @@ def result_records(seed: SeedStudy) -> Iterator[dict[str, Any]]:
 # --- report tables -----------------------------------------------------------------------
 
 
+def _limit(label: str) -> str:
+    return f"bound by {label.replace('_', ' ')}"
+
+
 def headline_rows(h: Headline) -> list[tuple[str, str, str]]:
     """(quantity, formatted value, headline.json key) for each headline figure."""
     return [
@@ -222,7 +234,16 @@ def headline_rows(h: Headline) -> list[tuple[str, str, str]]:
         ("Chips", fmt_count(h.chips), "chips"),
         ("Pipeline stages (chip groups)", fmt_count(h.stages), "stages"),
         ("Communication stages per token", fmt_count(h.comm_stages_per_token), "comm_stages_per_token"),
-        ("Single-user speed", fmt_rate(h.single_user_tokens_per_s, "tokens/s/user"), "single_user_tokens_per_s"),
+        (
+            "Single-user speed, ideal KV memory",
+            f"{fmt_rate(h.single_user_tokens_per_s_ideal_kv, 'tokens/s/user')} ({_limit(h.single_user_binding_limit_ideal_kv)})",
+            "single_user_tokens_per_s_ideal_kv",
+        ),
+        (
+            f"Single-user speed, {h.kv_memory} KV memory",
+            f"{fmt_rate(h.single_user_tokens_per_s, 'tokens/s/user')} ({_limit(h.single_user_binding_limit)})",
+            "single_user_tokens_per_s",
+        ),
         ("Users at 90 % speed", fmt_count(h.users_at_90pct_speed), "users_at_90pct_speed"),
         ("Users multiplier", fmt_factor(h.users_multiplier), "users_multiplier"),
         ("Aggregate throughput there", fmt_rate(h.tokens_per_s_at_90pct), "tokens_per_s_at_90pct"),

@@ -122,7 +122,7 @@ def _ratio_check(study: ModelStudy) -> TargetCheck:
     why = (
         f"Every decoded token reads its user's whole KV once, so KV read bandwidth / KV capacity per "
         f"group equals tokens/s per user at the operating point: {fmt_per_s(h.kv_bw_to_capacity_ratio_per_s)} "
-        f"(= {fmt_percent(SPEED_FRACTION)} of {fmt_rate(h.single_user_tokens_per_s, 'tokens/s')} or a little more). "
+        f"(= {fmt_percent(SPEED_FRACTION)} of {fmt_rate(h.single_user_tokens_per_s_ideal_kv, 'tokens/s')} or a little more). "
         f"HBM3E offers {fmt_per_s(h.hbm3e_bw_to_capacity_ratio_per_s)}; the gap is "
         f"{fmt_factor(value)}, and only per-user speeds below "
         f"{fmt_rate(TARGET_RATIO_VS_HBM3E * h.hbm3e_bw_to_capacity_ratio_per_s, 'tokens/s')} would close it below 10×."
@@ -210,6 +210,10 @@ def meeting_techs(study: ModelStudy) -> tuple[str, ...]:
     )
 
 
+def _words(label: str) -> str:
+    return label.replace("_", " ")
+
+
 def _n(count: float, noun: str) -> str:
     return f"{fmt_count(count)} {noun}{'' if round(count) == 1 else 's'}"
 
@@ -219,8 +223,11 @@ def summary(study: ModelStudy) -> str:
     s = (
         f"{h.model} at {fmt_tokens(h.context_tokens)} of context runs on {_n(h.chips, 'chip')} in "
         f"{_n(h.stages, 'pipeline stage')} ({fmt_count(h.comm_stages_per_token)} communication stages per "
-        f"token). With one user the pipeline gives {fmt_rate(h.single_user_tokens_per_s)} at "
-        f"{fmt_joules(h.joules_per_token_1_user)}; {fmt_count(h.users_at_90pct_speed)} users keep 90 % of that "
+        f"token). With one user and an ideal KV memory the pipeline gives "
+        f"{fmt_rate(h.single_user_tokens_per_s_ideal_kv)} (bound by {_words(h.single_user_binding_limit_ideal_kv)}) at "
+        f"{fmt_joules(h.joules_per_token_1_user)}; on its own {h.kv_memory} KV memory one user gets "
+        f"{fmt_rate(h.single_user_tokens_per_s)} (bound by {_words(h.single_user_binding_limit)}). With the ideal "
+        f"memory {fmt_count(h.users_at_90pct_speed)} users keep 90 % of the single-user speed "
         f"speed (multiplier {fmt_factor(h.users_multiplier)}) and J/token falls to "
         f"{fmt_joules(h.joules_per_token_at_users_at_90pct_speed)} "
         f"({fmt_factor(h.joules_per_token_1_user / h.joules_per_token_at_users_at_90pct_speed)} lower) as static "

@@ -307,6 +307,9 @@ def _predict_gpu(row: Row) -> Prediction:
     return Prediction(row, value, value / row.published - 1.0, str(r.detail_labels()), float(r.perf.users_in_flight), gpus)
 
 
+LATENCY_BOUND = ("pipeline_depth", "kv_latency")  # limits under which per-user speed is 1 / latency
+
+
 def _predict_spatial(row: Row) -> Prediction:
     system = spatial_system_for(row)
     r = evaluate_system(system)
@@ -315,7 +318,7 @@ def _predict_spatial(row: Row) -> Prediction:
         "tokens_per_s_per_user": float(r.tokens_per_s_per_user),
     }[row.metric]
     implied = None
-    if row.metric == "tokens_per_s_per_user" and str(r.binding_labels()) == "pipeline_depth" and r.comm_stages_per_token:
+    if row.metric == "tokens_per_s_per_user" and str(r.binding_labels()) in LATENCY_BOUND and r.comm_stages_per_token:
         # (V2) latency = processing + stages x hop: the hop latency that would give the published speed
         implied = system.link.hop_latency_s + (1.0 / row.published - float(r.latency_s)) / r.comm_stages_per_token
     return Prediction(
