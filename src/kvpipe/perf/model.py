@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from kvpipe.mapping.placement import GroupClass, Placement, place
+from kvpipe.perf.comm import group_comm_latency_s
 from kvpipe.perf.inputs import FloatArray, PerfInputs, inputs_from_system
 from kvpipe.perf.result import EnergyBreakdown, Limit, PerfResult
 from kvpipe.system import System
@@ -46,7 +47,6 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
     users = np.floor(a["users"])
     ctx = a["context_tokens"]
     ctx_w = [np.minimum(ctx, w) for w in placement.windows]
-    hop = a["hop_latency_s"]
 
     # (P3) KV capacity: users whose resident KV fits in every group
     max_users = np.full_like(users, np.inf)
@@ -71,9 +71,10 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
             g, placement, a, ctx_w, batch
         )
         # (P4) latency of one micro-batch through the group: overlapped processing, then
-        # its transfers and the hop latency of each communication stage
+        # its transfers and the latency of its communication stages (C5)
         proc = np.maximum(np.maximum(batch * t_comp, t_sram_batch), batch * t_kv)
-        latency = latency + g.count * (proc + batch * t_link + g.comm_stages * hop)
+        comm = group_comm_latency_s(g, placement, a, inputs.collective, inputs.boundaries, batch)
+        latency = latency + g.count * (proc + batch * t_link + comm)
         # (P5) throughput bounds of the group's resources, tokens/s
         x_compute = np.minimum(x_compute, np.minimum(_rate(1.0, t_comp), _rate(batch, t_sram_batch)))
         if g.has_kv:

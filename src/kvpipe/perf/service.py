@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from kvpipe.mapping.placement import Placement
+from kvpipe.perf.comm import group_comm_latency_s
 from kvpipe.perf.inputs import FloatArray, PerfInputs
 from kvpipe.perf.model import _BITS, _group_times
 
@@ -129,7 +130,8 @@ def service_table(placement: Placement, inputs: PerfInputs) -> ServiceTable:
         rows["link_s"].append(np.broadcast_to(t_link, (W + 1,))[0])
         rows["attn_f"].append(np.broadcast_to(attn, (W + 1,))[1:] - np.broadcast_to(attn, (W + 1,))[0])
         rows["kv_b"].append(np.broadcast_to(read, (W + 1,))[1:] - np.broadcast_to(read, (W + 1,))[0])
-        rows["hop"].append(g.comm_stages * a["hop_latency_s"])  # (P4) stages_g x hop latency
+        # (P4, C5) the group's communication stages, one token's message each
+        rows["hop"].append(np.asarray(group_comm_latency_s(g, placement, a, inputs.collective, inputs.boundaries, 1.0)))
         _c, t_sram_n, _k, _l, _r, sram_bytes_n, _a = _group_times(g, placement, a, zero_w, batch)
         rows["sram_s"].append(np.broadcast_to(t_sram_n, (n_tab,)).copy())
         rows["sram_b"].append(np.broadcast_to(sram_bytes_n, (n_tab,)).copy())
