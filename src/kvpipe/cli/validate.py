@@ -124,6 +124,11 @@ def print_validation(preds: list[Prediction], measured: MeasuredReport, data: st
     con.print(t)
     con.print(f"median absolute error: {median_abs_error(preds) * 100:.1f} % over {len(preds)} rows "
               f"({sum(p.within_target for p in preds)} within their target)")
+    for kind, label in (("spatial", "spatial rows"), ("gpu", "GPU rows")):
+        part = [p for p in preds if p.row.kind == kind]
+        if part:
+            con.print(f"  {label}: median absolute error {median_abs_error(part) * 100:.1f} % over {len(part)} "
+                      f"({sum(p.within_target for p in part)} within their target)")
     groups = group_summaries(preds)
     if len(groups) < len(preds):  # some group has several rows: summarise them
         g_t = Table(title="by system, model and parallelism", title_justify="left")
@@ -136,7 +141,7 @@ def print_validation(preds: list[Prediction], measured: MeasuredReport, data: st
     for p in preds:
         if p.implied_hop_latency_s is not None and not p.within_target:
             con.print(f"  {p.row.id}: the published speed implies {p.implied_hop_latency_s * 1e6:.2f} us per "
-                      f"communication stage (diagnostic, not used)")
+                      f"communication stage on average (diagnostic, not used)")
     folder = measured_dir or "validation/measured"
     if measured.rows:
         m = Table(title=f"measured decode step times ({folder})", title_justify="left")

@@ -58,6 +58,7 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
     batch = np.clip(np.minimum(a["micro_batch"], users_in), 1.0, None)
 
     latency = np.zeros_like(users)
+    comm_latency = np.zeros_like(users)
     x_compute = np.full_like(users, np.inf)
     x_kv = np.full_like(users, np.inf)
     x_link = np.full_like(users, np.inf)
@@ -75,6 +76,7 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
         proc = np.maximum(np.maximum(batch * t_comp, t_sram_batch), batch * t_kv)
         comm = group_comm_latency_s(g, placement, a, inputs.collective, inputs.boundaries, batch)
         latency = latency + g.count * (proc + batch * t_link + comm)
+        comm_latency = comm_latency + g.count * comm
         # (P5) throughput bounds of the group's resources, tokens/s
         x_compute = np.minimum(x_compute, np.minimum(_rate(1.0, t_comp), _rate(batch, t_sram_batch)))
         if g.has_kv:
@@ -146,6 +148,7 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
         kv_read_bw_demand_bytes_per_s_per_group=read_bw,
         kv_bw_supply_bytes_per_s_per_group=a["kv_bw_bytes_per_s_per_group"],
         chips_per_group=chips_w,
+        comm_latency_s=comm_latency,
     )
 
 

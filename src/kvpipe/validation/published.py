@@ -103,7 +103,7 @@ class Prediction:
     binding: str  # what bounds the predicted point
     batch_used: float
     devices: int  # GPUs or chips
-    implied_hop_latency_s: float | None = None  # spatial rows: the hop latency that would match (a diagnostic)
+    implied_hop_latency_s: float | None = None  # spatial rows: the per-stage latency that would match (a diagnostic)
 
     @property
     def within_target(self) -> bool:
@@ -316,8 +316,10 @@ def _predict_spatial(row: Row) -> Prediction:
     }[row.metric]
     implied = None
     if row.metric == "tokens_per_s_per_user" and str(r.binding_labels()) == "pipeline_depth" and r.comm_stages_per_token:
-        # (V2) latency = processing + stages x hop: the hop latency that would give the published speed
-        implied = system.link.hop_latency_s + (1.0 / row.published - float(r.latency_s)) / r.comm_stages_per_token
+        # (V2) latency = processing + communication: the mean latency per communication stage
+        # that would give the published speed
+        processing = float(r.latency_s) - float(r.comm_latency_s)
+        implied = (1.0 / row.published - processing) / r.comm_stages_per_token
     return Prediction(
         row, value, value / row.published - 1.0, str(r.binding_labels()), float(r.users_in_flight), r.chips, implied
     )
