@@ -55,7 +55,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictBool
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from kvpipe.config.units import Kind, UnitError, parse_quantity
@@ -241,6 +241,15 @@ class LinkSpec(Spec):
     server_latency: Latency | None = None
     rack_chips: Amount | None = None
     rack_latency: Latency | None = None
+
+    @model_validator(mode="after")
+    def _levels_have_a_size(self) -> LinkSpec:
+        # a level's crossing latency means nothing without the chips one unit holds
+        lonely = [lv for lv in BOUNDARY_LEVELS if getattr(self, f"{lv}_latency") is not None
+                  and getattr(self, f"{lv}_chips") is None]
+        if lonely and self.base is None:
+            raise _fail(f"{lonely[0]}_latency needs {lonely[0]}_chips (how many chips one {lonely[0]} holds)")
+        return self
 
 
 class MemorySpec(Spec):
