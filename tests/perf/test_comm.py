@@ -174,3 +174,22 @@ def test_adding_a_boundary_level_never_speeds_a_token_up(
     before = float(evaluate_system(system).tokens_per_s_per_user)
     after = float(evaluate_system(with_level).tokens_per_s_per_user)
     assert after <= before * (1 + 1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    alg=algorithms, sram=st.floats(min_value=2_000.0, max_value=400_000.0), shrink=st.floats(min_value=1.0, max_value=20.0),
+    cores=st.floats(min_value=0.0, max_value=1e5), level_chips=st.floats(min_value=1.0, max_value=16.0),
+)
+def test_smaller_chips_spread_each_layer_wider_and_never_cut_communication(
+    alg: Collective, sram: float, shrink: float, cores: float, level_chips: float
+) -> None:
+    # the same toy model on chips with less SRAM: every group covers more chip-equivalents
+    base = toy_system()
+
+    def comm(sram_bytes: float) -> float:
+        chip = dataclasses.replace(TOY_CHIP, sram_bytes=sram_bytes, mesh_cores=cores, mesh_hop_latency_s=1e-9)
+        link = dataclasses.replace(TOY_LINK, collective=alg, rack_chips=level_chips, rack_latency_s=2e-6)
+        return float(evaluate_system(dataclasses.replace(base, chip=chip, link=link)).comm_latency_s)
+
+    assert comm(sram / shrink) >= comm(sram) * (1 - 1e-12)
