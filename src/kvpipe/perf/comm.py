@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from kvpipe.hardware.parts import BOUNDARY_LEVELS, BoundaryLevel, Collective
+from kvpipe.hardware.parts import BoundaryLevel, Collective
 from kvpipe.mapping.placement import GroupClass, Placement
 
 FloatArray = NDArray[np.float64]
@@ -123,7 +123,7 @@ def path_crossings_s(chips: int, levels: Sequence[BoundaryLevel]) -> float:
 
 
 def group_comm_latency_s(
-    g: GroupClass, placement: Placement, a: dict[str, FloatArray], inputs_collective: Collective | str,
+    g: GroupClass, placement: Placement, a: dict[str, FloatArray], collective: Collective | str,
     levels: Sequence[BoundaryLevel], batch: Any,
 ) -> Any:
     """(C5) communication latency of one micro-batch of ``batch`` tokens through group ``g``:
@@ -132,7 +132,7 @@ def group_comm_latency_s(
     if g.comm_stages:
         msg = batch * g.link_bytes / g.comm_stages
         stage = stage_latency_s(
-            g.chips, inputs_collective, a["hop_latency_s"], msg, a["link_bw_bytes_per_s"],
+            g.chips, collective, a["hop_latency_s"], msg, a["link_bw_bytes_per_s"],
             a["mesh_cores_per_chip"], a["mesh_hop_latency_s"], a["op_overhead_s"], levels,
         )
     else:
@@ -141,12 +141,7 @@ def group_comm_latency_s(
     return g.comm_stages * stage + crossing
 
 
-def sorted_levels(levels: Sequence[BoundaryLevel]) -> tuple[BoundaryLevel, ...]:
-    """Boundary levels innermost (fewest chips) first."""
-    return tuple(sorted(levels, key=lambda lv: lv.chips))
-
-
 __all__ = [
-    "BOUNDARY_LEVELS", "BoundaryLevel", "Collective", "collective_time_s", "group_comm_latency_s", "mesh_time_s", "participants",
-    "path_crossings_s", "sorted_levels", "stage_latency_s", "step_latency_s",
+    "BoundaryLevel", "Collective", "collective_time_s", "group_comm_latency_s", "mesh_time_s", "participants",
+    "path_crossings_s", "stage_latency_s", "step_latency_s",
 ]
