@@ -125,8 +125,6 @@ def evaluate_prefill(
     P = np.broadcast_to(P, shape)
     C = np.broadcast_to(C, shape)
     chunks = np.ceil(P / C)
-    # (C5) each group's communication stages, one token's message each (chunks pipeline them)
-    hops = [group_comm_latency_s(g, placement, a, inputs.collective, inputs.boundaries, 1.0) for g in placement.classes]
     zeros = np.zeros(shape)
     G = len(placement.classes)
     p_first, p_sum, p_last = [zeros] * G, [zeros] * G, [zeros] * G
@@ -152,8 +150,9 @@ def evaluate_prefill(
             comp = n1 * t_comp  # (F2) C x linear + attention over the chunk's positions
             kv = n1 * t_kv  # (F4) the earlier prompt's KV read once, C tokens written
             proc = np.maximum(np.maximum(comp, t_sram), kv)  # (F3) t_sram: weights once per chunk
-            link = n1 * t_link  # (F5)
-            latency = latency + g.count * (proc + link + hops[c])
+            # (F5) the chunk's transfers, then its communication stages (C5, the chunk's message)
+            link = n1 * t_link + group_comm_latency_s(g, placement, a, inputs.collective, inputs.boundaries, n1)
+            latency = latency + g.count * (proc + link)
             if k == 0:
                 p_first[c], l_first[c] = proc, link
             p_sum[c] = p_sum[c] + np.where(live, proc, 0.0)
@@ -175,10 +174,7 @@ def evaluate_prefill(
         if k == 0:
             first = latency
     counts = [float(g.count) for g in placement.classes]
-    latency = pipelined_latency(
-        counts, p_first, p_sum, p_last, [lf + h for lf, h in zip(l_first, hops, strict=True)],
-        [ll + h for ll, h in zip(l_last, hops, strict=True)],
-    )
+    latency = pipelined_latency(counts, p_first, p_sum, p_last, l_first, l_last)
     return PrefillResult(
         prompt_tokens=P,
         chunk_tokens=C,
