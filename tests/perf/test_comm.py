@@ -193,3 +193,27 @@ def test_smaller_chips_spread_each_layer_wider_and_never_cut_communication(
         return float(evaluate_system(dataclasses.replace(base, chip=chip, link=link)).comm_latency_s)
 
     assert comm(sram / shrink) >= comm(sram) * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("micro_batch", [1, 3])
+def test_simulated_steady_state_agrees_with_the_model_on_a_collective_system(micro_batch: int) -> None:
+    """The serving simulator takes each group's communication as a fixed part per pass plus the
+    collective's bandwidth term per token (perf/service.py); on a toy whose layer groups span 4
+    chips with a slow ring (so the per-token part matters) its saturated steady state must
+    match the analytic tokens/s, as for the default hop (tests/sim/test_sim_steady_state.py)."""
+    from kvpipe.sim import ClosedLoop, Fixed, SimConfig, simulate
+
+    base = toy_system(users=6, context=300, micro_batch=micro_batch)
+    system = dataclasses.replace(
+        base,
+        chip=dataclasses.replace(TOY_CHIP, sram_bytes=20_000.0),
+        link=dataclasses.replace(TOY_LINK, bw_bytes_per_s=1e8, collective=Collective.RING, card_chips=2.0,
+                                 card_latency_s=0.5 * US),
+        mapping=dataclasses.replace(base.mapping, usable_sram_fraction=1.0),
+    )
+    r = evaluate_system(system)
+    cycle = float(system.workload.users / r.tokens_per_s)
+    cfg = SimConfig(mode="reference", prefill=False, fixed_context_tokens=300, duration_s=400 * cycle,
+                    warmup_s=20 * cycle, drain=False)
+    m = simulate(system, ClosedLoop(clients=12, prompt=Fixed(300), output=Fixed(40)), cfg, seed=3).metrics
+    assert m.tokens_per_s == pytest.approx(float(r.tokens_per_s), rel=0.02)
