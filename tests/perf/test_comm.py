@@ -217,3 +217,26 @@ def test_simulated_steady_state_agrees_with_the_model_on_a_collective_system(mic
                     warmup_s=20 * cycle, drain=False)
     m = simulate(system, ClosedLoop(clients=12, prompt=Fixed(300), output=Fixed(40)), cfg, seed=3).metrics
     assert m.tokens_per_s == pytest.approx(float(r.tokens_per_s), rel=0.02)
+
+
+def test_the_seed_topology_example_slows_down_as_layers_spread_over_more_chips() -> None:
+    """examples/seed-topology.yaml: Llama-3.1-70B on 1 GB chips (89 chips, ~1.07 per layer) vs on
+    1 MB chips (~88,000 chips, ~1,100 per layer). The averaged hop of the seed charges 482 x 200 ns
+    either way (and the smaller chips even compute a little faster); with the topology each layer's
+    all-reduce grows from 1 tree step to ceil(log2 1,100) = 11 steps that leave cards, servers and
+    racks, so one user's speed drops by more than 10x."""
+    from pathlib import Path
+
+    from kvpipe.config import load_system, seed_system
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "seed-topology.yaml"
+
+    def speed(system: object, sram_bytes: float) -> float:
+        s = dataclasses.replace(system, chip=dataclasses.replace(system.chip, sram_bytes=sram_bytes),  # type: ignore[type-var]
+                                workload=dataclasses.replace(system.workload, users=1))  # type: ignore[attr-defined]
+        return float(evaluate_system(s).tokens_per_s_per_user)
+
+    topo = load_system(path)
+    assert speed(topo, 1e6) < speed(topo, 1e9) / 10
+    seed = seed_system()
+    assert speed(seed, 1e6) >= speed(seed, 1e9)  # the averaged model cannot see the spread
