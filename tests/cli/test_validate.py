@@ -63,6 +63,8 @@ def test_the_published_rows_and_their_knobs(predictions) -> None:
     groq = predictions["groq-llama2-70b"]
     assert groq.devices == 576  # the published chip count sets the usable SRAM fraction
     assert 1e-6 < groq.implied_hop_latency_s < 2e-5  # the diagnostic: microseconds per stage
+    # the model's own mean stage: a tree all-reduce over 8 chips, 3 steps of 1 us plus payload (docs/model.md)
+    assert 3e-6 < groq.stage_latency_s < 3.5e-6
     assert all(p.row.target == (0.25 if p.row.kind == "gpu" else 0.35) for p in predictions.values())
 
 
