@@ -184,6 +184,8 @@ def catalog_json(kind: str) -> list[dict[str, Any]]:
                 del item["attach"], item["unit"]
             if kind == "gpus":
                 item["link"] = e.part.link
+            if kind == "links":
+                item["collective"] = e.part.collective.value  # docs/model.md C2 (the description says why)
         out.append(item)
     return out
 
