@@ -37,6 +37,7 @@ def test_links_without_topology_keep_the_averaged_hop() -> None:
     [
         ({"base": "spatial-mesh", "collective": "butterfly"}, "link.collective", "ring"),
         ({"base": "spatial-mesh", "card_chips": -2}, "link.card_chips", "> 0"),
+        ({"base": "spatial-mesh", "rack_chips": "0.5 chips"}, "link.rack_chips", "at least one chip"),
         ({"base": "spatial-mesh", "rack_latency": "fast"}, "link.rack_latency", ""),
         ({"hop_latency": "1 us", "bandwidth": "1 TB/s", "energy": "1 pJ/bit", "card_latency": "2 us"}, "link",
          "card_chips"),

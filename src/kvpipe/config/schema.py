@@ -128,6 +128,14 @@ def _amount(value: object) -> float:
     return _positive_number(value)
 
 
+def _unit_chips(value: object) -> float:
+    """Chips one unit of a boundary level holds: a count >= 1 (a unit holds at least one chip)."""
+    n = _amount(value)
+    if n < 1:
+        raise _fail(f"a unit holds at least one chip, got {n:g}")
+    return n
+
+
 _PERCENT = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*%\s*$")
 
 
@@ -197,6 +205,7 @@ Count = Annotated[int, BeforeValidator(_whole(1))]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
 PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
 Amount = Annotated[float, BeforeValidator(_amount)]
+UnitChips = Annotated[float, BeforeValidator(_unit_chips)]
 Attach = Annotated[str, BeforeValidator(_attach)]
 CollectiveName = Annotated[str, BeforeValidator(_collective)]
 ConfigPath = Annotated[str, BeforeValidator(_path)]
@@ -233,13 +242,13 @@ class LinkSpec(Spec):
     bandwidth: Bandwidth | None = None
     energy: EnergyPerBit | None = None
     collective: CollectiveName | None = None
-    package_chips: Amount | None = None
+    package_chips: UnitChips | None = None
     package_latency: Latency | None = None
-    card_chips: Amount | None = None
+    card_chips: UnitChips | None = None
     card_latency: Latency | None = None
-    server_chips: Amount | None = None
+    server_chips: UnitChips | None = None
     server_latency: Latency | None = None
-    rack_chips: Amount | None = None
+    rack_chips: UnitChips | None = None
     rack_latency: Latency | None = None
 
     @model_validator(mode="after")
