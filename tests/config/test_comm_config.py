@@ -41,6 +41,7 @@ def test_links_without_topology_keep_the_averaged_hop() -> None:
         ({"base": "spatial-mesh", "rack_latency": "fast"}, "link.rack_latency", ""),
         ({"hop_latency": "1 us", "bandwidth": "1 TB/s", "energy": "1 pJ/bit", "card_latency": "2 us"}, "link",
          "card_chips"),
+        ({"base": "spatial-mesh", "rack_latency": "2 us"}, "link", "rack_chips"),
     ],
 )
 def test_bad_topology_keys_name_the_field(link: dict[str, object], field: str, words: str) -> None:

@@ -253,11 +253,12 @@ class LinkSpec(Spec):
 
     @model_validator(mode="after")
     def _levels_have_a_size(self) -> LinkSpec:
-        # a level's crossing latency means nothing without the chips one unit holds
+        # a level's crossing latency means nothing without the chips one unit holds: give both
+        # together (also over a base, so that a level the base lacks is never silently ignored)
         lonely = [lv for lv in BOUNDARY_LEVELS if getattr(self, f"{lv}_latency") is not None
                   and getattr(self, f"{lv}_chips") is None]
-        if lonely and self.base is None:
-            raise _fail(f"{lonely[0]}_latency needs {lonely[0]}_chips (how many chips one {lonely[0]} holds)")
+        if lonely:
+            raise _fail(f"{lonely[0]}_latency needs {lonely[0]}_chips next to it (how many chips one {lonely[0]} holds)")
         return self
 
 
