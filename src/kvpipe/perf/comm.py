@@ -106,14 +106,18 @@ def stage_latency_s(
     collective is "none", else C2 over ceil(chips) chips) + per-operation overhead``.
     ``bw_bytes_per_s`` is a chip's link bandwidth, both directions (halved for C2).
     """
-    mesh = mesh_time_s(min(chips, 1.0) * np.asarray(mesh_cores_per_chip, dtype=np.float64), mesh_hop_latency_s)
     p = participants(chips)
     alg = Collective(algorithm)
     if p == 1 or alg is Collective.NONE:
-        exchange = hop_latency_s
+        t = hop_latency_s
     else:
-        exchange = collective_time_s(alg, p, hop_latency_s, message_bytes, np.asarray(bw_bytes_per_s) / 2.0, levels)
-    return mesh + exchange + op_overhead_s
+        t = collective_time_s(alg, p, hop_latency_s, message_bytes, np.asarray(bw_bytes_per_s) / 2.0, levels)
+    # the terms a chip does not describe are skipped, not added as zeros (grids of 10^6 points)
+    if np.any(mesh_cores_per_chip) and np.any(mesh_hop_latency_s):
+        t = t + mesh_time_s(min(chips, 1.0) * np.asarray(mesh_cores_per_chip, dtype=np.float64), mesh_hop_latency_s)
+    if np.any(op_overhead_s):
+        t = t + op_overhead_s
+    return t
 
 
 def path_crossings_s(chips: int, levels: Sequence[BoundaryLevel]) -> float:
@@ -138,7 +142,7 @@ def group_comm_latency_s(
     else:
         stage = 0.0
     crossing = path_crossings_s(placement.chips, levels) / max(placement.stages, 1)
-    return g.comm_stages * stage + crossing
+    return g.comm_stages * stage + crossing if crossing else g.comm_stages * stage
 
 
 __all__ = [
