@@ -46,7 +46,10 @@ def test_datasheet_figures() -> None:
 def test_new_links_and_model() -> None:
     assert catalog.link("groq-c2c").bw_bytes_per_s == 480e9
     assert catalog.link("infinity-fabric-mi300x").bw_bytes_per_s == 896e9
-    assert catalog.link("cerebras-wafer-fabric").hop_latency_s == pytest.approx(2e-7)
+    # one mesh hop, one clock at 1.1 GHz: 1 / 1.1e9 = 0.909 ns (the region's traversal is C1, docs/model.md)
+    assert catalog.link("cerebras-wafer-fabric").hop_latency_s == pytest.approx(0.91e-9)
+    wse3 = catalog.chip("cerebras-wse3")
+    assert (wse3.mesh_cores, wse3.mesh_hop_latency_s) == (900_000.0, pytest.approx(1 / 1.1e9, rel=1e-3))
     from kvpipe.workload import Precisions, kv_bytes_per_token, param_count
 
     m = catalog.model("llama-2-70b")

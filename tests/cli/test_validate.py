@@ -55,7 +55,7 @@ def test_every_error_stays_inside_its_documented_guard(path: Path) -> None:
 
 def test_the_published_rows_and_their_knobs(predictions) -> None:
     assert set(predictions) == {
-        "groq-llama2-70b", "cerebras-llama31-70b", "cerebras-llama31-8b",
+        "groq-llama2-70b", "cerebras-llama31-70b", "cerebras-llama31-8b", "waferllm-llama3-8b",
         "h100-mlperf41-llama2-70b", "h200-mlperf41-llama2-70b",
     }
     h200 = predictions["h200-mlperf41-llama2-70b"]
@@ -63,6 +63,8 @@ def test_the_published_rows_and_their_knobs(predictions) -> None:
     groq = predictions["groq-llama2-70b"]
     assert groq.devices == 576  # the published chip count sets the usable SRAM fraction
     assert 1e-6 < groq.implied_hop_latency_s < 2e-5  # the diagnostic: microseconds per stage
+    # the model's own mean stage: a tree all-reduce over 8 chips, 3 steps of 1 us plus payload (docs/model.md)
+    assert 3e-6 < groq.stage_latency_s < 3.5e-6
     assert all(p.row.target == (0.25 if p.row.kind == "gpu" else 0.35) for p in predictions.values())
 
 
@@ -71,20 +73,26 @@ def test_validate_json(capsys) -> None:
     assert code == 0
     d = json.loads(out)
     assert {"rows", "median_abs_error"} <= d.keys()
-    assert len(d["rows"]) == 5
+    assert len(d["rows"]) == 6
     for row in d["rows"]:
         assert {"system", "model", "metric", "published", "predicted", "error"} <= row.keys()
         assert row["error"] == pytest.approx(row["predicted"] / row["published"] - 1)
     errs = sorted(abs(r["error"]) for r in d["rows"])
-    assert d["median_abs_error"] == pytest.approx(errs[2])
+    assert d["median_abs_error"] == pytest.approx((errs[2] + errs[3]) / 2)  # six rows: mean of the middle two
+    # spatial and GPU medians apart: 4 spatial rows (mean of the middle two), 2 GPU rows (their mean)
+    for kind, key in (("spatial", "median_abs_error_spatial"), ("gpu", "median_abs_error_gpu")):
+        part = sorted(abs(r["error"]) for r in d["rows"] if r["kind"] == kind)
+        assert len(part) == {"spatial": 4, "gpu": 2}[kind]
+        assert d[key] == pytest.approx((part[len(part) // 2 - 1] + part[len(part) // 2]) / 2)
     assert d["measured"]["rows"] == []
-    assert sum(g["rows"] for g in d["groups"]) == 5  # every row in one group
+    assert sum(g["rows"] for g in d["groups"]) == 6  # every row in one group
 
 
 def test_validate_table(capsys) -> None:
     code, out, _ = _run(capsys, "validate")
     assert code == 0
     assert "median absolute error" in out and "Groq LPU" in out and "NVIDIA H200" in out
+    assert "spatial rows: median absolute error" in out and "GPU rows: median absolute error" in out
 
 
 MEASURED = """\

@@ -134,7 +134,7 @@ def _part_figures(part: Any) -> dict[str, float]:
     out: dict[str, float] = {}
     for name, value in vars(part).items():
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if numeric and (_field_kind(name) or name.endswith("_fraction")):
+        if numeric and (_field_kind(name) or name.endswith("_fraction") or name in getattr(part, "sources", {})):
             out[name] = float(value)
         elif isinstance(value, dict) or hasattr(value, "items") and name != "sources":
             for k, v in value.items():
@@ -168,6 +168,8 @@ def catalog_json(kind: str) -> list[dict[str, Any]]:
         item: dict[str, Any] = {"name": e.name, "description": e.description, "figures": {}}
         for field_name, value in figures.items():
             src = e.sources.get(field_name)
+            if src is None and kind != "models" and value == 0.0:
+                continue  # an optional figure the entry does not give (e.g. a link's boundary levels)
             item["figures"][field_name] = {
                 "value": value,
                 "source": src.text if src else _DERIVED,
@@ -185,6 +187,8 @@ def catalog_json(kind: str) -> list[dict[str, Any]]:
                 del item["attach"], item["unit"]
             if kind == "gpus":
                 item["link"] = e.part.link
+            if kind == "links":
+                item["collective"] = e.part.collective.value  # docs/model.md C2 (the description says why)
         out.append(item)
     return out
 

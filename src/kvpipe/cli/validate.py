@@ -69,6 +69,7 @@ def validation_json(preds: list[Prediction], measured: MeasuredReport, data: str
             "guard": [r.guard_low, r.guard_high],
             "within_guard": p.within_guard,
             "implied_hop_latency_s": json_number(p.implied_hop_latency_s) if p.implied_hop_latency_s is not None else None,
+            "stage_latency_s": json_number(p.stage_latency_s) if p.stage_latency_s is not None else None,
             "source": r.source,
         })
     gpu = [p for p in preds if p.row.kind == "gpu"]
@@ -124,6 +125,11 @@ def print_validation(preds: list[Prediction], measured: MeasuredReport, data: st
     con.print(t)
     con.print(f"median absolute error: {median_abs_error(preds) * 100:.1f} % over {len(preds)} rows "
               f"({sum(p.within_target for p in preds)} within their target)")
+    for kind, label in (("spatial", "spatial rows"), ("gpu", "GPU rows")):
+        part = [p for p in preds if p.row.kind == kind]
+        if part:
+            con.print(f"  {label}: median absolute error {median_abs_error(part) * 100:.1f} % over {len(part)} "
+                      f"({sum(p.within_target for p in part)} within their target)")
     groups = group_summaries(preds)
     if len(groups) < len(preds):  # some group has several rows: summarise them
         g_t = Table(title="by system, model and parallelism", title_justify="left")
@@ -135,8 +141,9 @@ def print_validation(preds: list[Prediction], measured: MeasuredReport, data: st
         con.print(g_t)
     for p in preds:
         if p.implied_hop_latency_s is not None and not p.within_target:
+            modelled = f", the model {p.stage_latency_s * 1e6:.2f} us" if p.stage_latency_s is not None else ""
             con.print(f"  {p.row.id}: the published speed implies {p.implied_hop_latency_s * 1e6:.2f} us per "
-                      f"communication stage (diagnostic, not used)")
+                      f"communication stage on average{modelled} (diagnostic, not used)")
     folder = measured_dir or "validation/measured"
     if measured.rows:
         m = Table(title=f"measured decode step times ({folder})", title_justify="left")

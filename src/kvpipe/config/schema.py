@@ -21,6 +21,13 @@ chip.die_area      Chip.die_area_mm2           mm^2, > 0
 link.hop_latency   Link.hop_latency_s          s, >= 0
 link.bandwidth     Link.bw_bytes_per_s         bytes/s, > 0
 link.energy        Link.energy_j_per_bit       J/bit, >= 0
+link.collective    Link.collective             "none", "ring", "tree" or "one-shot" (optional)
+link.<L>_chips     Link.<L>_chips              chips per unit of level L (package, card,
+                                               server, rack), > 0 (optional)
+link.<L>_latency   Link.<L>_latency_s          s, >= 0: leaving a unit of level L (optional)
+chip.mesh_cores    Chip.mesh_cores             cores of the chip's mesh, > 0 (optional)
+chip.mesh_hop_latency  Chip.mesh_hop_latency_s  s, >= 0 (optional)
+chip.op_overhead   Chip.op_overhead_s          s, >= 0 (optional)
 tech.unit          MemoryTech.unit             word ("stack", "die", "package", ...)
 tech.capacity      MemoryTech.capacity_bytes   bytes, > 0
 tech.bandwidth     MemoryTech.bw_bytes_per_s   bytes/s, > 0
@@ -50,12 +57,12 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictBool
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from kvpipe.config.units import Kind, UnitError, parse_quantity
 from kvpipe.hardware.gpu import Gpu
-from kvpipe.hardware.parts import Chip, Link, MemoryTech
+from kvpipe.hardware.parts import BOUNDARY_LEVELS, Chip, Collective, Link, MemoryTech
 from kvpipe.system import MappingOptions, Workload
 from kvpipe.workload.precision import Precision, Precisions
 
@@ -113,6 +120,24 @@ def _positive_number(value: object) -> float:
     return float(value)
 
 
+_COUNT_TEXT = re.compile(r"^\s*([0-9][0-9,]*\.?[0-9]*(?:e[0-9]+)?)\s*[a-z ]*$", re.IGNORECASE)
+
+
+def _amount(value: object) -> float:
+    """A count of things, > 0: a number or a string that starts with one ("893,064 cores")."""
+    if isinstance(value, str) and (m := _COUNT_TEXT.match(value)):
+        value = float(m.group(1).replace(",", ""))
+    return _positive_number(value)
+
+
+def _unit_chips(value: object) -> float:
+    """Chips one unit of a boundary level holds: a count >= 1 (a unit holds at least one chip)."""
+    n = _amount(value)
+    if n < 1:
+        raise _fail(f"a unit holds at least one chip, got {n:g}")
+    return n
+
+
 _PERCENT = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*%\s*$")
 
 
@@ -138,6 +163,13 @@ def _attach(value: object) -> str:
     if isinstance(value, str) and value.strip().lower() in ("2.5d", "3d"):
         return value.strip().lower()
     raise _fail(f'expected "2.5d" (beside the die) or "3d" (stacked on it), got {_show(value)}')
+
+
+def _collective(value: object) -> str:
+    known = [c.value for c in Collective]
+    if isinstance(value, str) and value.strip().lower() in known:
+        return value.strip().lower()
+    raise _fail(f"expected one of {', '.join(known)}, got {_show(value)}")
 
 
 def _path(value: object) -> str:
@@ -174,7 +206,10 @@ PrecisionField = Annotated[Precision, BeforeValidator(_precision)]
 Count = Annotated[int, BeforeValidator(_whole(1))]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
 PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
+Amount = Annotated[float, BeforeValidator(_amount)]
+UnitChips = Annotated[float, BeforeValidator(_unit_chips)]
 Attach = Annotated[str, BeforeValidator(_attach)]
+CollectiveName = Annotated[str, BeforeValidator(_collective)]
 ConfigPath = Annotated[str, BeforeValidator(_path)]
 
 
@@ -197,6 +232,9 @@ class ChipSpec(Spec):
     energy_per_flop: Annotated[dict[PrecisionField, EnergyPerFlop], AfterValidator(_non_empty_table)] | None = None
     static_power: Power | None = None
     die_area: PositiveArea | None = None
+    mesh_cores: Amount | None = None
+    mesh_hop_latency: Latency | None = None
+    op_overhead: Latency | None = None
 
 
 class LinkSpec(Spec):
@@ -205,6 +243,25 @@ class LinkSpec(Spec):
     hop_latency: Latency | None = None
     bandwidth: Bandwidth | None = None
     energy: EnergyPerBit | None = None
+    collective: CollectiveName | None = None
+    package_chips: UnitChips | None = None
+    package_latency: Latency | None = None
+    card_chips: UnitChips | None = None
+    card_latency: Latency | None = None
+    server_chips: UnitChips | None = None
+    server_latency: Latency | None = None
+    rack_chips: UnitChips | None = None
+    rack_latency: Latency | None = None
+
+    @model_validator(mode="after")
+    def _levels_have_a_size(self) -> LinkSpec:
+        # a level's crossing latency means nothing without the chips one unit holds: give both
+        # together (also over a base, so that a level the base lacks is never silently ignored)
+        lonely = [lv for lv in BOUNDARY_LEVELS if getattr(self, f"{lv}_latency") is not None
+                  and getattr(self, f"{lv}_chips") is None]
+        if lonely:
+            raise _fail(f"{lonely[0]}_latency needs {lonely[0]}_chips next to it (how many chips one {lonely[0]} holds)")
+        return self
 
 
 class MemorySpec(Spec):
@@ -247,12 +304,20 @@ CHIP_FIELDS: Mapping[str, str] = MappingProxyType({
     "energy_per_flop": "energy_j_per_flop",
     "static_power": "static_power_w",
     "die_area": "die_area_mm2",
+    "mesh_cores": "mesh_cores",
+    "mesh_hop_latency": "mesh_hop_latency_s",
+    "op_overhead": "op_overhead_s",
 })
+_CHIP_OPTIONAL = frozenset({"mesh_cores", "mesh_hop_latency", "op_overhead"})
 LINK_FIELDS: Mapping[str, str] = MappingProxyType({
     "hop_latency": "hop_latency_s",
     "bandwidth": "bw_bytes_per_s",
     "energy": "energy_j_per_bit",
+    "collective": "collective",
+    **{f"{lv}_chips": f"{lv}_chips" for lv in BOUNDARY_LEVELS},
+    **{f"{lv}_latency": f"{lv}_latency_s" for lv in BOUNDARY_LEVELS},
 })
+_LINK_OPTIONAL = frozenset(LINK_FIELDS) - {"hop_latency", "bandwidth", "energy"}
 MEMORY_FIELDS: Mapping[str, str] = MappingProxyType({
     "unit": "unit",
     "capacity": "capacity_bytes",
@@ -277,7 +342,7 @@ GPU_FIELDS: Mapping[str, str] = MappingProxyType({
     "hbm_footprint": "hbm_footprint_mm2",
 })
 PER_PRECISION: frozenset[str] = frozenset({"peak_flops", "energy_per_flop"})
-NON_NUMERIC: frozenset[str] = frozenset({"unit", "attach", "link"})
+NON_NUMERIC: frozenset[str] = frozenset({"unit", "attach", "link", "collective"})
 
 SPECS: Mapping[str, type[Spec]] = MappingProxyType(
     {"chip": ChipSpec, "link": LinkSpec, "memory": MemorySpec, "gpu": GpuSpec}
@@ -286,8 +351,8 @@ FIELDS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {"chip": CHIP_FIELDS, "link": LINK_FIELDS, "memory": MEMORY_FIELDS, "gpu": GPU_FIELDS}
 )
 REQUIRED: Mapping[str, frozenset[str]] = MappingProxyType({
-    "chip": frozenset(CHIP_FIELDS),
-    "link": frozenset(LINK_FIELDS),
+    "chip": frozenset(CHIP_FIELDS) - _CHIP_OPTIONAL,
+    "link": frozenset(LINK_FIELDS) - _LINK_OPTIONAL,
     "memory": frozenset(MEMORY_FIELDS) - {"shoreline"},
     "gpu": frozenset(GPU_FIELDS) - {"die_area", "hbm_footprint"},
 })
@@ -377,17 +442,28 @@ def build_chip(spec: ChipSpec, name: str, sources: Mapping[str, str], base: Chip
         static_power_w=values["static_power"],
         die_area_mm2=values["die_area"],
         sources=MappingProxyType(dict(sources)),
+        mesh_cores=values.get("mesh_cores", 0.0),
+        mesh_hop_latency_s=values.get("mesh_hop_latency", 0.0),
+        op_overhead_s=values.get("op_overhead", 0.0),
     )
 
 
 def build_link(spec: LinkSpec, name: str, sources: Mapping[str, str], base: Link | None = None) -> Link:
     values = _merged("link", spec, base)
+    levels: dict[str, float] = {}
+    for lv in BOUNDARY_LEVELS:
+        if f"{lv}_chips" in values:
+            levels[f"{lv}_chips"] = values[f"{lv}_chips"]
+        if f"{lv}_latency" in values:
+            levels[f"{lv}_latency_s"] = values[f"{lv}_latency"]
     return Link(
         name=name,
         hop_latency_s=values["hop_latency"],
         bw_bytes_per_s=values["bandwidth"],
         energy_j_per_bit=values["energy"],
         sources=MappingProxyType(dict(sources)),
+        collective=Collective(values.get("collective", Collective.NONE.value)),
+        **levels,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from types import MappingProxyType
 
 from kvpipe.workload.precision import Precision
@@ -31,6 +32,10 @@ class Chip:
     static_power_w: float
     die_area_mm2: float
     sources: Mapping[str, str] = field(default_factory=_no_sources, compare=False)
+    # communication inside the chip (docs/model.md C1, C4); 0: not modelled
+    mesh_cores: float = 0.0  # cores of the chip's 2D mesh that hold weights
+    mesh_hop_latency_s: float = 0.0  # one mesh hop, receive-add-forward: cycles per hop / clock
+    op_overhead_s: float = 0.0  # fixed cost per operation (launch gap of a weight-streaming device)
 
     def flop_rate(self, p: Precision) -> float:
         return _lookup(self.peak_flop_per_s, p, f"chip {self.name}: peak_flop_per_s")
@@ -39,15 +44,60 @@ class Chip:
         return _lookup(self.energy_j_per_flop, p, f"chip {self.name}: energy_per_flop")
 
 
+class Collective(str, Enum):
+    """How the chips holding one layer combine their partial results (docs/model.md C2)."""
+
+    NONE = "none"  # one hop per communication stage, whatever the span (the averaged-hop model)
+    RING = "ring"
+    TREE = "tree"  # recursive doubling: ceil(log2 P) exchange steps
+    ONE_SHOT = "one-shot"  # every chip reads every peer's partial result in one step
+
+
+@dataclass(frozen=True)
+class BoundaryLevel:
+    """A packaging level above the chip: ``chips`` chips share one unit (package, card,
+    server, rack); leaving the unit costs ``latency_s`` more than a hop inside it (C3, C6)."""
+
+    name: str
+    chips: float
+    latency_s: float
+
+
+BOUNDARY_LEVELS = ("package", "card", "server", "rack")  # innermost first
+
+
 @dataclass(frozen=True)
 class Link:
-    """The interconnect between pipeline steps (on-chip NoC or chip-to-chip)."""
+    """The interconnect between pipeline steps (on-chip NoC or chip-to-chip).
+
+    ``collective`` and the boundary levels (``<level>_chips`` chips per unit, crossing it costs
+    ``<level>_latency_s``) are optional: a link without them charges one ``hop_latency_s`` per
+    communication stage (docs/model.md, "Communication").
+    """
 
     name: str
     hop_latency_s: float
     bw_bytes_per_s: float
     energy_j_per_bit: float
     sources: Mapping[str, str] = field(default_factory=_no_sources, compare=False)
+    collective: Collective = Collective.NONE
+    package_chips: float = 0.0  # 0: no such level
+    package_latency_s: float = 0.0
+    card_chips: float = 0.0  # 0: no such level
+    card_latency_s: float = 0.0
+    server_chips: float = 0.0  # 0: no such level
+    server_latency_s: float = 0.0
+    rack_chips: float = 0.0  # 0: no such level
+    rack_latency_s: float = 0.0
+
+    @property
+    def boundaries(self) -> tuple[BoundaryLevel, ...]:
+        """The boundary levels the link describes, innermost first (levels without a unit
+        size are left out)."""
+        levels = [
+            BoundaryLevel(n, getattr(self, f"{n}_chips"), getattr(self, f"{n}_latency_s")) for n in BOUNDARY_LEVELS
+        ]
+        return tuple(sorted((lv for lv in levels if lv.chips > 0), key=lambda lv: lv.chips))
 
 
 @dataclass(frozen=True)

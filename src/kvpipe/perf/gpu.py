@@ -27,7 +27,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kvpipe.hardware.gpu import achievable_bw
+from kvpipe.hardware.parts import Collective
 from kvpipe.mapping.placement import _window_key, model_windows
+from kvpipe.perf.comm import collective_time_s
 from kvpipe.perf.model import _by_window, _distinct_experts
 from kvpipe.perf.result import EnergyBreakdown, Limit, PerfResult
 from kvpipe.system import GpuSystem, Parallelism
@@ -185,12 +187,13 @@ class GpuInputs:
     link_bw_bytes_per_s: ArrayLike  # per GPU, both directions (as vendors quote it)
     link_latency_s: ArrayLike
     link_j_per_bit: ArrayLike
+    collective: Collective = Collective.RING  # the tensor-parallel all-reduce (C2); discrete, not broadcast
 
     def with_(self, **changes: Any) -> GpuInputs:
         return replace(self, **changes)
 
     def arrays(self) -> dict[str, FloatArray]:
-        names = [f.name for f in fields(self)]
+        names = [f.name for f in fields(self) if f.name != "collective"]
         arrs = np.broadcast_arrays(*(np.asarray(getattr(self, n), dtype=np.float64) for n in names))
         return dict(zip(names, arrs, strict=True))
 
@@ -212,6 +215,8 @@ def gpu_inputs_from_system(system: GpuSystem) -> GpuInputs:
         link_bw_bytes_per_s=system.link.bw_bytes_per_s,
         link_latency_s=system.link.hop_latency_s,
         link_j_per_bit=system.link.energy_j_per_bit,
+        # a link that names no algorithm keeps the ring all-reduce of GS4
+        collective=Collective.RING if system.link.collective is Collective.NONE else system.link.collective,
     )
 
 
@@ -294,10 +299,11 @@ def evaluate_gpu(shape: GpuShape, inputs: GpuInputs) -> GpuResult:
     t_kv = (kv_read + kv_write) / bw
     t_attn_c = b * _by_window(shape.attn_flops_coef_per_gpu, ctx_w) / f_attn
     t_attn = np.maximum(t_kv, t_attn_c)
-    # (GS4) ring all-reduce of b tokens' activations, twice per layer of the stage
+    # (GS4) all-reduce of b tokens' activations (C2, ring unless the link names another
+    # algorithm), twice per layer of the stage
     msg = b * shape.activation_bytes
     if shape.tensor > 1:
-        t_ar = shape.allreduces_per_stage * (2.0 * (tp - 1.0) * alpha + 2.0 * (tp - 1.0) / tp * msg / beta)
+        t_ar = shape.allreduces_per_stage * collective_time_s(inputs.collective, shape.tensor, alpha, msg, beta)
     else:
         t_ar = np.zeros_like(b)
     # (GS5) hand the micro-batch to the next stage
@@ -384,6 +390,7 @@ def evaluate_gpu(shape: GpuShape, inputs: GpuInputs) -> GpuResult:
         kv_read_bw_demand_bytes_per_s_per_group=read_bw,
         kv_bw_supply_bytes_per_s_per_group=a["hbm_bw_bytes_per_s"],
         chips_per_group=np.ones_like(x),
+        comm_latency_s=pp * (t_ar + t_hop) + np.zeros_like(x),
     )
     return GpuResult(
         perf=perf,

@@ -13,9 +13,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from kvpipe.hardware.parts import BoundaryLevel, Collective
 from kvpipe.system import System
 
 FloatArray = NDArray[np.float64]
+_DISCRETE = frozenset({"collective", "boundaries"})
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,21 @@ class PerfInputs:
     kv_read_j_per_bit: ArrayLike
     kv_write_j_per_bit: ArrayLike
     kv_background_w_per_group: ArrayLike
+    # communication topology (docs/model.md C1..C6); the defaults charge one hop per stage
+    mesh_cores_per_chip: ArrayLike = 0.0
+    mesh_hop_latency_s: ArrayLike = 0.0
+    op_overhead_s: ArrayLike = 0.0
+    # discrete: not broadcast, one value for every design point
+    collective: Collective = Collective.NONE
+    boundaries: tuple[BoundaryLevel, ...] = ()
 
     def with_(self, **changes: Any) -> PerfInputs:
         """A copy with some fields replaced (e.g. ``users=np.arange(1, 1000)``)."""
         return replace(self, **changes)
 
     def arrays(self) -> dict[str, FloatArray]:
-        """All fields as float arrays broadcast to one common shape."""
-        names = [f.name for f in fields(self)]
+        """All numeric fields as float arrays broadcast to one common shape."""
+        names = [f.name for f in fields(self) if f.name not in _DISCRETE]
         arrs = np.broadcast_arrays(*(np.asarray(getattr(self, n), dtype=np.float64) for n in names))
         return dict(zip(names, arrs, strict=True))
 
@@ -76,4 +85,9 @@ def inputs_from_system(system: System) -> PerfInputs:
         kv_read_j_per_bit=mem.tech.read_j_per_bit,
         kv_write_j_per_bit=mem.tech.write_j_per_bit,
         kv_background_w_per_group=mem.background_w_per_group,
+        mesh_cores_per_chip=chip.mesh_cores,
+        mesh_hop_latency_s=chip.mesh_hop_latency_s,
+        op_overhead_s=chip.op_overhead_s,
+        collective=link.collective,
+        boundaries=link.boundaries,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from kvpipe.mapping.placement import GroupClass, Placement, place
+from kvpipe.perf.comm import group_comm_latency_s
 from kvpipe.perf.inputs import FloatArray, PerfInputs, inputs_from_system
 from kvpipe.perf.result import EnergyBreakdown, Limit, PerfResult
 from kvpipe.system import System
@@ -46,7 +47,6 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
     users = np.floor(a["users"])
     ctx = a["context_tokens"]
     ctx_w = [np.minimum(ctx, w) for w in placement.windows]
-    hop = a["hop_latency_s"]
 
     # (P3) KV capacity: users whose resident KV fits in every group
     max_users = np.full_like(users, np.inf)
@@ -59,6 +59,7 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
 
     latency = np.zeros_like(users)
     kv_wait = np.zeros_like(users)
+    comm_latency = np.zeros_like(users)
     x_compute = np.full_like(users, np.inf)
     x_kv = np.full_like(users, np.inf)
     x_link = np.full_like(users, np.inf)
@@ -72,9 +73,11 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
             g, placement, a, ctx_w, batch
         )
         # (P4) latency of one micro-batch through the group: overlapped processing, then
-        # its transfers and the hop latency of each communication stage
+        # its transfers and the latency of its communication stages (C5)
         proc = np.maximum(np.maximum(batch * t_comp, t_sram_batch), batch * t_kv)
-        latency = latency + g.count * (proc + batch * t_link + g.comm_stages * hop)
+        comm = group_comm_latency_s(g, placement, a, inputs.collective, inputs.boundaries, batch)
+        latency = latency + g.count * (proc + batch * t_link + comm)
+        comm_latency = comm_latency + g.count * comm
         # (P11) the part of that latency spent only waiting for KV reads
         kv_wait = kv_wait + g.count * (proc - np.maximum(batch * t_comp, t_sram_batch))
         # (P5) throughput bounds of the group's resources, tokens/s
@@ -150,6 +153,7 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
         kv_read_bw_demand_bytes_per_s_per_group=read_bw,
         kv_bw_supply_bytes_per_s_per_group=a["kv_bw_bytes_per_s_per_group"],
         chips_per_group=chips_w,
+        comm_latency_s=comm_latency,
     )
 
 

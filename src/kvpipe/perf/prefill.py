@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from kvpipe.mapping.placement import Placement
+from kvpipe.perf.comm import group_comm_latency_s
 from kvpipe.perf.inputs import FloatArray, PerfInputs
 from kvpipe.perf.model import _BITS, _group_times
 from kvpipe.perf.service import PassEnergy
@@ -124,7 +125,6 @@ def evaluate_prefill(
     P = np.broadcast_to(P, shape)
     C = np.broadcast_to(C, shape)
     chunks = np.ceil(P / C)
-    hop = a["hop_latency_s"]
     zeros = np.zeros(shape)
     G = len(placement.classes)
     p_first, p_sum, p_last = [zeros] * G, [zeros] * G, [zeros] * G
@@ -150,8 +150,9 @@ def evaluate_prefill(
             comp = n1 * t_comp  # (F2) C x linear + attention over the chunk's positions
             kv = n1 * t_kv  # (F4) the earlier prompt's KV read once, C tokens written
             proc = np.maximum(np.maximum(comp, t_sram), kv)  # (F3) t_sram: weights once per chunk
-            link = n1 * t_link  # (F5)
-            latency = latency + g.count * (proc + link + g.comm_stages * hop)
+            # (F5) the chunk's transfers, then its communication stages (C5, the chunk's message)
+            link = n1 * t_link + group_comm_latency_s(g, placement, a, inputs.collective, inputs.boundaries, n1)
+            latency = latency + g.count * (proc + link)
             if k == 0:
                 p_first[c], l_first[c] = proc, link
             p_sum[c] = p_sum[c] + np.where(live, proc, 0.0)
@@ -172,12 +173,8 @@ def evaluate_prefill(
             kv_r = kv_r + np.where(live, g.count * n1 * read, 0.0)
         if k == 0:
             first = latency
-    hops = [g.comm_stages * hop for g in placement.classes]
     counts = [float(g.count) for g in placement.classes]
-    latency = pipelined_latency(
-        counts, p_first, p_sum, p_last, [lf + h for lf, h in zip(l_first, hops, strict=True)],
-        [ll + h for ll, h in zip(l_last, hops, strict=True)],
-    )
+    latency = pipelined_latency(counts, p_first, p_sum, p_last, l_first, l_last)
     return PrefillResult(
         prompt_tokens=P,
         chunk_tokens=C,

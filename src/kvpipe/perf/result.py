@@ -88,6 +88,7 @@ class PerfResult:
     kv_read_bw_demand_bytes_per_s_per_group: FloatArray
     kv_bw_supply_bytes_per_s_per_group: FloatArray
     chips_per_group: FloatArray  # chip-equivalents of the most demanding KV group
+    comm_latency_s: FloatArray | float = 0.0  # the communication share of latency_s (C5; GPU: all-reduces and hops)
 
     def binding_labels(self) -> NDArray[np.str_]:
         names = np.array([lim.label for lim in Limit])

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from kvpipe.mapping.placement import Placement
+from kvpipe.perf.comm import group_comm_latency_s
 from kvpipe.perf.inputs import FloatArray, PerfInputs
 from kvpipe.perf.model import _BITS, _group_times
 
@@ -51,7 +52,7 @@ class ServiceTable:
     kv_write_s_per_token: FloatArray  # (G,)
     kv_read_s_per_ctx: FloatArray  # (G, W)
     link_s_per_token: FloatArray  # (G,)
-    hop_s: FloatArray  # (G,) communication stages x hop latency
+    hop_s: FloatArray  # (G,) fixed communication latency of a pass (C5 at zero payload; stages x hop by default)
     sram_s: FloatArray  # (G, N) SRAM time of a pass carrying n tokens (P8 with b = n), affine past N
     # work (for energy and utilization)
     linear_flops_per_token: FloatArray  # (G,)
@@ -126,10 +127,14 @@ def service_table(placement: Placement, inputs: PerfInputs) -> ServiceTable:
         rows["attn_s"].append(t_comp[1:] - t_comp[0])
         rows["write_s"].append(t_kv[0])
         rows["read_s"].append(t_kv[1:] - t_kv[0])
-        rows["link_s"].append(np.broadcast_to(t_link, (W + 1,))[0])
+        # (P4, C5) communication is affine in the pass's tokens: a fixed part per pass (hops,
+        # mesh, collective steps) and the collective's bandwidth term per token, added to P10
+        comm_fixed = np.asarray(group_comm_latency_s(g, placement, a, inputs.collective, inputs.boundaries, 0.0))
+        comm_one = np.asarray(group_comm_latency_s(g, placement, a, inputs.collective, inputs.boundaries, 1.0))
+        rows["link_s"].append(np.broadcast_to(t_link, (W + 1,))[0] + (comm_one - comm_fixed))
         rows["attn_f"].append(np.broadcast_to(attn, (W + 1,))[1:] - np.broadcast_to(attn, (W + 1,))[0])
         rows["kv_b"].append(np.broadcast_to(read, (W + 1,))[1:] - np.broadcast_to(read, (W + 1,))[0])
-        rows["hop"].append(g.comm_stages * a["hop_latency_s"])  # (P4) stages_g x hop latency
+        rows["hop"].append(comm_fixed)
         _c, t_sram_n, _k, _l, _r, sram_bytes_n, _a = _group_times(g, placement, a, zero_w, batch)
         rows["sram_s"].append(np.broadcast_to(t_sram_n, (n_tab,)).copy())
         rows["sram_b"].append(np.broadcast_to(sram_bytes_n, (n_tab,)).copy())

@@ -103,7 +103,8 @@ class Prediction:
     binding: str  # what bounds the predicted point
     batch_used: float
     devices: int  # GPUs or chips
-    implied_hop_latency_s: float | None = None  # spatial rows: the hop latency that would match (a diagnostic)
+    implied_hop_latency_s: float | None = None  # spatial rows: the per-stage latency that would match (a diagnostic)
+    stage_latency_s: float | None = None  # spatial rows: the modelled mean latency per communication stage (C4)
 
     @property
     def within_target(self) -> bool:
@@ -318,11 +319,15 @@ def _predict_spatial(row: Row) -> Prediction:
         "tokens_per_s_per_user": float(r.tokens_per_s_per_user),
     }[row.metric]
     implied = None
+    stage = float(r.comm_latency_s) / r.comm_stages_per_token if r.comm_stages_per_token else None
     if row.metric == "tokens_per_s_per_user" and str(r.binding_labels()) in LATENCY_BOUND and r.comm_stages_per_token:
-        # (V2) latency = processing + stages x hop: the hop latency that would give the published speed
-        implied = system.link.hop_latency_s + (1.0 / row.published - float(r.latency_s)) / r.comm_stages_per_token
+        # (V2) latency = processing + communication: the mean latency per communication stage
+        # that would give the published speed
+        processing = float(r.latency_s) - float(r.comm_latency_s)
+        implied = (1.0 / row.published - processing) / r.comm_stages_per_token
     return Prediction(
-        row, value, value / row.published - 1.0, str(r.binding_labels()), float(r.users_in_flight), r.chips, implied
+        row, value, value / row.published - 1.0, str(r.binding_labels()), float(r.users_in_flight), r.chips, implied,
+        stage,
     )
 
 
