@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from kvpipe.cli.main import main
+from kvpipe.report.files import verify_output_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +22,7 @@ def _run(capsys, *argv):
 
 def test_bandwidth_front_of_the_shipped_example(capsys, tmp_path: Path) -> None:
     code, out, _ = _run(capsys, "explore", str(ROOT / "examples" / "explore" / "users-bandwidth.yaml"),
-                        "--out", str(tmp_path), "--json")
+                        "--out", str(tmp_path), "--json", "--points")
     assert code == 0
     doc = json.loads(out)
     assert doc["points"] == 200 * 6 and doc["chips"] == [89, 89]
@@ -35,6 +36,20 @@ def test_bandwidth_front_of_the_shipped_example(capsys, tmp_path: Path) -> None:
     assert pts["users"].shape == (1200,) and int(pts["on_front"].sum()) == 5
     assert (tmp_path / "front.png").stat().st_size > 10_000
     assert json.loads((tmp_path / "summary.json").read_text())["front_size"] == 5
+    assert verify_output_dir(tmp_path) == []
+    listed = json.loads((tmp_path / "manifest.json").read_text())["files"]
+    assert sorted(listed) == ["front.csv", "front.png", "points.npz", "summary.json"]
+
+
+def test_points_npz_is_opt_in_and_a_rerun_removes_the_old_one(capsys, tmp_path: Path) -> None:
+    sweep = str(ROOT / "examples" / "explore" / "users-bandwidth.yaml")
+    assert _run(capsys, "explore", sweep, "--out", str(tmp_path), "--points")[0] == 0
+    (tmp_path / "notes.txt").write_text("mine")
+    assert _run(capsys, "explore", sweep, "--out", str(tmp_path))[0] == 0
+    # the new set has no points.npz: the old one goes (it would not match the new front), notes stay
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["front.csv", "front.png", "manifest.json", "notes.txt",
+                                                          "summary.json"]
+    assert verify_output_dir(tmp_path) == []
 
 
 def test_table_output(capsys, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from kvpipe.catalog import seed_system
 from kvpipe.explore.sweep import (
     Range,
+    SweepResult,
     axis_values,
     grid_points,
     lhs_points,
@@ -130,7 +131,9 @@ def test_placement_axes_place_the_model_once_per_value() -> None:
 
     spec = parse_explore({"system": "seed", "axes": {"usable_sram_fraction": [0.4, 0.8], "users": [1, 64]},
                           "objectives": {"tokens_per_s_per_user": "max", "chips": "min"}}, Path("."))
-    ex = explore(spec)
+    parts = []
+    ex = explore(spec, lambda start, part: parts.append(part))
+    every = SweepResult.concat(parts)
     s = seed_system()
     chips = {}
     for frac in (0.4, 0.8):
@@ -138,13 +141,14 @@ def test_placement_axes_place_the_model_once_per_value() -> None:
 
         p = place(s.model, s.precisions, s.chip, replace(s.mapping, usable_sram_fraction=frac))
         chips[frac] = p.chips
-        at = ex.result.axes["usable_sram_fraction"] == frac
-        assert set(ex.result.metrics["chips"][at]) == {p.chips}
+        at = every.axes["usable_sram_fraction"] == frac
+        assert set(every.metrics["chips"][at]) == {p.chips}
         ref = evaluate(p, inputs_from_system(s).with_(users=64.0))
-        (i,) = np.flatnonzero(at & (ex.result.axes["users"] == 64))
-        assert ex.result.metrics["tokens_per_s"][i] == pytest.approx(float(ref.tokens_per_s))
+        (i,) = np.flatnonzero(at & (every.axes["users"] == 64))
+        assert every.metrics["tokens_per_s"][i] == pytest.approx(float(ref.tokens_per_s))
     assert 1.8 < chips[0.4] / chips[0.8] < 2.2
-    assert ex.result.metrics["silicon_mm2"].max() == chips[0.4] * s.chip.die_area_mm2
+    assert every.metrics["silicon_mm2"].max() == chips[0.4] * s.chip.die_area_mm2
+    assert ex.chips == (chips[0.8], chips[0.4]) and ex.n_points == 4
 
 
 def test_a_placement_that_does_not_fit_names_the_axis(tmp_path) -> None:
@@ -158,3 +162,52 @@ def test_a_placement_that_does_not_fit_names_the_axis(tmp_path) -> None:
     spec = parse_explore({"system": "capped.yaml", "axes": {"usable_sram_fraction": [0.8, 0.4]}}, tmp_path)
     with pytest.raises(MappingError, match=r"axes.usable_sram_fraction = 0.4"):
         explore(spec)
+
+
+def test_random_points_are_one_stream_and_any_range_of_them_is_the_same() -> None:
+    # axis k takes draws k*n .. (k+1)*n - 1 of default_rng(seed); a range is advanced to, not redrawn
+    n, seed = 500, 11
+    rng = np.random.default_rng(seed)
+    u_a, u_b = rng.random(n), rng.random(n)
+    ranges = {"a": Range(2.0, 4.0), "b": Range(1.0, 1e4, log=True)}
+    pts = random_points(ranges, n, seed)
+    assert pts["a"] == pytest.approx(2.0 + 2.0 * u_a)
+    assert pts["b"] == pytest.approx(10.0 ** (4.0 * u_b))
+    part = random_points(ranges, n, seed, 123, 321)
+    assert all(np.array_equal(part[k], pts[k][123:321]) for k in ranges)
+    g = grid_points({"x": [1, 2, 3], "y": [10, 20, 30, 40]}, 5, 9)
+    assert g["x"].tolist() == [2, 2, 2, 3] and g["y"].tolist() == [20, 30, 40, 10]
+
+
+@pytest.mark.parametrize("method", ["grid", "random", "lhs"])
+def test_explore_in_chunks_gives_the_front_of_all_points(method: str) -> None:
+    from pathlib import Path
+
+    from kvpipe.config.explore import parse_explore
+    from kvpipe.explore.space import explore
+
+    axes = ({"users": {"from": 1, "to": 5000, "scale": "log", "steps": 40},
+             "kv_bandwidth_per_group": {"from": "1 TB/s", "to": "50 TB/s", "scale": "log", "steps": 30},
+             "kv_energy": ["1 pJ/bit", "4 pJ/bit"]} if method == "grid" else
+            {"users": {"from": 1, "to": 5000, "scale": "log"},
+             "kv_bandwidth_per_group": {"from": "1 TB/s", "to": "50 TB/s", "scale": "log"},
+             "kv_energy": {"from": "1 pJ/bit", "to": "4 pJ/bit"}})
+    raw = {"system": "seed", "method": method, "axes": axes,
+           "objectives": {"tokens_per_s_per_user": "max", "joules_per_token": "min", "kv_energy": "max"}}
+    if method != "grid":
+        raw |= {"samples": 2400, "seed": 5}
+    spec = parse_explore(raw, Path("."))
+    parts: list[SweepResult] = []
+    starts: list[int] = []
+    small = explore(spec, lambda start, part: (starts.append(start), parts.append(part)), chunk=700)
+    whole = explore(spec, chunk=10**6)
+    every = SweepResult.concat(parts)
+    assert starts == [0, 700, 1400, 2100] and every.n_points == spec.n_points == 2400
+    # the front of all points at once (X3), found here independently of the chunking
+    obj = np.column_stack([every.column(n) for n in ("tokens_per_s_per_user", "joules_per_token", "kv_energy")])
+    direct = pareto_front(obj, [True, False, True])
+    assert 2 <= direct.size < 2400
+    for ex in (small, whole):
+        assert ex.front_index.tolist() == direct.tolist()
+        assert ex.front.binding.tolist() == every.binding[direct].tolist()
+        assert np.array_equal(ex.front.column("joules_per_token"), every.column("joules_per_token")[direct])

@@ -13,6 +13,7 @@ import pytest
 from kvpipe.explore.seed import Headline, SeedStudy
 from kvpipe.report import writer
 from kvpipe.report.figures import FIGURE_NAMES, figure_key, figure_suffixes
+from kvpipe.report.files import OutputPathError
 from kvpipe.report.tables import RESULT_COLUMNS, headline_json
 from kvpipe.report.writer import SeedReportFiles, write_seed_report
 
@@ -102,7 +103,7 @@ def test_results_csv(written: SeedReportFiles, seed: SeedStudy) -> None:
         assert sum(float(r[c]) for c in comps) == pytest.approx(float(r["joules_per_token"]), rel=1e-9)
 
 
-def _fake_pngs(seed: SeedStudy, dpi: int = 100) -> dict[str, bytes]:
+def _fake_pngs(seed: SeedStudy, dpi: int = 100, on_figure: object = None) -> dict[str, bytes]:
     return {figure_key(n, s): b"\x89PNG fake " + n.encode() for s in figure_suffixes(seed) for n in FIGURE_NAMES}
 
 
@@ -138,8 +139,8 @@ def test_atomic_write_fresh_dir_not_created_on_failure(
     monkeypatch.setattr(writer, "seed_figure_pngs", boom)
     with pytest.raises(RuntimeError):
         write_seed_report(seed, tmp_path / "new" / "seed")
-    assert not (tmp_path / "new" / "seed").exists()
-    assert list((tmp_path / "new").iterdir()) == []
+    assert not (tmp_path / "new").exists()  # nor the parent the run had to create
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_rewrite_replaces_outputs_and_keeps_other_files(
@@ -160,5 +161,6 @@ def test_rewrite_replaces_outputs_and_keeps_other_files(
 def test_out_dir_that_is_a_file_is_an_error(seed: SeedStudy, tmp_path: Path) -> None:
     target = tmp_path / "seed"
     target.write_text("not a dir", encoding="utf-8")
-    with pytest.raises(NotADirectoryError):
+    with pytest.raises(OutputPathError, match="--out: .*seed: exists and is not a directory"):
         write_seed_report(seed, target)
+    assert target.read_text(encoding="utf-8") == "not a dir"

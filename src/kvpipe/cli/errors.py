@@ -16,6 +16,7 @@ def user_errors() -> Iterator[None]:
     from kvpipe.config import ConfigError
     from kvpipe.config.units import UnitError
     from kvpipe.mapping import MappingError
+    from kvpipe.report.files import OutputPathError
     from kvpipe.workload import ArchError
 
     try:
@@ -26,3 +27,5 @@ def user_errors() -> Iterator[None]:
         raise UserError(f"  {e}") from None
     except UnitError as e:
         raise UserError(f"  {e.message}") from None
+    except OutputPathError as e:
+        raise UserError(f"  {e}") from None

@@ -49,12 +49,15 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def _cmd_study(args: argparse.Namespace) -> int:
+    from kvpipe.cli.progress import progress_bar
     from kvpipe.cli.run import run_study
     from kvpipe.cli.tables import print_study_summary
 
-    study, files = run_study(
-        args.name, Path(args.out) if args.out else None, Path(args.config) if args.config else None, args.memory_model
-    )
+    with progress_bar("study", None, quiet=args.quiet) as progress:
+        study, files = run_study(
+            args.name, Path(args.out) if args.out else None, Path(args.config) if args.config else None, args.memory_model,
+            progress,
+        )
     if args.json:
         print(json.dumps({"report": str(files.report_html), "out_dir": str(files.out_dir)}, indent=2))
     else:
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--out", help="output directory (default: out/<name>)")
     st.add_argument("--config", help="system YAML to study instead of the built-in seed system")
     st.add_argument("--json", action="store_true", help="print where the outputs are as JSON")
+    st.add_argument("--quiet", action="store_true", help="no progress bar (there is none when stderr is not a terminal)")
     _memory_model_option(st)
     st.set_defaults(func=_cmd_study)
 
@@ -123,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader (e.g. `head`) stopped early: not an error of ours
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: outputs were left as they were (docs/outputs.md)
+        print(f"kvpipe {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -62,9 +62,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from kvpipe.explore.seed import headline
     from kvpipe.mapping import place
     from kvpipe.report.figures import render_png
-    from kvpipe.report.files import write_bytes_atomic
+    from kvpipe.report.files import check_output_path, staged_output
     from kvpipe.report.memory_figures import fig_memory_compare
 
+    check_output_path(Path(args.out), "--out", is_dir=True)
     for name in ("context", "interleaved"):
         _positive(name, getattr(args, name))
     system = load_system(Path(args.config)) if args.config else catalog.seed_system()
@@ -73,9 +74,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     techs = [t for t in catalog.memories() if t.name != "ideal"]
     heads = [headline(s, place(s.model, s.precisions, s.chip, s.mapping), techs) for s in seed_systems_for(system)]
     extra = [load_device(Path(p)) for p in args.device]
-    ds = device_study(system, heads, args.context, args.interleaved, args.cycle_requests, extra)
+    with staged_output(Path(args.out), "--out", command="memory compare", owns=("memory_compare.png",)) as stage:
+        ds = device_study(system, heads, args.context, args.interleaved, args.cycle_requests, extra)
+        (stage.path / "memory_compare.png").write_bytes(render_png(fig_memory_compare(ds)))
     png = Path(args.out) / "memory_compare.png"
-    write_bytes_atomic(png, render_png(fig_memory_compare(ds)))
     if args.json:
         print(json.dumps(_compare_json(ds, png), indent=2))
     else:

@@ -17,7 +17,10 @@ from kvpipe.explore.designs import STACKED_KV_MEMORY, compare_designs
 from kvpipe.explore.memory_compare import device_study
 from kvpipe.explore.seed import SeedStudy, run_seed_study
 from kvpipe.explore.uncertainty import VERDICT_MODELS, verdict_map
-from kvpipe.report.writer import SeedReportFiles, write_seed_report
+from kvpipe.cli.progress import Update
+from kvpipe.report.figures import seed_figure_count
+from kvpipe.report.files import staged_output
+from kvpipe.report.writer import REPORT_NAMES, SeedReportFiles, render_seed_report, seed_report_files
 from kvpipe.system import GpuSystem, HeteroSystem, KVMemory, System
 
 SEED_MOE_MODEL = "deepseek-v3"  # the MoE model of the seed study (MLA + A2E/E2A traffic)
@@ -42,24 +45,41 @@ def seed_systems(config: Path | None) -> list[System]:
 
 
 def run_study(
-    name: str, out: Path | None, config: Path | None, memory_model: str = "scalar"
+    name: str, out: Path | None, config: Path | None, memory_model: str = "scalar", progress: Update | None = None
 ) -> tuple[SeedStudy, SeedReportFiles]:
+    """Study and write the report to ``out`` (default ``out/<name>``) as one set; ``progress``
+    hears of each step (models, comparisons, figures) as ``progress(steps done, next step)``."""
     if name != "seed":
         raise UserError(f"  study: unknown study {name!r} (known: seed)")
-    techs = [t for t in catalog.memories() if t.name != "ideal"]
-    study = run_seed_study(seed_systems(config), techs, memory_model)
-    study = replace(
-        study,
-        gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()),
-        device_study=device_study(study.primary.system, [s.headline for s in study.studies]),
-        designs=compare_designs(study.primary.system, stacked_kv_memory(study), *design_systems()),
-        uncertainty=verdict_map(  # on the study's own memory figures (scalar or device-model ones)
+    out = out or Path("out") / name
+    with staged_output(out, "--out", command="study", owns=REPORT_NAMES) as stage:
+        systems = seed_systems(config)
+        total: list[float | None] = [None]  # known once the figures are: one step per model and comparison, one per figure
+        done = [0]
+
+        def step(what: str) -> None:
+            if progress is not None:
+                progress(done[0], what, total[0])
+            done[0] += 1
+
+        techs = [t for t in catalog.memories() if t.name != "ideal"]
+        study = run_seed_study(systems, techs, memory_model, on_model=lambda m: step(f"studying {m}"))
+        step("comparing with GPU servers")
+        study = replace(study, gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()))
+        step("comparing memory devices")
+        study = replace(study, device_study=device_study(study.primary.system, [s.headline for s in study.studies]))
+        step("comparing designs")
+        study = replace(study, designs=compare_designs(study.primary.system, stacked_kv_memory(study), *design_systems()))
+        step("mapping the verdict over the uncertain inputs")
+        study = replace(study, uncertainty=verdict_map(  # on the study's own memory figures (scalar or device-model ones)
             study.primary.system, [t.tech for t in study.primary.techs], stated_ranges(study.primary.system),
             [catalog.model(m) for m in VERDICT_MODELS],
-        ),
-        budgets=budgets(study.primary, gpu_baselines()),
-    )
-    return study, write_seed_report(study, out or Path("out") / name)
+        ))
+        step("budgets")
+        study = replace(study, budgets=budgets(study.primary, gpu_baselines()))
+        total[0] = done[0] + seed_figure_count(study)
+        figures = render_seed_report(study, stage.path, on_figure=lambda key: step(f"drawing {key}"))
+    return study, seed_report_files(out, study, figures)
 
 
 def stacked_kv_memory(study: SeedStudy) -> KVMemory:

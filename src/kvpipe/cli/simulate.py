@@ -49,6 +49,7 @@ def add_simulate_parser(sub: Any) -> None:
     sp.add_argument("--series", action="store_true", help="with --json: include the power / occupancy time series")
     sp.add_argument("--timeline", metavar="PATH", help="write a Chrome-trace / Perfetto JSON timeline")
     sp.add_argument("--plots", metavar="DIR", help="write latency_cdf.png and power_occupancy.png into DIR")
+    sp.add_argument("--quiet", action="store_true", help="no progress bar (there is none when stderr is not a terminal)")
     sp.set_defaults(func=cmd_simulate)
 
 
@@ -160,10 +161,27 @@ def _check_args(args: argparse.Namespace) -> tuple[float | None, float]:
     return duration, warmup or 0.0
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
-    from kvpipe.config import load_system
-    from kvpipe.sim import SimConfig, SimulationError, chrome_trace, simulate
+PLOT_NAMES = ("latency_cdf.png", "power_occupancy.png")
 
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    from kvpipe.report.files import check_output_path
+
+    if args.timeline:
+        check_output_path(Path(args.timeline), "--timeline", is_dir=False)
+    if args.plots:
+        check_output_path(Path(args.plots), "--plots", is_dir=True)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+
+    from kvpipe.cli.progress import progress_bar
+    from kvpipe.config import load_system
+    from kvpipe.report.files import staged_output
+    from kvpipe.sim import SimConfig, SimulationError, simulate
+
+    _check_outputs(args)
     _refuse_gpu_system(Path(args.file))
     duration, warmup = _check_args(args)
     system = load_system(Path(args.file))
@@ -186,16 +204,30 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except ValueError as e:
         raise UserError(f"  {e}") from None
     traffic = _traffic(args, duration)
-    try:
-        result = simulate(system, traffic, cfg, seed=args.seed)
-    except SimulationError as e:
-        raise UserError(f"  {e}") from None
-    if args.timeline:
-        from kvpipe.report.files import write_bytes_atomic
+    with ExitStack() as stack:
+        timeline = (stack.enter_context(staged_output(Path(args.timeline), "--timeline", is_dir=False, command="simulate"))
+                    if args.timeline else None)
+        plots = (stack.enter_context(staged_output(Path(args.plots), "--plots", command="simulate", owns=PLOT_NAMES))
+                 if args.plots else None)
+        arrivals_end = duration if duration is not None else _last_arrival_s(traffic)
+        bar = stack.enter_context(progress_bar("simulate", arrivals_end, quiet=args.quiet))
 
-        write_bytes_atomic(Path(args.timeline), json.dumps(chrome_trace(result)).encode())
-    if args.plots:
-        _write_plots(result, Path(args.plots))
+        def progress(t_s: float) -> None:  # simulated time; past the arrivals the run drains
+            if arrivals_end and t_s >= arrivals_end:
+                bar(arrivals_end, f"simulate: draining at {_fmt_s(t_s)}")
+            else:
+                bar(t_s)
+
+        try:
+            result = simulate(system, traffic, cfg, seed=args.seed, progress=progress)
+        except SimulationError as e:
+            raise UserError(f"  {e}") from None
+        if timeline is not None:
+            bar(arrivals_end or 0.0, "writing the timeline")
+            _write_timeline(result, timeline.path)
+        if plots is not None:
+            bar(arrivals_end or 0.0, "drawing the plots")
+            _write_plots(result, plots.path)
     if args.json:
         out = result.to_json()
         if not args.series:
@@ -206,13 +238,23 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _last_arrival_s(traffic: Any) -> float | None:
+    t = getattr(traffic, "arrival_s", None)
+    return float(t[-1]) if t is not None and len(t) else None
+
+
+def _write_timeline(result: Any, path: Path) -> None:
+    from kvpipe.sim import chrome_trace
+
+    path.write_text(json.dumps(chrome_trace(result)), encoding="utf-8")  # one-shot: the C encoder
+
+
 def _write_plots(result: Any, out_dir: Path) -> None:
     from kvpipe.report.figures import render_png
-    from kvpipe.report.files import write_bytes_atomic
     from kvpipe.report.sim_figures import fig_latency_cdf, fig_power_and_occupancy
 
-    write_bytes_atomic(out_dir / "latency_cdf.png", render_png(fig_latency_cdf(result)))
-    write_bytes_atomic(out_dir / "power_occupancy.png", render_png(fig_power_and_occupancy(result)))
+    (out_dir / "latency_cdf.png").write_bytes(render_png(fig_latency_cdf(result)))
+    (out_dir / "power_occupancy.png").write_bytes(render_png(fig_power_and_occupancy(result)))
 
 
 def _fmt_s(x: float | None) -> str:

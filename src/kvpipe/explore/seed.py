@@ -15,7 +15,7 @@ demand found. Pure computation: the CLI loads the parts and writes the report.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -254,9 +254,18 @@ def _with_memory_model(
     return replace(system, kv_memory=mem), [convert(t) for t in techs]
 
 
-def run_seed_study(systems: Sequence[System], techs: Sequence[MemoryTech], memory_model: str = "scalar") -> SeedStudy:
-    """The seed study over several systems (the first is the primary one)."""
+def run_seed_study(
+    systems: Sequence[System], techs: Sequence[MemoryTech], memory_model: str = "scalar",
+    on_model: Callable[[str], None] | None = None,
+) -> SeedStudy:
+    """The seed study over several systems (the first is the primary one); ``on_model(name)`` is
+    called before each system's study (progress)."""
     if not systems:
         raise ValueError("the seed study needs at least one system")
     find_hbm3e(techs)
-    return SeedStudy(tuple(study_model(s, techs, memory_model=memory_model) for s in systems), memory_model)
+    studies = []
+    for s in systems:
+        if on_model is not None:
+            on_model(s.model.name)
+        studies.append(study_model(s, techs, memory_model=memory_model))
+    return SeedStudy(tuple(studies), memory_model)

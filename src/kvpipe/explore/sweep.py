@@ -106,15 +106,31 @@ class SweepResult:
     def column(self, name: str) -> FloatArray:
         return self.axes[name] if name in self.axes else self.metrics[name]
 
+    def take(self, idx: NDArray[np.intp]) -> SweepResult:
+        """The points at ``idx``, in that order."""
+        return SweepResult({k: v[idx] for k, v in self.axes.items()}, {k: v[idx] for k, v in self.metrics.items()},
+                           self.binding[idx])
+
+    @staticmethod
+    def concat(parts: Sequence[SweepResult]) -> SweepResult:
+        """The points of ``parts`` one after the other (the same axes in each)."""
+        first = parts[0]
+        return SweepResult({k: np.concatenate([p.axes[k] for p in parts]) for k in first.axes},
+                           {k: np.concatenate([p.metrics[k] for p in parts]) for k in first.metrics},
+                           np.concatenate([p.binding for p in parts]))
+
 
 # --- sampling (X1) -----------------------------------------------------------------------
 
 
-def grid_points(values: Mapping[str, ArrayLike]) -> dict[str, FloatArray]:
-    """Every combination of the listed values (first axis slowest), as flat arrays."""
-    names = list(values)
-    mesh = np.meshgrid(*(np.asarray(values[n], dtype=np.float64) for n in names), indexing="ij")
-    return {n: m.ravel() for n, m in zip(names, mesh, strict=True)}
+def grid_points(values: Mapping[str, ArrayLike], start: int = 0, stop: int | None = None) -> dict[str, FloatArray]:
+    """Every combination of the listed values (first axis slowest), as flat arrays; with
+    ``start``/``stop``, only the combinations numbered ``start`` to ``stop - 1`` in that order."""
+    arrays = {n: np.asarray(v, dtype=np.float64).ravel() for n, v in values.items()}
+    shape = tuple(a.size for a in arrays.values())
+    end = int(np.prod(shape)) if stop is None else stop
+    index = np.unravel_index(np.arange(start, end), shape)
+    return {n: a[i] for (n, a), i in zip(arrays.items(), index, strict=True)}
 
 
 def _scale(u: FloatArray, r: Range) -> FloatArray:
@@ -131,10 +147,19 @@ def axis_values(r: Range, steps: int) -> FloatArray:
     return np.geomspace(r.low, r.high, steps) if r.log else np.linspace(r.low, r.high, steps)
 
 
-def random_points(ranges: Mapping[str, Range], n: int, seed: int = 0) -> dict[str, FloatArray]:
-    """``n`` points drawn uniformly (per axis, in value or log value)."""
-    rng = np.random.default_rng(seed)
-    return {name: _scale(rng.random(n), r) for name, r in ranges.items()}
+def random_points(
+    ranges: Mapping[str, Range], n: int, seed: int = 0, start: int = 0, stop: int | None = None
+) -> dict[str, FloatArray]:
+    """``n`` points drawn uniformly (per axis, in value or log value): axis ``k`` takes draws
+    ``k n`` to ``(k + 1) n - 1`` of one PCG64 stream. With ``start``/``stop``, only the points
+    numbered ``start`` to ``stop - 1`` (the stream is advanced to them, not drawn through)."""
+    end = n if stop is None else stop
+    out = {}
+    for k, (name, r) in enumerate(ranges.items()):
+        bits = np.random.PCG64(seed)
+        bits.advance(k * n + start)  # one 64-bit draw per uniform double
+        out[name] = _scale(np.random.Generator(bits).random(end - start), r)
+    return out
 
 
 def lhs_points(ranges: Mapping[str, Range], n: int, seed: int = 0) -> dict[str, FloatArray]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib
 
@@ -522,35 +522,52 @@ def figure_key(name: str, suffix: str) -> str:
     return f"{name}{suffix}"
 
 
-def seed_figure_pngs(seed: SeedStudy, dpi: int = DPI) -> dict[str, bytes]:
-    """PNG bytes of every figure of every study: keys ``<name><suffix>`` (primary: no suffix)."""
+def seed_figure_count(seed: SeedStudy) -> int:
+    """How many figures :func:`seed_figure_pngs` draws."""
+    from kvpipe.report import robustness
+
+    n = len(FIGURE_NAMES) * len(seed.studies) + (seed.gpu_comparison is not None) + (seed.device_study is not None)
+    return n + (robustness.figure_count(seed.uncertainty) if seed.uncertainty else 0)
+
+
+def seed_figure_pngs(seed: SeedStudy, dpi: int = DPI, on_figure: Callable[[str], None] | None = None) -> dict[str, bytes]:
+    """PNG bytes of every figure of every study: keys ``<name><suffix>`` (primary: no suffix).
+    ``on_figure(key)`` is called before each figure is drawn (progress)."""
     out: dict[str, bytes] = {}
+
+    def draw(key: str, fig: Figure) -> None:
+        if on_figure is not None:
+            on_figure(key)
+        out[key] = render_png(fig, dpi)
+        fig.clear()
+
     for s, suffix in zip(seed.studies, figure_suffixes(seed), strict=True):
         for name, fig in study_figures(s).items():
-            out[figure_key(name, suffix)] = render_png(fig, dpi)
-            fig.clear()
+            draw(figure_key(name, suffix), fig)
     if seed.gpu_comparison is not None:
         from kvpipe.report.baselines import FIGURE_KEY, fig_gpu_comparison
 
-        fig = fig_gpu_comparison(seed.gpu_comparison)
-        out[FIGURE_KEY] = render_png(fig, dpi)
-        fig.clear()
+        draw(FIGURE_KEY, fig_gpu_comparison(seed.gpu_comparison))
     if seed.device_study is not None:
         from kvpipe.report import memory_figures
 
-        fig = memory_figures.fig_memory_compare(seed.device_study)
-        out[memory_figures.FIGURE_KEY] = render_png(fig, dpi)
-        fig.clear()
+        draw(memory_figures.FIGURE_KEY, memory_figures.fig_memory_compare(seed.device_study))
     if seed.uncertainty:
         from kvpipe.report import robustness
 
-        out.update(robustness.figure_pngs(seed.uncertainty, lambda f: render_png(f, dpi)))
+        def render_counted(fig: Figure) -> bytes:
+            if on_figure is not None:
+                on_figure("uncertainty")
+            return render_png(fig, dpi)
+
+        out.update(robustness.figure_pngs(seed.uncertainty, render_counted))
     return out
 
 
 __all__ = [
     "DPI",
     "FIGURE_NAMES",
+    "seed_figure_count",
     "FIGURE_TITLES",
     "fig_energy_vs_users",
     "fig_kv_demand",

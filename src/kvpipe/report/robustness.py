@@ -183,9 +183,14 @@ def fig_verdict_map(us: Sequence[Uncertainty]) -> Figure:
     return fig
 
 
+def figure_count(us: Sequence[Uncertainty]) -> int:
+    """How many figures :func:`figure_pngs` draws: the tornado (when there are uncertain inputs) and the map."""
+    return 2 if us[0].inputs else 1
+
+
 def figure_pngs(us: Sequence[Uncertainty], render: Callable[[Figure], bytes]) -> dict[str, bytes]:
     out = {}
-    figs = [(TORNADO_KEY, fig_tornado(us[0]))] if us[0].inputs else []
+    figs = [(TORNADO_KEY, fig_tornado(us[0]))] if figure_count(us) == 2 else []
     for key, fig in (*figs, (MAP_KEY, fig_verdict_map(us))):
         out[key] = render(fig)
         fig.clear()

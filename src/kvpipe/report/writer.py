@@ -1,31 +1,24 @@
-"""Write the seed report to a directory, atomically.
+"""Write the seed report to a directory, whole or not at all.
 
-Everything (figures, HTML, JSON, CSV) is rendered into a temporary sibling directory first.
-Only when all of it exists does the output change:
-
-* if ``out_dir`` does not exist, the temporary directory is renamed to it (one atomic rename);
-* otherwise each of our files is moved over its old version with :func:`os.replace` (atomic
-  per file, same file system). Files in ``out_dir`` that are not our outputs are left alone.
-
-If anything raises while rendering, the temporary directory is removed and ``out_dir`` is
-exactly as it was.
+Everything (figures, HTML, JSON, CSV) is rendered into a private staging directory; only when
+all of it exists is it swapped in as one set, with a ``manifest.json``
+(:func:`kvpipe.report.files.staged_output`). Files in ``out_dir`` that are not report outputs
+are left alone; if anything raises, ``out_dir`` is exactly as it was.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from kvpipe.explore.seed import SeedStudy
 from kvpipe.report.designs import CSV_NAME as DESIGNS_CSV
 from kvpipe.report.designs import designs_json, write_designs_csv
-from kvpipe.report.figures import seed_figure_pngs
+from kvpipe.report.figures import FIGURE_NAMES, seed_figure_pngs
+from kvpipe.report.files import staged_output
 from kvpipe.report.html import render_seed_html
 from kvpipe.report.tables import RESULT_COLUMNS, headline_json, result_records
 
@@ -74,49 +67,31 @@ def write_results_csv(seed: SeedStudy, path: Path) -> int:
     return n
 
 
-def _render_into(seed: SeedStudy, tmp: Path, model_sources: Mapping[str, str] | None) -> dict[str, str]:
-    """Render every output into ``tmp``; return figure key -> file name."""
-    pngs = seed_figure_pngs(seed)
+def render_seed_report(
+    seed: SeedStudy, directory: Path, model_sources: Mapping[str, str] | None = None,
+    on_figure: Callable[[str], None] | None = None,
+) -> dict[str, str]:
+    """Render every output into ``directory``; return figure key -> file name. ``on_figure(key)``
+    is called before each figure is drawn (progress)."""
+    pngs = seed_figure_pngs(seed, on_figure=on_figure)
     figures: dict[str, str] = {}
     for key, png in pngs.items():
         name = f"{key}.png"
-        (tmp / name).write_bytes(png)
+        (directory / name).write_bytes(png)
         figures[key] = name
-    write_headline_json(seed, tmp / HEADLINE_NAME)
-    write_results_csv(seed, tmp / RESULTS_NAME)
+    write_headline_json(seed, directory / HEADLINE_NAME)
+    write_results_csv(seed, directory / RESULTS_NAME)
     if seed.designs is not None:
-        write_designs_csv(seed.designs, tmp / DESIGNS_CSV)
-    (tmp / HTML_NAME).write_text(render_seed_html(seed, pngs, model_sources=model_sources), encoding="utf-8")
+        write_designs_csv(seed.designs, directory / DESIGNS_CSV)
+    (directory / HTML_NAME).write_text(render_seed_html(seed, pngs, model_sources=model_sources), encoding="utf-8")
     return figures
 
 
-def write_seed_report(
-    study: SeedStudy, out_dir: Path, *, model_sources: Mapping[str, str] | None = None
-) -> SeedReportFiles:
-    """Write ``report.html``, the PNG figures, ``headline.json`` and ``results.csv`` to ``out_dir``."""
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise NotADirectoryError(f"report output {out_dir} exists and is not a directory")
-    parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
-    try:
-        figures = _render_into(study, tmp, model_sources)
-        names = [HTML_NAME, HEADLINE_NAME, RESULTS_NAME, *figures.values()]
-        if study.designs is not None:
-            names.append(DESIGNS_CSV)
-        if not out_dir.exists():
-            tmp.chmod(0o755)  # mkdtemp makes 0700; a report directory is ordinary
-            try:
-                os.replace(tmp, out_dir)
-            except OSError:  # created concurrently: fall back to per-file replacement
-                out_dir.mkdir(parents=True, exist_ok=True)
-                _replace_files(tmp, out_dir, names)
-        else:
-            _replace_files(tmp, out_dir, names)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+# the primary study's names; a second model's figures and others the manifest lists
+REPORT_NAMES = (HTML_NAME, HEADLINE_NAME, RESULTS_NAME, DESIGNS_CSV, *(f"{n}.png" for n in FIGURE_NAMES))
+
+
+def seed_report_files(out_dir: Path, study: SeedStudy, figures: Mapping[str, str]) -> SeedReportFiles:
     return SeedReportFiles(
         out_dir=out_dir,
         report_html=out_dir / HTML_NAME,
@@ -127,10 +102,19 @@ def write_seed_report(
     )
 
 
-def _replace_files(src: Path, dst: Path, names: list[str]) -> None:
-    # data first, the page that points at them last
-    for name in sorted(names, key=lambda n: n == HTML_NAME):
-        os.replace(src / name, dst / name)
+def write_seed_report(
+    study: SeedStudy, out_dir: Path, *, model_sources: Mapping[str, str] | None = None, flag: str = "--out"
+) -> SeedReportFiles:
+    """Write ``report.html``, the PNG figures, ``headline.json`` and ``results.csv`` to ``out_dir``
+    as one set; a path that cannot be written raises
+    :class:`~kvpipe.report.files.OutputPathError` naming ``flag``."""
+    out_dir = Path(out_dir)
+    with staged_output(out_dir, flag, command="study", owns=REPORT_NAMES) as stage:
+        figures = render_seed_report(study, stage.path, model_sources)
+    return seed_report_files(out_dir, study, figures)
 
 
-__all__ = ["HEADLINE_NAME", "HTML_NAME", "RESULTS_NAME", "SeedReportFiles", "write_seed_report"]
+__all__ = [
+    "HEADLINE_NAME", "HTML_NAME", "REPORT_NAMES", "RESULTS_NAME", "SeedReportFiles", "render_seed_report", "seed_report_files",
+    "write_seed_report",
+]

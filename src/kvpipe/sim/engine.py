@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from kvpipe.sim.seats import Seats
 from kvpipe.system import System
 
 Traffic = Requests | ClosedLoop
+_PROGRESS_EVERY = 4095  # progress is reported every 4,096 events (a mask)
 
 
 class Simulation:
@@ -279,7 +281,8 @@ class Simulation:
 
     # ---- run ----------------------------------------------------------------------------
 
-    def run(self) -> SimResult:
+    def run(self, progress: Callable[[float], None] | None = None) -> SimResult:
+        """Run to the end; ``progress(simulated time in s)`` is called every few thousand events."""
         cfg = self.config
         loop = self.loop
         if self.closed is not None:
@@ -308,6 +311,8 @@ class Simulation:
             ev = loop.pop()
             self.advance_to(ev.time)
             ev.handle(self)
+            if progress is not None and not loop.handled & _PROGRESS_EVERY:
+                progress(loop.now)
             if self.stopped:
                 break
             if loop.handled > cfg.max_events:
@@ -351,6 +356,10 @@ class Simulation:
         )
 
 
-def simulate(system: System, traffic: Traffic, config: SimConfig | None = None, seed: int = 0) -> SimResult:
-    """Simulate serving ``traffic`` on ``system``; the same seed gives the same result."""
-    return Simulation(system, traffic, config or SimConfig(), seed).run()
+def simulate(
+    system: System, traffic: Traffic, config: SimConfig | None = None, seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+) -> SimResult:
+    """Simulate serving ``traffic`` on ``system``; the same seed gives the same result.
+    ``progress(simulated time in s)``, if given, is called every few thousand events."""
+    return Simulation(system, traffic, config or SimConfig(), seed).run(progress)
