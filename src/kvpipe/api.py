@@ -108,9 +108,10 @@ def sweep(spec: ExploreSpec | Mapping[str, Any] | str | os.PathLike[str]) -> pd.
         spec = parse_explore(spec, Path.cwd(), source="sweep dict")
     elif not isinstance(spec, ExploreSpec):
         spec = load_explore(spec)
-    ex = explore(spec)
-    df = _frame(ex.result)
-    df["pareto"] = np.isin(np.arange(ex.result.n_points), ex.front)
+    parts: list[SweepResult] = []  # a data frame holds every point: keep every chunk
+    ex = explore(spec, lambda start, part: parts.append(part))
+    df = _frame(SweepResult.concat(parts))
+    df["pareto"] = np.isin(np.arange(ex.n_points), ex.front_index)
     return df
 
 

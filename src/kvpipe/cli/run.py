@@ -6,18 +6,18 @@ from dataclasses import replace
 from pathlib import Path
 
 from kvpipe import catalog
+from kvpipe.catalog.ranges import stated_ranges
 from kvpipe.cli.errors import UserError
 from kvpipe.cli.kinds import Evaluation, load_kind
+from kvpipe.cli.progress import Update
 from kvpipe.config import load_system, parse_gpu_system, read_yaml
 from kvpipe.config.hetero import load_hetero_system
 from kvpipe.explore.baselines import compare_with_gpus
-from kvpipe.catalog.ranges import stated_ranges
 from kvpipe.explore.budgets import budgets
 from kvpipe.explore.designs import STACKED_KV_MEMORY, compare_designs
 from kvpipe.explore.memory_compare import device_study
 from kvpipe.explore.seed import SeedStudy, run_seed_study
 from kvpipe.explore.uncertainty import VERDICT_MODELS, verdict_map
-from kvpipe.cli.progress import Update
 from kvpipe.report.figures import seed_figure_count
 from kvpipe.report.files import staged_output
 from kvpipe.report.writer import REPORT_NAMES, SeedReportFiles, render_seed_report, seed_report_files
