@@ -17,7 +17,6 @@ from kvpipe.catalog import system_yaml
 from kvpipe.report.files import MANIFEST_NAME, verify_output_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-KILLS_PER_COMMAND = 2
 SEED = int.from_bytes(os.urandom(4), "little")  # printed with every failure
 
 
@@ -80,13 +79,14 @@ def _no_leftovers(parent: Path) -> None:
     assert left == [], (SEED, left)
 
 
-def _exercise(argv: list[str], check: dict[Path, bool], keep: dict[Path, set[str]], rng: random.Random) -> None:
+def _exercise(argv: list[str], check: dict[Path, bool], keep: dict[Path, set[str]], kills: int) -> None:
     """One full run (the earlier set); further runs killed at random moments between the start of
     their work (staging path made) and a little past the time a full run took to finish it (so
     some kills fall during or after the swap); then the next full run."""
+    rng = random.Random(SEED)
     first = next(iter(check))
     work_s = _run(argv, first)
-    for _ in range(KILLS_PER_COMMAND):
+    for _ in range(kills):
         _kill_at(argv, first, rng.uniform(0.0, 1.1) * work_s)
         for p, is_dir in check.items():  # the earlier set, or a complete new one (each run's id differs)
             _dir_set(p, keep.get(p, set())) if is_dir else _file_set(p)
@@ -96,21 +96,29 @@ def _exercise(argv: list[str], check: dict[Path, bool], keep: dict[Path, set[str
         _no_leftovers(p.parent)
 
 
-def test_kill_9_leaves_a_complete_set_and_the_next_run_cleans_up(tmp_path: Path) -> None:
-    rng = random.Random(SEED)
-    # explore: 1,200 grid points, every one streamed to points.npz; a file of the user's beside them
+def _moe_system(tmp_path: Path) -> Path:
+    moe = tmp_path / "moe.yaml"  # a MoE model: the study adds no second model
+    moe.write_text(system_yaml("seed").replace("model: llama-3.1-70b", "model: qwen3-30b-a3b"), encoding="utf-8")
+    return moe
+
+
+def test_kill_9_explore(tmp_path: Path) -> None:
+    # 1,200 grid points, every one streamed to points.npz; a file of the user's beside them
     ex = tmp_path / "explore"
     ex.mkdir()
     (ex / "notes.txt").write_text("mine", encoding="utf-8")
     _exercise(_argv("explore", str(ROOT / "examples" / "explore" / "users-bandwidth.yaml"), "--out", str(ex), "--points"),
-              {ex: True}, {ex: {"notes.txt"}}, rng)
+              {ex: True}, {ex: {"notes.txt"}}, kills=3)
     assert (ex / "notes.txt").read_text(encoding="utf-8") == "mine"
-    # study: a MoE system (no second model), six figures
-    moe = tmp_path / "moe.yaml"
-    moe.write_text(system_yaml("seed").replace("model: llama-3.1-70b", "model: qwen3-30b-a3b"), encoding="utf-8")
+
+
+def test_kill_9_study(tmp_path: Path) -> None:
     st = tmp_path / "study"
-    _exercise(_argv("study", "--config", str(moe), "--out", str(st)), {st: True}, {}, rng)
-    # simulate: a timeline file and a plots directory
+    _exercise(_argv("study", "--config", str(_moe_system(tmp_path)), "--out", str(st)), {st: True}, {}, kills=1)
+
+
+def test_kill_9_simulate(tmp_path: Path) -> None:
+    # a timeline file and a plots directory
     tl, plots = tmp_path / "sim" / "timeline.json", tmp_path / "plots"
-    _exercise(_argv("simulate", str(moe), "--arrival-rate", "100", "--duration", "5 s", "--timeline", str(tl),
-                    "--plots", str(plots)), {tl: False, plots: True}, {}, rng)
+    _exercise(_argv("simulate", str(_moe_system(tmp_path)), "--arrival-rate", "100", "--duration", "5 s", "--timeline", str(tl),
+                    "--plots", str(plots)), {tl: False, plots: True}, {}, kills=2)
