@@ -110,6 +110,8 @@ def _group(
     attn = [0.0] * len(windows)
     kv = [0.0] * len(windows)
     for b in blocks:
+        if not (b.kv_elems_per_token or b.attn_flops_per_ctx_token):
+            continue  # no context-dependent work (MLP, MoE, embedding, LM head): no window to file it under
         i = windows.index(_window_key(b))
         attn[i] += b.attn_flops_per_ctx_token
         kv[i] += b.kv_elems_per_token * kvb
