@@ -88,6 +88,7 @@ def _lengths(flag: str, text: str) -> Any:
 
 
 def _traffic(args: argparse.Namespace, duration: float | None) -> Any:
+    from kvpipe.config.limits import MAX_TRACE_BYTES, InputLimitError, read_user_text
     from kvpipe.sim import ClosedLoop, TraceError, open_loop, parse_trace
 
     prompt, output = _lengths("prompt", args.prompt), _lengths("output", args.output)
@@ -95,7 +96,9 @@ def _traffic(args: argparse.Namespace, duration: float | None) -> Any:
         path = Path(args.trace)
         fmt = args.trace_format or ("jsonl" if path.suffix.lower() in (".jsonl", ".json") else "csv")
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_user_text(path, MAX_TRACE_BYTES)
+        except InputLimitError as e:
+            raise UserError(f"  --trace: {e.message}") from None
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"  --trace: cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
         try:
@@ -112,15 +115,14 @@ def _traffic(args: argparse.Namespace, duration: float | None) -> Any:
 
 def _refuse_gpu_system(path: Path) -> None:
     """A GPU system YAML (top-level ``gpu:``) cannot be simulated: say so before anything else."""
-    import yaml
+    from kvpipe.config.limits import brief
+    from kvpipe.config.loader import read_system_file, read_yaml
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return  # load_system reports unreadable or malformed files with their details
+    text, _, source, _ = read_system_file(path)  # an unreadable, oversized or malformed file: ConfigError
+    data = read_yaml(text, source)
     if isinstance(data, dict) and "gpu" in data:
         gpu = data["gpu"]
-        what = gpu if isinstance(gpu, str) else "an inline GPU"
+        what = brief(gpu) if isinstance(gpu, str) else "an inline GPU"
         raise UserError(
             f"  kvpipe simulate models spatial pipelines only; {path} describes a GPU system (gpu: {what}). "
             "GPU systems are evaluated by kvpipe evaluate and compared in the study report (docs/gpu.md)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kvpipe.config.limits import InputLimitError, read_user_text
 from kvpipe.config.loader import ConfigError, read_yaml
 from kvpipe.memory import Device, DeviceError, device_from_dict
 
@@ -14,7 +15,9 @@ def load_device(path: str | os.PathLike[str]) -> Device:
     at once as a :class:`ConfigError` naming the field."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_user_text(p)
+    except InputLimitError as e:
+        raise ConfigError([("", e.message)], source=str(p)) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError([("", f"cannot read {p}: {getattr(e, 'strerror', None) or e}")], source=str(p)) from None
     data = read_yaml(text, source=str(p))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kvpipe.config.gpu import load_any_system
+from kvpipe.config.limits import InputLimitError, read_user_text
 from kvpipe.config.loader import ConfigError, ErrorList, read_yaml
 from kvpipe.config.units import Kind, UnitError, parse_quantity
 from kvpipe.explore.space import AxisSpec, ExploreSpec
@@ -31,7 +32,9 @@ _TOP_KEYS = {"system", "method", "samples", "seed", "axes", "objectives"}
 def load_explore(path: str | os.PathLike[str]) -> ExploreSpec:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_user_text(p)
+    except InputLimitError as e:
+        raise ConfigError([("", e.message)], source=str(p)) from None
     except OSError as e:
         raise ConfigError([("", f"cannot read {p}: {e.strerror or e}")], source=str(p)) from None
     except UnicodeDecodeError as e:

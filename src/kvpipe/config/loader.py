@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 import kvpipe.catalog as catalog
 from kvpipe.catalog.entry import CatalogError, unknown_name_message
+from kvpipe.config.limits import MAX_MODEL_CONFIG_BYTES, InputLimitError, LimitedLoader, brief, read_user_text
 from kvpipe.config.schema import (
     FIELDS,
     PER_PRECISION,
@@ -89,7 +90,9 @@ def read_system_file(path: str | os.PathLike[str]) -> tuple[str, Path, str, str]
     if not p.exists() and str(path) in catalog.names("system"):
         return catalog.system_yaml(str(path)), Path.cwd(), f"catalog systems/{path}.yaml", str(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_user_text(p)
+    except InputLimitError as e:
+        raise ConfigError([("", e.message)], source=str(p)) from None
     except OSError as e:
         known = ", ".join(catalog.names("system"))
         raise ConfigError([("", f"cannot read {p}: {e.strerror or e} (shipped systems: {known})")], source=str(p)) from None
@@ -164,8 +167,9 @@ def seed_system() -> System:
 # --- YAML ---------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """A safe loader that rejects duplicate keys (a silent typo otherwise)."""
+class _Loader(LimitedLoader):
+    """A safe loader that rejects duplicate keys (a silent typo otherwise), deep nesting and
+    alias bombs (:mod:`kvpipe.config.limits`)."""
 
 
 def _mapping_without_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> Any:
@@ -188,11 +192,14 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping
 
 
 def read_yaml(text: str, source: str | None = None) -> Any:
-    """Parse YAML text; a syntax error becomes a :class:`ConfigError` with its line and column."""
+    """Parse YAML text; a syntax error becomes a :class:`ConfigError` with its line and column,
+    an input past the limits one naming its field."""
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         raise ConfigError([("", _yaml_message(e))], source) from None
+    except InputLimitError as e:
+        raise ConfigError([(e.field, e.message)], source) from None
 
 
 def _yaml_message(e: yaml.YAMLError) -> str:
@@ -368,14 +375,20 @@ def _config_model(value: Any, name: str | None, base_dir: Path, errors: ErrorLis
         return None
     path = (base_dir / value).resolve()
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        errors.append(("model.config", f"cannot read {path}: {e.strerror or e}"))
+        text = read_user_text(path, MAX_MODEL_CONFIG_BYTES)
+    except InputLimitError as e:
+        errors.append(("model.config", e.message))
+        return None
+    except (OSError, UnicodeDecodeError) as e:
+        errors.append(("model.config", f"cannot read {path}: {getattr(e, 'strerror', None) or e}"))
         return None
     try:
         cfg = json.loads(text)
     except json.JSONDecodeError as e:
         errors.append(("model.config", f"{path} is not valid JSON: line {e.lineno}, column {e.colno}: {e.msg}"))
+        return None
+    except RecursionError:
+        errors.append(("model.config", f"{path} nests its JSON too deeply to be a model config"))
         return None
     try:
         return build_model(parse_arch(cfg, name=name))
@@ -474,7 +487,7 @@ def _kind_of(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, str):
-        return f'the string "{value}"'
+        return f"the string {brief(value)}"
     if isinstance(value, list):
         return "a list"
-    return f"{type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {brief(value)}"

@@ -60,7 +60,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
-from kvpipe.config.units import Kind, UnitError, parse_quantity
+from kvpipe.config.limits import brief, out_of_bounds
+from kvpipe.config.units import EXPECTED, Kind, UnitError, parse_quantity
 from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import BOUNDARY_LEVELS, Chip, Collective, Link, MemoryTech
 from kvpipe.system import MappingOptions, Workload
@@ -75,16 +76,22 @@ def _fail(message: str) -> PydanticCustomError:
 
 def _quantity(kind: Kind, positive: bool) -> Callable[[object], float]:
     def check(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise _fail(f"expected {EXPECTED[kind]}, got {brief(value)}")
         try:
-            return parse_quantity(value, kind, positive=positive)
+            x = parse_quantity(value, kind, positive=positive)
         except UnitError as e:
             raise _fail(e.message) from None
+        problem = out_of_bounds(x, kind, positive)
+        if problem:
+            raise _fail(f"{problem}, got {brief(value)}")
+        return x
 
     return check
 
 
 def _show(value: object) -> str:
-    return f'"{value}"' if isinstance(value, str) else repr(value)
+    return brief(value)
 
 
 def _precision(value: object) -> Precision:

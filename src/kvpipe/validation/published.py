@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from kvpipe import catalog
+from kvpipe.config.limits import MAX_TRACE_BYTES, InputLimitError, read_user_text
 from kvpipe.config.loader import parse_system, read_yaml
 from kvpipe.mapping.sram_kv import spare_sram_kv_memory
 from kvpipe.perf.gpu import (
@@ -126,7 +127,9 @@ def read_rows(path: str | Path) -> list[Row]:
     """Read a validation CSV; every bad cell is reported at once."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_user_text(p, MAX_TRACE_BYTES)
+    except InputLimitError as e:
+        raise ValidationDataError([("file", e.message)], str(p)) from None
     except OSError as e:
         raise ValidationDataError([("file", f"cannot read {p}: {e.strerror or e}")], str(p)) from None
     except UnicodeDecodeError as e:
