@@ -48,6 +48,7 @@ class Workload:
     users: int = 1  # users (sequences) in flight
     context_tokens: int = 8192  # tokens each decoded token attends to
     micro_batch: int = 1  # tokens of different users a step processes together
+    beyond_model_context: bool = False  # the user accepts contexts past the model's max_position_embeddings
 
 
 @dataclass(frozen=True)

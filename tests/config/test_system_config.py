@@ -25,6 +25,7 @@ LLAMA_70B = {
     "num_key_value_heads": 8,
     "vocab_size": 128256,
     "tie_word_embeddings": False,
+    "max_position_embeddings": 131072,
 }
 
 MINIMAL = {"model": "llama-3.1-70b", "kv_memory": {"tech": "hbm3e", "units_per_group": 6}}

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from kvpipe.workload import ArchError, parse_arch
+from kvpipe.workload.arch import KNOWN_ARCHITECTURES, MAX_CONTEXT_TOKENS, MAX_LAYERS, context_problem
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "kvpipe" / "catalog" / "data"
 MODELS = DATA / "models"
@@ -150,7 +151,7 @@ def test_mixtral_and_qwen_moe_fields():
 
 def _tiny_moe(**extra) -> dict:
     cfg = {
-        "architectures": ["TinyMoe"], "hidden_size": 64, "num_hidden_layers": 8,
+        "architectures": ["Qwen3MoeForCausalLM"], "hidden_size": 64, "num_hidden_layers": 8,
         "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 100,
         "num_experts": 4, "num_experts_per_tok": 2,
     }
@@ -174,12 +175,37 @@ def test_deepseek_moe_layer_freq_counts_from_layer_zero():
     assert [i for i, f in enumerate(a.moe.moe_layers) if f] == [2, 4, 6]
 
 
-def test_empty_architectures_list_is_tolerated():
-    cfg = _tiny_moe()
-    cfg["architectures"] = []
-    a = parse_arch(cfg)
-    assert a.architecture == "unknown"
-    assert not a.moe.expert_bias
+@pytest.mark.parametrize("archs", [[], None, ["MambaForCausalLM"], ["LlamaForCausalLM", "MambaForCausalLM"], "Llama"])
+def test_unknown_or_missing_architectures_are_refused_not_read_as_llama(archs):
+    cfg = load("llama-3.1-8b")
+    cfg["architectures"] = archs
+    with pytest.raises(ArchError) as e:
+        parse_arch(cfg)
+    assert e.value.field == "architectures" and "LlamaForCausalLM" in e.value.message
+
+
+def test_every_shipped_model_names_a_known_architecture():
+    for name in NAMES:
+        assert parse_arch(load(name)).architecture in KNOWN_ARCHITECTURES
+
+
+@pytest.mark.parametrize(("key", "value"), [("num_hidden_layers", 10**7), ("num_hidden_layers", MAX_LAYERS + 1),
+                                            ("vocab_size", 10**9), ("hidden_size", 2**40)])
+def test_sizes_beyond_the_bounds_are_refused_naming_the_field(key, value):
+    cfg = load("llama-3.1-8b")
+    cfg[key] = value
+    with pytest.raises(ArchError) as e:
+        parse_arch(cfg)
+    assert e.value.field == key
+
+
+def test_context_beyond_the_model_maximum_needs_the_flag():
+    a = parse_arch(load("llama-3.1-8b"))  # max_position_embeddings 131072
+    assert a.max_context_tokens == 131_072
+    assert context_problem(a, 131_072) is None
+    assert "131,072" in (context_problem(a, 131_073) or "")
+    assert context_problem(a, 10**6, beyond_model_maximum=True) is None
+    assert "bound" in (context_problem(a, MAX_CONTEXT_TOKENS + 1, beyond_model_maximum=True) or "")
 
 
 # --- errors name the field --------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from kvpipe.system import System
+
 
 class UserError(Exception):
     """A mistake in the user's input: reported in one message, exit status 2."""
@@ -29,3 +31,15 @@ def user_errors() -> Iterator[None]:
         raise UserError(f"  {e.message}") from None
     except OutputPathError as e:
         raise UserError(f"  {e}") from None
+
+
+def check_context_flag(system: System, context_tokens: int | None, flag: str = "--context") -> None:
+    """A context given on the command line obeys the model's maximum as the file's does
+    (the file's ``workload.beyond_model_context`` lifts it)."""
+    from kvpipe.workload.arch import context_problem
+
+    if context_tokens is None:
+        return
+    problem = context_problem(system.model.arch, context_tokens, system.workload.beyond_model_context)
+    if problem:
+        raise UserError(f"  {flag}: {problem}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,8 @@ def add_memory_parser(sub: Any) -> None:
 def _positive(name: str, value: float | None) -> None:
     from kvpipe.cli.errors import UserError
 
-    if value is not None and not value > 0:
-        raise UserError(f"  --{name}: must be positive, got {value}")
+    if value is not None and not (value > 0 and math.isfinite(value)):
+        raise UserError(f"  --{name}: must be a finite number > 0, got {value}")
 
 
 # --- compare -----------------------------------------------------------------------------
@@ -55,6 +56,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from kvpipe import catalog
+    from kvpipe.cli.errors import check_context_flag
     from kvpipe.cli.run import seed_systems_for
     from kvpipe.config import load_system
     from kvpipe.config.devices import load_device
@@ -69,6 +71,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     for name in ("context", "interleaved"):
         _positive(name, getattr(args, name))
     system = load_system(Path(args.config)) if args.config else catalog.seed_system()
+    check_context_flag(system, args.context)
     if args.context:
         system = replace(system, workload=replace(system.workload, context_tokens=args.context))
     techs = [t for t in catalog.memories() if t.name != "ideal"]
@@ -158,16 +161,20 @@ def _cmd_requirements(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from kvpipe import catalog
-    from kvpipe.cli.errors import UserError
+    from kvpipe.cli.errors import UserError, check_context_flag
     from kvpipe.config import load_system
     from kvpipe.config.devices import load_device
+    from kvpipe.config.limits import MAX_USERS
     from kvpipe.explore.requirements import Target, requirements
     from kvpipe.memory import to_memory_tech
     from kvpipe.memory.select import system_pattern
 
     for name in ("users", "context", "tokens_per_s_per_user", "joules_per_token"):
         _positive(name.replace("_", "-"), getattr(args, name))
+    if args.users is not None and args.users > MAX_USERS:
+        raise UserError(f"  --users: at most {MAX_USERS:,} (kvpipe's bound), got {args.users:,}")
     system = load_system(Path(args.file))
+    check_context_flag(system, args.context)
     users = args.users or system.workload.users
     context = args.context or system.workload.context_tokens
     techs = [t for t in catalog.memories() if t.name != "ideal"]

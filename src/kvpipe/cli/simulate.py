@@ -8,7 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from kvpipe.cli.errors import UserError
+from kvpipe.cli.errors import UserError, check_context_flag
+from kvpipe.config.limits import MAX_USERS
 
 
 def add_simulate_parser(sub: Any) -> None:
@@ -129,6 +130,9 @@ def _refuse_gpu_system(path: Path) -> None:
         )
 
 
+MAX_REQUESTS = 10_000_000  # one run's open-loop arrivals (rate x duration): ~1 GB of request state
+
+
 def _check_args(args: argparse.Namespace) -> tuple[float | None, float]:
     """Check the numeric flags, naming each flag and its expected form; return (duration, warmup)."""
     errors: list[str] = []
@@ -136,10 +140,13 @@ def _check_args(args: argparse.Namespace) -> tuple[float | None, float]:
         errors.append(f"  --arrival-rate: expected a finite number of requests per second > 0, got {args.arrival_rate}")
     if not (math.isfinite(args.cv) and args.cv >= 0):
         errors.append(f"  --cv: expected a finite number >= 0 (1: Poisson), got {args.cv}")
-    for flag, value, low in (("slots", args.slots, 1), ("chunk", args.chunk, 0), ("fixed-context", args.fixed_context, 1),
-                             ("max-queue", args.max_queue, 0)):
+    for flag, value, low, high in (("slots", args.slots, 1, MAX_USERS), ("closed-loop", args.closed_loop, 1, MAX_USERS),
+                                   ("chunk", args.chunk, 0, None), ("fixed-context", args.fixed_context, 1, None),
+                                   ("max-queue", args.max_queue, 0, None)):
         if value is not None and value < low:
             errors.append(f"  --{flag}: expected an integer >= {low}, got {value}")
+        elif value is not None and high is not None and value > high:
+            errors.append(f"  --{flag}: at most {high:,} (kvpipe's bound), got {value:,}")
     duration = warmup = None
     for flag, text in (("duration", args.duration), ("warmup", args.warmup), ("slo-ttft", args.slo_ttft),
                        ("slo-tpot", args.slo_tpot), ("think", args.think)):
@@ -156,6 +163,10 @@ def _check_args(args: argparse.Namespace) -> tuple[float | None, float]:
             warmup = x or 0.0
     if duration is None and not args.trace:
         duration = 60.0
+    if args.arrival_rate is not None and duration is not None and args.arrival_rate * duration > MAX_REQUESTS:
+        errors.append(f"  --arrival-rate: {args.arrival_rate:g} requests/s for {_fmt_s(duration)} is "
+                      f"{args.arrival_rate * duration:.3g} requests, more than the {MAX_REQUESTS:,} one run may simulate; "
+                      "lower the rate or shorten --duration")
     if warmup is not None and duration is not None and duration > 0 and warmup >= duration:
         errors.append(f"  --warmup: must be shorter than the run (--duration {_fmt_s(duration)}), got {args.warmup!r}")
     if errors:
@@ -187,6 +198,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     _refuse_gpu_system(Path(args.file))
     duration, warmup = _check_args(args)
     system = load_system(Path(args.file))
+    check_context_flag(system, args.fixed_context, "--fixed-context")
     try:
         cfg = SimConfig(
             mode=args.mode,

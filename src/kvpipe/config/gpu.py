@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import StrictBool, model_validator
 
 import kvpipe.catalog as catalog
 from kvpipe.catalog.entry import unknown_name_message
@@ -31,6 +31,7 @@ from kvpipe.config.loader import (
     ConfigError,
     ErrorList,
     _resolve_model,
+    context_errors,
     normalize_shorthands,
     parse_system,
     read_system_file,
@@ -47,6 +48,7 @@ from kvpipe.config.schema import (
     Name,
     PrecisionsSpec,
     Spec,
+    UserCount,
     build_gpu,
     build_link,
     given_fields,
@@ -68,9 +70,10 @@ class ParallelismSpec(Spec):
 
 
 class GpuWorkloadSpec(Spec):
-    batch: Count | None = None
-    users: Count | None = None  # the same knob, in the spatial systems' word
+    batch: UserCount | None = None
+    users: UserCount | None = None  # the same knob, in the spatial systems' word
     context: Count = Workload().context_tokens
+    beyond_model_context: StrictBool = False  # allow a context past the model's max_position_embeddings
 
     @model_validator(mode="after")
     def _one_batch(self) -> GpuWorkloadSpec:
@@ -80,7 +83,7 @@ class GpuWorkloadSpec(Spec):
 
     def to_workload(self) -> Workload:
         n = self.batch if self.batch is not None else (self.users if self.users is not None else 1)
-        return Workload(users=n, context_tokens=self.context, micro_batch=1)
+        return Workload(users=n, context_tokens=self.context, micro_batch=1, beyond_model_context=self.beyond_model_context)
 
 
 class GpuSystemSpec(Spec):
@@ -117,6 +120,7 @@ def parse_gpu_system(
     model = _resolve_model(raw.get("model"), "model" in short, folder, errors)
     if spec is not None and model is not None:
         errors += _parallelism_problems(spec.parallelism, model)
+        errors += context_errors(model, spec.workload.context, spec.workload.beyond_model_context)
     if errors or spec is None or model is None:
         raise ConfigError(_ordered(errors), source)
     system = _build(spec, model, source or "inline config", default_name)

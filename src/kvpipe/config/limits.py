@@ -30,6 +30,7 @@ MAX_MODEL_CONFIG_BYTES = 4_000_000  # a Hugging Face config.json: real ones are 
 MAX_TRACE_BYTES = 512_000_000  # a request trace: ~10 million lines of an Azure CSV
 MAX_YAML_DEPTH = 32  # nested mappings and lists; a system file uses 4
 MAX_YAML_NODES = 100_000  # values after expanding aliases; a system file has ~100
+MAX_USERS = 1_000_000  # users (sequences) in flight, simulator seats or clients: the seed study needs < 1,000
 
 
 # (smallest value a field that must be > 0 may take, largest value any field may take), SI

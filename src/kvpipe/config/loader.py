@@ -46,7 +46,7 @@ from kvpipe.config.schema import (
 )
 from kvpipe.hardware.parts import Chip, Link, MemoryTech
 from kvpipe.system import KVMemory, System
-from kvpipe.workload.arch import ArchError, parse_arch
+from kvpipe.workload.arch import ArchError, context_problem, parse_arch
 from kvpipe.workload.model import Model, build_model
 from kvpipe.workload.precision import Precisions
 
@@ -149,9 +149,17 @@ def parse_system(
     errors += _check_required(raw)
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
     model = _resolve_model(raw.get("model"), "model" in short, folder, errors)
+    if spec is not None and model is not None:
+        errors += context_errors(model, spec.workload.context, spec.workload.beyond_model_context)
     if errors or spec is None or model is None:
         raise ConfigError(_ordered(errors), source)
     return _build(spec, model, source or "inline config", default_name)
+
+
+def context_errors(model: Model, context_tokens: int, beyond_model_context: bool, where: str = "workload.context") -> ErrorList:
+    """The error (at ``where``) of a context past the model's maximum or kvpipe's bound, if any."""
+    problem = context_problem(model.arch, context_tokens, beyond_model_context)
+    return [(where, problem)] if problem else []
 
 
 def seed_system_yaml() -> str:

@@ -60,7 +60,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
-from kvpipe.config.limits import brief, out_of_bounds
+from kvpipe.config.limits import MAX_USERS, brief, out_of_bounds
 from kvpipe.config.units import EXPECTED, Kind, UnitError, parse_quantity
 from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import BOUNDARY_LEVELS, Chip, Collective, Link, MemoryTech
@@ -106,7 +106,7 @@ def _precision(value: object) -> Precision:
     raise _fail(f"expected a precision, one of {known}; got {_show(value)}")
 
 
-def _whole(minimum: int) -> Callable[[object], int]:
+def _whole(minimum: int, maximum: int = 2**31) -> Callable[[object], int]:
     def check(value: object) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -114,6 +114,8 @@ def _whole(minimum: int) -> Callable[[object], int]:
             raise _fail(f"expected a whole number >= {minimum}, got {_show(value)}")
         if value < minimum:
             raise _fail(f"must be >= {minimum}, got {value}")
+        if value > maximum:
+            raise _fail(f"must be at most {maximum:,} (kvpipe's bound), got {value:,}")
         return value
 
     return check
@@ -211,6 +213,7 @@ def _non_empty_table(value: dict[Precision, float]) -> dict[Precision, float]:
 Name = Annotated[str, BeforeValidator(_word)]
 PrecisionField = Annotated[Precision, BeforeValidator(_precision)]
 Count = Annotated[int, BeforeValidator(_whole(1))]
+UserCount = Annotated[int, BeforeValidator(_whole(1, MAX_USERS))]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
 PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
 Amount = Annotated[float, BeforeValidator(_amount)]
@@ -408,12 +411,14 @@ class MappingSpec(Spec):
 
 
 class WorkloadSpec(Spec):
-    users: Count = Workload().users
+    users: UserCount = Workload().users
     context: Count = Workload().context_tokens
     micro_batch: Count = Workload().micro_batch
+    beyond_model_context: StrictBool = False  # allow a context past the model's max_position_embeddings
 
     def to_workload(self) -> Workload:
-        return Workload(users=self.users, context_tokens=self.context, micro_batch=self.micro_batch)
+        return Workload(users=self.users, context_tokens=self.context, micro_batch=self.micro_batch,
+                        beyond_model_context=self.beyond_model_context)
 
 
 class SystemSpec(Spec):
@@ -544,7 +549,7 @@ def config_keys(kind: str) -> tuple[str, ...]:
 
 __all__ = [
     "CHIP_FIELDS", "FIELDS", "GPU_FIELDS", "LINK_FIELDS", "MEMORY_FIELDS", "NON_NUMERIC", "PER_PRECISION", "REQUIRED",
-    "SPECS", "ChipSpec", "GpuSpec", "KVMemorySpec", "LinkSpec", "MappingSpec", "MemorySpec", "ModelSpec", "PartSpec",
+    "SPECS", "ChipSpec", "UserCount", "GpuSpec", "KVMemorySpec", "LinkSpec", "MappingSpec", "MemorySpec", "ModelSpec", "PartSpec",
     "PrecisionsSpec", "Spec", "SystemSpec", "WorkloadSpec", "build_chip", "build_link", "build_memory",
     "build_gpu", "config_keys", "given_fields", "required_missing",
 ]

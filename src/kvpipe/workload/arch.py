@@ -9,7 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from reprlib import repr as brief  # bounded: a hostile value cannot blow up the message
 from typing import Any
+
+
+# The Hugging Face model classes whose config.json fields this parser reads completely: their
+# layers are the decoder blocks of docs/model.md (dense or MoE MLPs, GQA/MQA or MLA attention,
+# sliding windows, attention sinks). Another class may hold layers kvpipe does not model
+# (state-space, cross-attention, convolution), so it is refused rather than read as Llama.
+KNOWN_ARCHITECTURES: tuple[str, ...] = (
+    "LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM", "Qwen3ForCausalLM", "Qwen3MoeForCausalLM",
+    "DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "GptOssForCausalLM",
+)
+MAX_LAYERS = 1024  # the largest published decoders have ~160; a bound that keeps placement instant
+MAX_DIMENSION = 2**24  # any other count or width (hidden size, heads, vocabulary, experts ...): 16.8 M
+MAX_CONTEXT_TOKENS = 2**27  # 134 M tokens: the most any workload may ask, even beyond a model's maximum
 
 
 class ArchError(ValueError):
@@ -61,6 +75,7 @@ class ModelArch:
     windows: tuple[int | None, ...]  # per layer: sliding window or None
     mla: MLAConfig | None = None
     moe: MoEConfig | None = None
+    max_context_tokens: int | None = None  # max_position_embeddings: the longest context it was trained for
 
 
 def _get(cfg: Mapping[str, Any], key: str, kind: type = int, default: Any = ...) -> Any:
@@ -71,7 +86,9 @@ def _get(cfg: Mapping[str, Any], key: str, kind: type = int, default: Any = ...)
     value = cfg[key]
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ArchError(key, f"expected a positive integer, got {value!r}")
+            raise ArchError(key, f"expected a positive integer, got {brief(value)}")
+        if value > MAX_DIMENSION:
+            raise ArchError(key, f"{value:,} is beyond kvpipe's bound of {MAX_DIMENSION:,} for any count or width")
     elif kind is bool and not isinstance(value, bool):
         raise ArchError(key, f"expected true or false, got {value!r}")
     return value
@@ -105,8 +122,8 @@ def _moe(cfg: Mapping[str, Any], n_layers: int, intermediate: int) -> MoEConfig 
     n_experts = cfg.get("n_routed_experts") or cfg.get("num_local_experts") or cfg.get("num_experts")
     if not n_experts:
         return None
-    if not isinstance(n_experts, int) or n_experts <= 0:
-        raise ArchError("num_experts", f"expected a positive integer, got {n_experts!r}")
+    if isinstance(n_experts, bool) or not isinstance(n_experts, int) or not 0 < n_experts <= MAX_DIMENSION:
+        raise ArchError("num_experts", f"expected a positive integer up to {MAX_DIMENSION:,}, got {brief(n_experts)}")
     top_k = cfg.get("num_experts_per_tok") or cfg.get("experts_per_token")
     if not isinstance(top_k, int) or not 0 < top_k <= n_experts:
         raise ArchError("num_experts_per_tok", f"expected an integer in 1..{n_experts}, got {top_k!r}")
@@ -160,9 +177,17 @@ def parse_arch(cfg: Mapping[str, Any], name: str | None = None) -> ModelArch:
     """Build a :class:`ModelArch` from the dictionary of a Hugging Face ``config.json``."""
     if not isinstance(cfg, Mapping):
         raise ArchError("config", "expected a JSON object")
-    archs = cfg.get("architectures") or ["unknown"]
+    archs = cfg.get("architectures")
+    if not isinstance(archs, list) or len(archs) != 1 or archs[0] not in KNOWN_ARCHITECTURES:
+        raise ArchError(
+            "architectures",
+            f"expected one of {', '.join(KNOWN_ARCHITECTURES)} (the decoders kvpipe models), got {brief(archs)}; "
+            "a model whose layers match one of them may name it",
+        )
     hidden = _get(cfg, "hidden_size")
     n_layers = _get(cfg, "num_hidden_layers")
+    if n_layers > MAX_LAYERS:
+        raise ArchError("num_hidden_layers", f"{n_layers:,} layers is beyond kvpipe's bound of {MAX_LAYERS:,}")
     n_heads = _get(cfg, "num_attention_heads")
     n_kv = _get(cfg, "num_key_value_heads", int, n_heads)
     if n_heads % n_kv:
@@ -184,4 +209,22 @@ def parse_arch(cfg: Mapping[str, Any], name: str | None = None) -> ModelArch:
         windows=_windows(cfg, n_layers),
         mla=_mla(cfg),
         moe=_moe(cfg, n_layers, intermediate),
+        max_context_tokens=_get(cfg, "max_position_embeddings", int, None),
     )
+
+
+def context_problem(arch: ModelArch, context_tokens: int, beyond_model_maximum: bool = False) -> str | None:
+    """Why ``context_tokens`` is not a context to model ``arch`` at, or ``None``.
+
+    Above the model's own maximum (``max_position_embeddings``) only when the user says so
+    (``beyond_model_maximum``); never above :data:`MAX_CONTEXT_TOKENS`.
+    """
+    if context_tokens > MAX_CONTEXT_TOKENS:
+        return f"{context_tokens:,} tokens is beyond kvpipe's bound of {MAX_CONTEXT_TOKENS:,}"
+    limit = arch.max_context_tokens
+    if limit is not None and context_tokens > limit and not beyond_model_maximum:
+        return (
+            f"{context_tokens:,} tokens is beyond {arch.name}'s maximum of {limit:,} (max_position_embeddings); "
+            "set workload.beyond_model_context: true to model it anyway"
+        )
+    return None
