@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from kvpipe import __version__
 from kvpipe.cli.errors import UserError, user_errors
 from kvpipe.cli.explore import add_explore_parser
 from kvpipe.cli.memory import add_memory_parser
@@ -39,8 +40,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
-    from kvpipe.cli.tables import catalog_json, print_catalog
+    from kvpipe.cli.tables import catalog_json, print_catalog, print_systems, systems_json
 
+    if args.kind == "systems":
+        if args.json:
+            print(json.dumps(systems_json(), indent=2))
+        else:
+            print_systems()
+        return 0
     if args.json:
         print(json.dumps(catalog_json(args.kind), indent=2))
     else:
@@ -80,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kvpipe",
         description="Model LLM decode on deep spatial pipelines and the KV-cache memory they need.",
     )
+    ap.add_argument("--version", action="version", version=f"kvpipe {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ev = sub.add_parser("evaluate", help="evaluate one system YAML with the analytic model")
@@ -89,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_cmd_evaluate)
 
     cat = sub.add_parser("catalog", help="list catalog parts with their figures and sources")
-    cat.add_argument("kind", choices=["models", "chips", "links", "memories", "gpus"])
+    cat.add_argument("kind", choices=["models", "chips", "links", "memories", "gpus", "systems"])
     cat.add_argument("--json", action="store_true")
     cat.set_defaults(func=_cmd_catalog)
 

@@ -193,6 +193,52 @@ def catalog_json(kind: str) -> list[dict[str, Any]]:
     return out
 
 
+def systems_json() -> list[dict[str, Any]]:
+    """Every shipped system file: its name, kind (spatial or GPU), model, parts, workload, and
+    the first sentence of its header comment."""
+    from kvpipe import catalog
+    from kvpipe.config import parse_any_system_yaml
+    from kvpipe.system import GpuSystem
+
+    out = []
+    for name in catalog.names("system"):
+        text = catalog.system_yaml(name)
+        s = parse_any_system_yaml(text, source=f"catalog systems/{name}.yaml", default_name=name)
+        item: dict[str, Any] = {"name": name, "kind": "gpu" if isinstance(s, GpuSystem) else "spatial",
+                                "model": s.model.name, "description": _header_sentence(text)}
+        if isinstance(s, GpuSystem):
+            item |= {"gpu": s.gpu.name, "gpus": s.parallelism.gpus, "link": s.link.name}
+        else:
+            item |= {"chip": s.chip.name, "link": s.link.name, "kv_memory": s.kv_memory.tech.name}
+        item |= {"users": s.workload.users, "context_tokens": s.workload.context_tokens}
+        out.append(item)
+    return out
+
+
+def _header_sentence(yaml_text: str) -> str:
+    lines = []
+    for line in yaml_text.splitlines():
+        if not line.startswith("#") or not line.strip("# "):
+            break
+        lines.append(line.lstrip("#").strip())
+    text = " ".join(lines)
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def print_systems(out: Console | None = None) -> None:
+    con = out or make_console()
+    t = Table(title="shipped systems (kvpipe evaluate NAME runs one; the files: src/kvpipe/catalog/data/systems/)")
+    for col in ("name", "kind", "model", "parts", "users", "context", "description"):
+        t.add_column(col, justify="right" if col in ("users", "context") else "left",
+                     overflow="fold", max_width=70 if col == "description" else None)
+    for s in systems_json():
+        parts = (f"{s['gpus']} x {s['gpu']}, {s['link']}" if s["kind"] == "gpu"
+                 else f"{s['chip']}, {s['link']}, KV: {s['kv_memory']}")
+        t.add_row(s["name"], s["kind"], s["model"], parts, f"{s['users']:,}", f"{s['context_tokens']:,}", s["description"])
+    con.print(t)
+
+
 def _show_figure(name: str, value: float) -> str:
     kind = _field_kind(name)
     if kind is None:

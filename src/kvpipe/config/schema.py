@@ -121,11 +121,16 @@ def _whole(minimum: int, maximum: int = 2**31) -> Callable[[object], int]:
     return check
 
 
+MIN_UNITS_PER_GROUP, MAX_UNITS_PER_GROUP = 1e-6, 1_000_000  # memory units per chip group (may be fractional)
+
+
 def _positive_number(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _fail(f"expected a number > 0, got {_show(value)}")
     if not value > 0 or value == float("inf"):
         raise _fail(f"must be a finite number > 0, got {value!r}")
+    if not MIN_UNITS_PER_GROUP <= value <= MAX_UNITS_PER_GROUP:
+        raise _fail(f"must be between {MIN_UNITS_PER_GROUP:g} and {MAX_UNITS_PER_GROUP:,} (kvpipe's bound), got {value!r}")
     return float(value)
 
 

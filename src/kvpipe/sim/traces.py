@@ -26,6 +26,7 @@ from kvpipe.sim.requests import Requests
 
 AZURE_COLUMNS = ("TIMESTAMP", "ContextTokens", "GeneratedTokens")
 JSONL_KEYS = ("arrival_s", "prompt_tokens", "output_tokens")
+MAX_TOKENS = 2**27  # a request's prompt or output: beyond any model's context (kvpipe's context bound)
 
 
 class TraceError(ValueError):
@@ -54,6 +55,8 @@ def _tokens(value: object, what: str, line: int) -> int:
         raise TraceError(line, f"{what} is NaN")
     if not math.isfinite(x) or x != round(x) or x < 1:
         raise TraceError(line, f"{what} must be an integer >= 1, got {value!r}")
+    if x > MAX_TOKENS:
+        raise TraceError(line, f"{what} must be at most {MAX_TOKENS:,} tokens, got {value!r}")
     return int(x)
 
 
@@ -147,6 +150,8 @@ def parse_jsonl(text: str | Iterable[str]) -> Requests:
             obj = json.loads(raw)
         except json.JSONDecodeError as e:
             raise TraceError(line, f"not valid JSON ({e.msg})") from None
+        except RecursionError:
+            raise TraceError(line, "JSON nested too deeply (expected one flat object)") from None
         if not isinstance(obj, dict):
             raise TraceError(line, "expected a JSON object")
         missing = [k for k in JSONL_KEYS if k not in obj]
