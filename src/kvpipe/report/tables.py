@@ -244,7 +244,8 @@ def headline_rows(h: Headline) -> list[tuple[str, str, str]]:
             f"{fmt_rate(h.single_user_tokens_per_s, 'tokens/s/user')} ({_limit(h.single_user_binding_limit)})",
             "single_user_tokens_per_s",
         ),
-        ("Users at 90 % speed", fmt_count(h.users_at_90pct_speed), "users_at_90pct_speed"),
+        ("Users at 90 % speed", ("at least " if h.users_at_90pct_speed_is_search_limit else "")
+         + fmt_count(h.users_at_90pct_speed), "users_at_90pct_speed"),
         ("Users multiplier", fmt_factor(h.users_multiplier), "users_multiplier"),
         ("Aggregate throughput there", fmt_rate(h.tokens_per_s_at_90pct), "tokens_per_s_at_90pct"),
         ("J/token, 1 user", fmt_joules(h.joules_per_token_1_user), "joules_per_token_1_user"),
