@@ -99,19 +99,25 @@ class LimitedLoader(yaml.SafeLoader):
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
-        self._depth = 0
+        self._path: list[str] = []  # where the node being composed sits: keys and [indices]
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
+        if isinstance(parent, yaml.MappingNode) and isinstance(index, yaml.ScalarNode):
+            step = f".{index.value}"
+        elif isinstance(parent, yaml.SequenceNode) and isinstance(index, int):
+            step = f"[{index}]"
+        else:
+            step = ""  # the document, or a mapping's key
+        self._path.append(step)
         try:
-            if self._depth > MAX_YAML_DEPTH:
-                mark = self.peek_event().start_mark
-                raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", mark
-                )
+            if len(self._path) > MAX_YAML_DEPTH:
+                line = self.peek_event().start_mark.line + 1
+                steps = [step for step in self._path if step]
+                where = "".join(steps[:4]).lstrip(".") + ("..." if len(steps) > 4 else "")
+                raise InputLimitError(where, f"YAML nested more than {MAX_YAML_DEPTH} levels deep (line {line})")
             return super().compose_node(parent, index)
         finally:
-            self._depth -= 1
+            self._path.pop()
 
     def get_single_data(self) -> Any:
         node = self.get_single_node()
