@@ -198,3 +198,21 @@ def test_catalog_systems_lists_every_shipped_system(capsys):
     assert rows["h200-x8"]["kind"] == "gpu" and rows["h200-x8"]["gpus"] == 8
     code, out, _ = _run(capsys, "catalog", "systems")
     assert code == 0 and all(name in out for name in rows)
+
+
+# --- sweeps --------------------------------------------------------------------------------------
+
+
+def test_sweep_axes_are_held_to_the_same_bounds(capsys, tmp_path):
+    text = ("system: seed\nmethod: random\nsamples: 10\naxes:\n  context: {from: 1000, to: 10000000}\n"
+            "  static_power: {from: 1 W, to: 1e308 W}\n  users: {from: 1, to: 1.0e+300}\n")
+    err = _refused(capsys, "axes.static_power.to", "explore", _file(tmp_path, text, "sweep.yaml"), "--out", str(tmp_path))
+    assert "  axes.users.to:" in err and "  axes.context:" in err
+
+
+def test_a_sweep_of_mistral_runs(capsys, tmp_path):
+    # Mistral-7B slides every layer's window: its placement crashed every command once
+    _file(tmp_path, "model: mistral-7b-v0.1\n" + KV, "mistral.yaml")
+    text = "system: mistral.yaml\naxes:\n  users: {from: 1, to: 1000, scale: log, steps: 8}\n"
+    code, out, err = _run(capsys, "explore", _file(tmp_path, text, "sweep.yaml"), "--out", str(tmp_path / "out"), "--json")
+    assert code == 0, err

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from kvpipe.config.gpu import load_any_system
-from kvpipe.config.limits import InputLimitError, read_user_text
-from kvpipe.config.loader import ConfigError, ErrorList, read_yaml
+from kvpipe.config.limits import MAX_USERS, InputLimitError, brief, out_of_bounds, read_user_text
+from kvpipe.config.loader import ConfigError, ErrorList, context_errors, read_yaml
 from kvpipe.config.units import Kind, UnitError, parse_quantity
 from kvpipe.explore.space import AxisSpec, ExploreSpec
 from kvpipe.explore.sweep import AXES, METRICS, Quantity, Range
 from kvpipe.system import System
+from kvpipe.workload.arch import MAX_CONTEXT_TOKENS, MAX_LAYERS
 
 METHODS = ("grid", "random", "lhs")
 MAX_POINTS = 20_000_000  # one sweep; beyond it the arrays outgrow a laptop's memory
@@ -60,6 +61,8 @@ def parse_explore(raw: Any, base_dir: Path, source: str = "sweep file") -> Explo
     axes = _axes(raw.get("axes"), method, errors)
     objectives = _objectives(raw.get("objectives", DEFAULT_OBJECTIVES), {a.name for a in axes}, errors)
     system = _system(raw.get("system"), base_dir, errors)
+    if system is not None:
+        errors += _context_errors(system, axes)
     if errors:
         raise ConfigError(errors, source)
     assert system is not None
@@ -85,22 +88,32 @@ def _samples(raw: Mapping[str, Any], method: Any, errors: ErrorList) -> int | No
     return samples
 
 
-def _value(v: Any, quantity: Quantity, where: str, errors: ErrorList) -> float | None:
+# the most a whole-number axis may reach (the same bounds as a system file's)
+_COUNT_LIMITS = {"users": MAX_USERS, "context": MAX_CONTEXT_TOKENS, "micro_batch": MAX_USERS, "layers_per_group": MAX_LAYERS}
+
+
+def _value(v: Any, quantity: Quantity, where: str, errors: ErrorList, axis: str = "") -> float | None:
     if quantity is Quantity.FRACTION:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1:
             errors.append((where, f"expected a fraction in (0, 1], got {v!r}"))
             return None
         return float(v)
     if quantity is Quantity.COUNT:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 1:
-            errors.append((where, f"expected a number >= 1, got {v!r}"))
+        limit = _COUNT_LIMITS.get(axis, MAX_USERS)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 1 <= v <= limit:
+            errors.append((where, f"expected a number from 1 to {limit:,}, got {brief(v)}"))
             return None
         return float(v)
     try:
-        return parse_quantity(v, _KINDS[quantity], positive=True)
+        x = parse_quantity(v, _KINDS[quantity], positive=True)
     except UnitError as e:
         errors.append((where, e.message))
         return None
+    problem = out_of_bounds(x, _KINDS[quantity], positive=True)
+    if problem:
+        errors.append((where, f"{problem}, got {brief(v)}"))
+        return None
+    return x
 
 
 def _axes(raw: Any, method: Any, errors: ErrorList) -> list[AxisSpec]:
@@ -118,7 +131,7 @@ def _axes(raw: Any, method: Any, errors: ErrorList) -> list[AxisSpec]:
             if method != "grid":
                 errors.append((where, f"a list of values is for method grid; give from/to for {method}"))
                 continue
-            vals = [_value(v, q, f"{where}[{i}]", errors) for i, v in enumerate(body)]
+            vals = [_value(v, q, f"{where}[{i}]", errors, name) for i, v in enumerate(body)]
             if not body:
                 errors.append((where, "an empty list"))
             if body and all(v is not None for v in vals):
@@ -139,8 +152,8 @@ def _range_axis(name: str, body: Mapping[str, Any], method: Any, where: str, err
         if key not in ("from", "to", "scale", "steps"):
             errors.append((f"{where}.{key}", "unknown field (expected from, to, scale, steps)"))
     q = AXES[name].quantity
-    lo = _value(body.get("from"), q, f"{where}.from", errors) if "from" in body else None
-    hi = _value(body.get("to"), q, f"{where}.to", errors) if "to" in body else None
+    lo = _value(body.get("from"), q, f"{where}.from", errors, name) if "from" in body else None
+    hi = _value(body.get("to"), q, f"{where}.to", errors, name) if "to" in body else None
     errors.extend((f"{where}.{key}", "required") for key in ("from", "to") if key not in body)
     if lo is not None and hi is not None and lo > hi:
         errors.append((f"{where}.to", "below from"))
@@ -156,6 +169,15 @@ def _range_axis(name: str, body: Mapping[str, Any], method: Any, where: str, err
     if len(errors) > n0 or lo is None or hi is None:
         return None
     return AxisSpec(name, None, Range(lo, hi, scale == "log"), steps if method == "grid" else None)
+
+
+def _context_errors(system: System, axes: list[AxisSpec]) -> ErrorList:
+    """A context axis obeys the model's maximum as the system file's context does."""
+    for axis in axes:
+        if axis.name == "context":
+            top = max(axis.values) if axis.values else (axis.range.high if axis.range else 0.0)
+            return context_errors(system.model, int(top), system.workload.beyond_model_context, "axes.context")
+    return []
 
 
 def _objectives(raw: Any, axis_names: set[str], errors: ErrorList) -> list[tuple[str, bool]]:
