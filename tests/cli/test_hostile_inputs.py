@@ -216,3 +216,19 @@ def test_a_sweep_of_mistral_runs(capsys, tmp_path):
     text = "system: mistral.yaml\naxes:\n  users: {from: 1, to: 1000, scale: log, steps: 8}\n"
     code, out, err = _run(capsys, "explore", _file(tmp_path, text, "sweep.yaml"), "--out", str(tmp_path / "out"), "--json")
     assert code == 0, err
+
+
+def test_gpu_rows_past_what_a_gpu_holds_say_so_instead_of_infinite_joules():
+    # 10^7 tokens of Llama-3.1-70B KV (327,680 B each) is 3.3 TB per sequence: more than 8 GPUs' HBM
+    from dataclasses import replace
+
+    from kvpipe.cli.run import gpu_baselines
+    from kvpipe.explore.baselines import compare_with_gpus
+    from kvpipe.report.baselines import comparison_rows
+
+    s = catalog.seed_system()
+    s = replace(s, workload=replace(s.workload, context_tokens=10**7, beyond_model_context=True))
+    rows = comparison_rows(compare_with_gpus(s, gpu_baselines()), users=(1,))
+    gpu_rows = [r for r in rows if r[1] in ("h200-x8", "b200-x8")]
+    assert gpu_rows and all(r[6] == "none: no sequence fits" for r in gpu_rows)
+    assert not any("inf" in cell or "nan" in cell for r in rows for cell in r)

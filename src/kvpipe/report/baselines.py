@@ -58,10 +58,11 @@ def comparison_rows(cmp: GpuComparison, users: tuple[int, ...] = COMPARISON_USER
     for u in users:
         for s in cmp.sweeps:
             i = s.at(u)
+            jpt = float(s.joules_per_token[i])
             rows.append((
                 fmt_count(u), s.name, str(s.devices), fmt_count(float(s.users_in_flight[i])),
                 fmt_rate(float(s.tokens_per_s_per_user[i])), fmt_rate(float(s.tokens_per_s[i])),
-                fmt_joules(float(s.joules_per_token[i])), str(s.binding[i]).replace("_", " "),
+                fmt_joules(jpt) if np.isfinite(jpt) else "none: no sequence fits", str(s.binding[i]).replace("_", " "),
             ))
     return rows
 
