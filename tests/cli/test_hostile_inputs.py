@@ -232,3 +232,20 @@ def test_gpu_rows_past_what_a_gpu_holds_say_so_instead_of_infinite_joules():
     gpu_rows = [r for r in rows if r[1] in ("h200-x8", "b200-x8")]
     assert gpu_rows and all(r[6] == "none: no sequence fits" for r in gpu_rows)
     assert not any("inf" in cell or "nan" in cell for r in rows for cell in r)
+
+
+def test_a_validation_row_with_an_absurd_count_is_refused(capsys, tmp_path):
+    lines = (Path(__file__).parents[2] / "validation/published.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines))))
+    row = next(r for r in rows if r["kind"] == "gpu")
+    row["context"] = "1e300"
+    out = io.StringIO()
+    w = csv.DictWriter(out, header)
+    w.writeheader()
+    w.writerow(row)
+    err = _refused(capsys, "line 2, column context", "validate", "--data", _file(tmp_path, out.getvalue(), "rows.csv"))
+    assert len(err) < 500

@@ -137,6 +137,9 @@ def read_rows(path: str | Path) -> list[Row]:
     return parse_rows(text.splitlines(), str(p))
 
 
+MAX_WHOLE = 2**27  # any count in a row (batch, GPUs, chips, tokens): kvpipe's context bound
+
+
 def parse_rows(lines: Iterable[str], source: str = "validation CSV") -> list[Row]:
     reader = csv.DictReader(lines)
     header = reader.fieldnames or []
@@ -181,6 +184,9 @@ def _parse_row(rec: dict[str, Any], where: str, errors: list[tuple[str, str]]) -
         if whole:
             if not v.is_integer():
                 errors.append((f"{where}, column {name}", f"expected a whole number, got {text!r}"))
+                return None
+            if v > MAX_WHOLE:
+                errors.append((f"{where}, column {name}", f"at most {MAX_WHOLE:,} (kvpipe's bound), got {text!r}"))
                 return None
             return int(v)
         return v
