@@ -68,6 +68,9 @@ def _scaled_from(value: float) -> Any:
     return st.integers(-9, 9).map(lambda k: value * 10.0**k)
 
 
+FRACTIONS = ("hbm_bw_fraction", "flop_fraction")  # a GPU's efficiency factors, in (0, 1]
+
+
 def _overrides(kind: str, base: str) -> Any:
     part = catalog.entry(kind, base).part
     fields = {}
@@ -75,7 +78,9 @@ def _overrides(kind: str, base: str) -> Any:
         if key in NON_NUMERIC:
             continue
         value = getattr(part, attr)
-        if key in PER_PRECISION:
+        if key in FRACTIONS:
+            good = st.floats(0.01, 1.0)
+        elif key in PER_PRECISION:
             p = next(iter(value))
             good = st.fixed_dictionaries({p.value: _scaled_from(value[p])})
         else:
@@ -110,7 +115,21 @@ SYSTEMS = st.fixed_dictionaries(
             "users": _whole(1, 5000), "context": _whole(1, 200_000), "micro_batch": _whole(1, 64),
             "beyond_model_context": st.booleans()}),
     },
-).flatmap(lambda doc: _mostly(st.just(doc), st.builds(lambda junk: {**doc, "extra": junk}, JUNK)))
+)
+GPU_SYSTEMS = st.fixed_dictionaries(
+    {"model": _mostly(st.sampled_from(catalog.names("model")), JUNK), "gpu": _part("gpu")},
+    optional={
+        "precisions": st.dictionaries(st.sampled_from(["weights", "kv", "activations"]), _mostly(PRECISION, JUNK), max_size=3),
+        "link": _part("link"),
+        "parallelism": st.fixed_dictionaries({}, optional={
+            "tensor": _whole(1, 16), "pipeline": _whole(1, 8),
+            "usable_hbm_fraction": _mostly(st.floats(0.01, 1.0), st.one_of(st.floats(-1, 2), EXTREME))}),
+        "workload": st.fixed_dictionaries({}, optional={
+            "batch": _whole(1, 5000), "context": _whole(1, 200_000), "beyond_model_context": st.booleans()}),
+    },
+)
+DOCUMENTS = _mostly(SYSTEMS, GPU_SYSTEMS, 3).flatmap(
+    lambda doc: _mostly(st.just(doc), st.builds(lambda junk: {**doc, "extra": junk}, JUNK)))
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -136,7 +155,7 @@ def _figures(x: Any) -> list[float]:
 
 
 @FUZZ
-@given(doc=SYSTEMS)
+@given(doc=DOCUMENTS)
 def test_any_system_file_evaluates_finitely_or_is_refused_naming_the_field(capsys, tmp_path_factory, doc):
     path = tmp_path_factory.mktemp("fuzz") / "system.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True))

@@ -3,15 +3,21 @@ message naming the field (no traceback, no hang, no memory blow-up), or gives fi
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from kvpipe import __version__, catalog
 from kvpipe.cli.main import main
+from kvpipe.cli.run import gpu_baselines
 from kvpipe.config.limits import MAX_CONFIG_BYTES, MAX_YAML_DEPTH
+from kvpipe.explore.baselines import compare_with_gpus
+from kvpipe.report.baselines import comparison_rows
 
 KV = "kv_memory: {tech: hbm3e, units_per_group: 6}\n"
 
@@ -100,6 +106,11 @@ def test_a_file_over_the_size_cap_is_refused_without_parsing(capsys, tmp_path):
 ])
 def test_quantities_that_would_make_figures_infinite_are_refused(capsys, tmp_path, line, field):
     _refused(capsys, field, "evaluate", _file(tmp_path, "model: llama-3.1-8b\n" + KV + line))
+
+
+def test_a_gpu_drawing_less_than_idle_is_refused(capsys, tmp_path):
+    # found by the fuzz test: tdp below idle power gave negative joules per token
+    _refused(capsys, "gpu.tdp", "evaluate", _file(tmp_path, "model: llama-3.1-8b\ngpu: {base: h100-sxm, tdp: 7 W}\n"))
 
 
 def test_units_per_group_of_1e308_is_refused(capsys, tmp_path):
@@ -220,12 +231,6 @@ def test_a_sweep_of_mistral_runs(capsys, tmp_path):
 
 def test_gpu_rows_past_what_a_gpu_holds_say_so_instead_of_infinite_joules():
     # 10^7 tokens of Llama-3.1-70B KV (327,680 B each) is 3.3 TB per sequence: more than 8 GPUs' HBM
-    from dataclasses import replace
-
-    from kvpipe.cli.run import gpu_baselines
-    from kvpipe.explore.baselines import compare_with_gpus
-    from kvpipe.report.baselines import comparison_rows
-
     s = catalog.seed_system()
     s = replace(s, workload=replace(s.workload, context_tokens=10**7, beyond_model_context=True))
     rows = comparison_rows(compare_with_gpus(s, gpu_baselines()), users=(1,))
@@ -235,16 +240,12 @@ def test_gpu_rows_past_what_a_gpu_holds_say_so_instead_of_infinite_joules():
 
 
 def test_a_validation_row_with_an_absurd_count_is_refused(capsys, tmp_path):
-    lines = (Path(__file__).parents[2] / "validation/published.csv").read_text().splitlines()
-    header = lines[0].split(",")
-    import csv
-    import io
-
-    rows = list(csv.DictReader(io.StringIO("\n".join(lines))))
-    row = next(r for r in rows if r["kind"] == "gpu")
+    text = (Path(__file__).parents[2] / "validation/published.csv").read_text()
+    reader = csv.DictReader(io.StringIO(text))
+    row = next(r for r in reader if r["kind"] == "gpu")
     row["context"] = "1e300"
     out = io.StringIO()
-    w = csv.DictWriter(out, header)
+    w = csv.DictWriter(out, reader.fieldnames or [])
     w.writeheader()
     w.writerow(row)
     err = _refused(capsys, "line 2, column context", "validate", "--data", _file(tmp_path, out.getvalue(), "rows.csv"))

@@ -269,6 +269,9 @@ def _fit_problems(system: GpuSystem) -> ErrorList:
         except KeyError:
             known = ", ".join(p.value for p in system.gpu.peak_flop_per_s)
             errors.append(("precisions", f"gpu {system.gpu.name} has no peak FLOP/s for {precision.value} (it has: {known})"))
+    g = system.gpu
+    if g.tdp_w < g.idle_power_w:  # decoding draws tdp - idle above idle (docs/gpu.md): it cannot be negative
+        errors.append(("gpu.tdp", f"{g.tdp_w:g} W is below the GPU's idle_power of {g.idle_power_w:g} W"))
     return errors or fit_problems(system)
 
 
