@@ -167,6 +167,20 @@ def test_any_system_file_evaluates_finitely_or_is_refused_naming_the_field(capsy
         assert all(math.isfinite(v) and v >= 0 for v in _figures(result))
 
 
+SIM = ("--arrival-rate", "50", "--duration", "0.2 s", "--prompt", "32", "--output", "4", "--json")
+
+
+@settings(FUZZ, max_examples=_FRESH or 60)
+@given(doc=SYSTEMS)
+def test_any_spatial_system_sizes_memory_and_simulates_finitely_or_is_refused(capsys, tmp_path_factory, doc):
+    path = tmp_path_factory.mktemp("fuzz") / "system.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    for argv in (("memory", "requirements", str(path), "--json"), ("simulate", str(path), *SIM)):
+        code, out, _ = _run(capsys, *argv)
+        if code == 0:
+            assert all(math.isfinite(v) and v >= 0 for v in _figures(json.loads(out)))
+
+
 # --- traces -------------------------------------------------------------------------------------
 
 TOKENS = _mostly(st.integers(1, 4096), st.one_of(st.integers(-5, 10**40), st.sampled_from(["1e3", "nan", "inf", "2.5", "", "x"])))
