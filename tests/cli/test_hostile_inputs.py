@@ -250,3 +250,25 @@ def test_a_validation_row_with_an_absurd_count_is_refused(capsys, tmp_path):
     w.writerow(row)
     err = _refused(capsys, "line 2, column context", "validate", "--data", _file(tmp_path, out.getvalue(), "rows.csv"))
     assert len(err) < 500
+
+
+# --- device descriptions -------------------------------------------------------------------------
+
+DEVICE = Path(__file__).parents[2] / "examples/devices/my-stacked-dram.yaml"
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("rows_per_bank: 12288", "rows_per_bank: .inf", "organization.rows_per_bank"),  # was an OverflowError
+    ("data_rate: 2 Gb/s", "data_rate: 1e-300 Gb/s", "organization.data_rate"),  # sized to 10^300 dies
+])
+def test_device_numbers_that_describe_no_device_are_refused(capsys, tmp_path, old, new, field):
+    text = DEVICE.read_text()
+    assert old in text
+    device = _file(tmp_path, text.replace(old, new), "device.yaml")
+    _refused(capsys, field, "memory", "requirements", "seed", "--device", device)
+
+
+def test_the_example_device_still_sizes(capsys):
+    code, out, err = _run(capsys, "memory", "requirements", "seed", "--device", str(DEVICE), "--json")
+    assert code == 0, err
+    assert "my-stacked-dram" in [t["name"] for t in json.loads(out)["technologies"]]
