@@ -206,7 +206,8 @@ def test_catalog_systems_lists_every_shipped_system(capsys):
     rows = {r["name"]: r for r in json.loads(out)}
     assert set(rows) == set(catalog.names("system"))
     assert rows["seed"]["kind"] == "spatial" and rows["seed"]["model"] == "llama-3.1-70b"
-    assert rows["h200-x8"]["kind"] == "gpu" and rows["h200-x8"]["gpus"] == 8
+    assert rows["h200-x8"]["kind"] == "gpu" and rows["h200-x8"]["parts"].startswith("8 x h200")
+    assert {r["kind"] for r in rows.values()} <= {"spatial", "gpu", "heterogeneous"}
     code, out, _ = _run(capsys, "catalog", "systems")
     assert code == 0 and all(name in out for name in rows)
 

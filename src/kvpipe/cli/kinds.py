@@ -53,6 +53,15 @@ class SystemKind(Protocol):
 
     def evaluate(self, memory_model: str = "scalar") -> Evaluation: ...
 
+    def describe(self) -> dict[str, Any]:
+        """What ``kvpipe catalog systems`` lists: kind, model, parts (one line), users, context."""
+        ...
+
+
+def _described(kind: str, system: System | GpuSystem | HeteroSystem, parts: str) -> dict[str, Any]:
+    return {"kind": kind, "model": system.model.name, "parts": parts, "users": system.workload.users,
+            "context_tokens": system.workload.context_tokens}
+
 
 # --- spatial pipelines ------------------------------------------------------------------------
 
@@ -80,6 +89,10 @@ class SpatialKind:
     @property
     def name(self) -> str:
         return self.system.name
+
+    def describe(self) -> dict[str, Any]:
+        s = self.system
+        return _described("spatial", s, f"{s.chip.name}, {s.link.name}, KV: {s.kv_memory.tech.name}")
 
     def evaluate(self, memory_model: str = "scalar") -> SpatialEvaluation:
         try:
@@ -134,6 +147,10 @@ class GpuKind:
     def name(self) -> str:
         return self.system.name
 
+    def describe(self) -> dict[str, Any]:
+        s = self.system
+        return _described("gpu", s, f"{s.parallelism.gpus} x {s.gpu.name}, {s.link.name}")
+
     def evaluate(self, memory_model: str = "scalar") -> GpuEvaluation:
         _scalar_only(memory_model, "a GPU system's KV lives in its HBM")
         return GpuEvaluation(self.system, evaluate_gpu_system(self.system))  # the loader checked that it fits
@@ -166,6 +183,12 @@ class HeteroKind:
     @property
     def name(self) -> str:
         return self.system.name
+
+    def describe(self) -> dict[str, Any]:
+        s = self.system
+        parts = (f"attention {s.attention.devices} x {s.attention.gpu.name} (KV: {s.attention.kv_memory}), "
+                 f"FFN {s.ffn.chip.name}, {s.a2e_link.name}")
+        return _described("heterogeneous", s, parts)
 
     def evaluate(self, memory_model: str = "scalar") -> HeteroEvaluation:
         _scalar_only(memory_model, "a heterogeneous system's KV lives in its attention devices' HBM")

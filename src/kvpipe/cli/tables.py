@@ -194,24 +194,19 @@ def catalog_json(kind: str) -> list[dict[str, Any]]:
 
 
 def systems_json() -> list[dict[str, Any]]:
-    """Every shipped system file: its name, kind (spatial or GPU), model, parts, workload, and
-    the first sentence of its header comment."""
+    """Every shipped system file: its name, kind (spatial, GPU or heterogeneous), model, parts,
+    workload, and the first sentence of its header comment."""
+    from pathlib import Path
+
     from kvpipe import catalog
-    from kvpipe.config import parse_any_system_yaml
-    from kvpipe.system import GpuSystem
+    from kvpipe.cli.kinds import parse_kind
+    from kvpipe.config import read_yaml
 
     out = []
     for name in catalog.names("system"):
-        text = catalog.system_yaml(name)
-        s = parse_any_system_yaml(text, source=f"catalog systems/{name}.yaml", default_name=name)
-        item: dict[str, Any] = {"name": name, "kind": "gpu" if isinstance(s, GpuSystem) else "spatial",
-                                "model": s.model.name, "description": _header_sentence(text)}
-        if isinstance(s, GpuSystem):
-            item |= {"gpu": s.gpu.name, "gpus": s.parallelism.gpus, "link": s.link.name}
-        else:
-            item |= {"chip": s.chip.name, "link": s.link.name, "kv_memory": s.kv_memory.tech.name}
-        item |= {"users": s.workload.users, "context_tokens": s.workload.context_tokens}
-        out.append(item)
+        text, source = catalog.system_yaml(name), f"catalog systems/{name}.yaml"
+        loaded = parse_kind(read_yaml(text, source), Path.cwd(), source, name)
+        out.append({"name": name, **loaded.describe(), "description": _header_sentence(text)})
     return out
 
 
@@ -233,8 +228,7 @@ def print_systems(out: Console | None = None) -> None:
         t.add_column(col, justify="right" if col in ("users", "context") else "left",
                      overflow="fold", max_width=70 if col == "description" else None)
     for s in systems_json():
-        parts = (f"{s['gpus']} x {s['gpu']}, {s['link']}" if s["kind"] == "gpu"
-                 else f"{s['chip']}, {s['link']}, KV: {s['kv_memory']}")
+        parts = s["parts"]
         t.add_row(s["name"], s["kind"], s["model"], parts, f"{s['users']:,}", f"{s['context_tokens']:,}", s["description"])
     con.print(t)
 
