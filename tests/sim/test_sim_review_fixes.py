@@ -166,9 +166,14 @@ def test_rejections_are_counted_by_reason(capsys):
     assert d["requests_rejected_by_reason"]["queue_full"] == d["requests_rejected"]
 
 
-def test_kv_that_never_fits_is_its_own_reason(capsys):
-    code, out, _ = _run(capsys, "simulate", SEED, "--arrival-rate", "5", "--duration", "1 s",
-                        "--fixed-context", "100000000", "--json")
+def test_kv_that_never_fits_is_its_own_reason(capsys, tmp_path):
+    # a 100,000-token context (within Llama-3.1-70B's 131,072) holds 100,000 x 4 KiB = 410 MB of
+    # KV per layer group; a thousandth of an HBM4 stack per group holds well under that
+    system = tmp_path / "small-kv.yaml"
+    system.write_text(SEED.read_text().replace("units_per_group: 6", "units_per_group: 0.001"))
+    assert "units_per_group: 0.001" in system.read_text()
+    code, out, _ = _run(capsys, "simulate", str(system), "--arrival-rate", "5", "--duration", "1 s",
+                        "--fixed-context", "100000", "--json")
     d = json.loads(out)
     assert d["requests_rejected"] > 0
     assert d["requests_rejected_by_reason"] == {"queue_full": 0, "kv_never_fits": d["requests_rejected"]}
