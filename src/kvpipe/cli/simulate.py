@@ -116,14 +116,13 @@ def _traffic(args: argparse.Namespace, duration: float | None) -> Any:
 
 def _refuse_gpu_system(path: Path) -> None:
     """A GPU system YAML (top-level ``gpu:``) cannot be simulated: say so before anything else."""
-    from kvpipe.config.limits import brief
     from kvpipe.config.loader import read_system_file, read_yaml
 
     text, _, source, _ = read_system_file(path)  # an unreadable, oversized or malformed file: ConfigError
     data = read_yaml(text, source)
     if isinstance(data, dict) and "gpu" in data:
         gpu = data["gpu"]
-        what = brief(gpu) if isinstance(gpu, str) else "an inline GPU"
+        what = gpu[:60] if isinstance(gpu, str) else "an inline GPU"
         raise UserError(
             f"  kvpipe simulate models spatial pipelines only; {path} describes a GPU system (gpu: {what}). "
             "GPU systems are evaluated by kvpipe evaluate and compared in the study report (docs/gpu.md)"
