@@ -161,6 +161,12 @@ def test_a_gpu_system_beyond_the_model_maximum_is_refused(capsys, tmp_path):
     _refused(capsys, "workload.context", "evaluate", _file(tmp_path, text))
 
 
+def test_an_attention_ffn_system_beyond_the_model_maximum_is_refused(capsys, tmp_path):
+    text = catalog.system_yaml("groq3-lpx-rubin").replace("context: 8192", "context: 10000000")
+    assert "context: 10000000" in text
+    _refused(capsys, "workload.context", "evaluate", _file(tmp_path, text))
+
+
 def test_a_config_json_with_ten_million_layers_is_refused(capsys, tmp_path):
     _file(tmp_path, _llama_config(num_hidden_layers=10**7), "config.json")
     err = _refused(capsys, "model.config", "evaluate", _file(tmp_path, "model: {config: config.json}\n" + KV))

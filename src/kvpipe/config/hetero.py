@@ -32,6 +32,7 @@ from kvpipe.config.loader import (
     _part,
     _precision_errors,
     _resolve_model,
+    context_errors,
     normalize_shorthands,
     read_system_file,
     read_yaml,
@@ -110,6 +111,8 @@ def parse_hetero_system(
     errors += _check_names(raw, short)
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
     model = _resolve_model(raw.get("model"), "model" in short, folder, errors)
+    if spec is not None and model is not None:
+        errors += context_errors(model, spec.workload.context, spec.workload.beyond_model_context)
     if errors or spec is None or model is None:
         raise ConfigError(_ordered(errors), source)
     system = _build(spec, model, source or "inline config", default_name)
