@@ -27,7 +27,7 @@ from kvpipe.config.units import Kind, format_quantity
 
 MAX_CONFIG_BYTES = 1_000_000  # a system, sweep or device file: the shipped ones are < 5 kB
 MAX_MODEL_CONFIG_BYTES = 4_000_000  # a Hugging Face config.json: real ones are < 100 kB
-MAX_TRACE_BYTES = 512_000_000  # a request trace: ~10 million lines of an Azure CSV
+MAX_TRACE_BYTES = 256_000_000  # a request trace: ~6 million lines of an Azure CSV (~1 GB while parsed)
 MAX_YAML_DEPTH = 32  # nested mappings and lists; a system file uses 4
 MAX_YAML_NODES = 100_000  # values after expanding aliases; a system file has ~100
 MAX_USERS = 1_000_000  # users (sequences) in flight, simulator seats or clients: the seed study needs < 1,000
