@@ -128,6 +128,18 @@ def test_arrival_rate_times_duration_is_held_to_the_request_budget(capsys):
     assert "1e+12 requests" in err
 
 
+def test_a_closed_loop_is_held_to_the_request_budget(capsys):
+    # one client for 10^9 s: each request takes at least 256 tokens x one user's time per token
+    err = _refused(capsys, "--closed-loop", "simulate", "seed", "--closed-loop", "1", "--duration", "1e9 s")
+    assert "more than the 10,000,000" in err
+
+
+@pytest.mark.parametrize("lengths", ["lognormal:1e30:0", "1000000000000", "uniform:1:100000000000000000000",
+                                     "lognormal:100:1e10"])
+def test_request_lengths_past_any_context_are_refused(capsys, lengths):
+    _refused(capsys, "--output", "simulate", "seed", "--arrival-rate", "2", "--output", lengths)
+
+
 @pytest.mark.parametrize(("flag", "value"), [("--slots", "100000000"), ("--closed-loop", "100000000")])
 def test_seats_and_clients_are_bounded(capsys, flag, value):
     argv = ["simulate", "seed", flag, value] + ([] if flag == "--closed-loop" else ["--arrival-rate", "1"])

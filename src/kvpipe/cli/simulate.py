@@ -10,6 +10,7 @@ from typing import Any
 
 from kvpipe.cli.errors import UserError, check_context_flag
 from kvpipe.config.limits import MAX_USERS
+from kvpipe.workload.arch import MAX_CONTEXT_TOKENS
 
 
 def add_simulate_parser(sub: Any) -> None:
@@ -65,24 +66,25 @@ def _seconds(flag: str, text: str | None) -> float | None:
         raise UserError(f"  --{flag}: {e.message}") from None
 
 
-_LENGTH_FORMS = "N, uniform:LO:HI or lognormal:MEDIAN:SIGMA (token counts: integers >= 1, LO <= HI, SIGMA >= 0)"
+_LENGTH_FORMS = (f"N, uniform:LO:HI or lognormal:MEDIAN:SIGMA (token counts: integers from 1 to {MAX_CONTEXT_TOKENS:,}, "
+                 "LO <= HI, SIGMA from 0 to 10)")
 
 
 def _lengths(flag: str, text: str) -> Any:
     from kvpipe.sim import Fixed, LogNormal, Uniform
 
     parts = [p.strip() for p in text.split(":")]
-    bad = UserError(f"  --{flag}: expected {_LENGTH_FORMS}, got {text!r}")
+    bad = UserError(f"  --{flag}: expected {_LENGTH_FORMS}, got {text[:60]!r}")
     try:
-        if len(parts) == 1:
+        if len(parts) == 1 and int(parts[0]) <= MAX_CONTEXT_TOKENS:
             return Fixed(int(parts[0]))
-        if parts[0] == "uniform" and len(parts) == 3:
+        if parts[0] == "uniform" and len(parts) == 3 and int(parts[2]) <= MAX_CONTEXT_TOKENS:
             return Uniform(int(parts[1]), int(parts[2]))
         if parts[0] == "lognormal" and len(parts) == 3:
             median, sigma = float(parts[1]), float(parts[2])
-            if not (math.isfinite(median) and math.isfinite(sigma)):
+            if not (1 <= median <= MAX_CONTEXT_TOKENS and 0 <= sigma <= 10):
                 raise bad
-            return LogNormal(median, sigma)
+            return LogNormal(median, sigma, high=MAX_CONTEXT_TOKENS)  # draws past any context are cut off
     except ValueError:
         raise bad from None
     raise bad
@@ -217,6 +219,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except ValueError as e:
         raise UserError(f"  {e}") from None
     traffic = _traffic(args, duration)
+    _check_closed_loop_budget(system, traffic, duration)
     with ExitStack() as stack:
         timeline = (stack.enter_context(staged_output(Path(args.timeline), "--timeline", is_dir=False, command="simulate"))
                     if args.timeline else None)
@@ -260,6 +263,35 @@ def _write_timeline(result: Any, path: Path) -> None:
     from kvpipe.sim import chrome_trace
 
     path.write_text(json.dumps(chrome_trace(result)), encoding="utf-8")  # one-shot: the C encoder
+
+
+def _check_closed_loop_budget(system: Any, traffic: Any, duration: float | None) -> None:
+    """Closed-loop clients send about ``clients x duration / (think + output x time per token)``
+    requests; hold that (with one user's time per token, the shortest there is) to the budget."""
+    from dataclasses import replace
+
+    from kvpipe.perf import evaluate_system
+    from kvpipe.sim import ClosedLoop, Fixed, LogNormal, Uniform
+
+    if not isinstance(traffic, ClosedLoop) or duration is None:
+        return
+    one_user = replace(system, workload=replace(system.workload, users=1))
+    per_token_s = float(evaluate_system(one_user).time_per_token_s)
+    out = traffic.output
+    if isinstance(out, Fixed):
+        tokens: float = out.tokens
+    elif isinstance(out, Uniform):
+        tokens = (out.low + out.high) / 2
+    else:
+        assert isinstance(out, LogNormal)  # the three forms _lengths reads
+        tokens = out.median
+    requests = traffic.clients * duration / (traffic.think_s + tokens * per_token_s)
+    if requests > MAX_REQUESTS:
+        raise UserError(
+            f"  --closed-loop: {traffic.clients:,} clients for {_fmt_s(duration)} would send about {requests:.3g} requests "
+            f"(one every {_fmt_s(traffic.think_s + tokens * per_token_s)} each at best), more than the {MAX_REQUESTS:,} "
+            "one run may simulate; use fewer clients, a shorter --duration or a longer --think"
+        )
 
 
 def _write_plots(result: Any, out_dir: Path) -> None:
