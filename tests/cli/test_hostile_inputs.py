@@ -140,6 +140,12 @@ def test_request_lengths_past_any_context_are_refused(capsys, lengths):
     _refused(capsys, "--output", "simulate", "seed", "--arrival-rate", "2", "--output", lengths)
 
 
+@pytest.mark.parametrize(("flag", "value"), [("--cv", "1e300"), ("--cv", "1e-300"), ("--seed", "-1")])
+def test_arrival_flags_that_broke_the_generator_are_refused(capsys, flag, value):
+    # were OverflowError, ZeroDivisionError and numpy's ValueError
+    _refused(capsys, flag, "simulate", "seed", "--arrival-rate", "1", flag, value)
+
+
 @pytest.mark.parametrize(("flag", "value"), [("--slots", "100000000"), ("--closed-loop", "100000000")])
 def test_seats_and_clients_are_bounded(capsys, flag, value):
     argv = ["simulate", "seed", flag, value] + ([] if flag == "--closed-loop" else ["--arrival-rate", "1"])

@@ -139,8 +139,10 @@ def _check_args(args: argparse.Namespace) -> tuple[float | None, float]:
     errors: list[str] = []
     if args.arrival_rate is not None and not (math.isfinite(args.arrival_rate) and args.arrival_rate > 0):
         errors.append(f"  --arrival-rate: expected a finite number of requests per second > 0, got {args.arrival_rate}")
-    if not (math.isfinite(args.cv) and args.cv >= 0):
-        errors.append(f"  --cv: expected a finite number >= 0 (1: Poisson), got {args.cv}")
+    if not (args.cv == 0 or 1e-3 <= args.cv <= 100):
+        errors.append(f"  --cv: expected 0 (evenly spaced) or a finite number >= 0.001 and <= 100 (1: Poisson), got {args.cv}")
+    if not 0 <= args.seed < 2**63:
+        errors.append(f"  --seed: expected a whole number from 0 to 2^63 - 1, got {args.seed}")
     for flag, value, low, high in (("slots", args.slots, 1, MAX_USERS), ("closed-loop", args.closed_loop, 1, MAX_USERS),
                                    ("chunk", args.chunk, 0, None), ("fixed-context", args.fixed_context, 1, None),
                                    ("max-queue", args.max_queue, 0, None)):
