@@ -118,6 +118,12 @@ def test_units_per_group_of_1e308_is_refused(capsys, tmp_path):
              _file(tmp_path, "model: llama-3.1-8b\nkv_memory: {tech: hbm3e, units_per_group: 1e308}\n"))
 
 
+@pytest.mark.parametrize(("flag", "value"), [("--cycle-requests", "100000000000"), ("--cycle-requests", "-5"),
+                                           ("--interleaved", "10000000")])
+def test_memory_compare_work_is_bounded(capsys, flag, value):
+    _refused(capsys, flag, "memory", "compare", flag, value)
+
+
 def test_tokens_per_s_per_user_inf_is_refused(capsys):
     _refused(capsys, "--tokens-per-s-per-user", "memory", "requirements", "seed", "--tokens-per-s-per-user", "inf")
     _refused(capsys, "--joules-per-token", "memory", "requirements", "seed", "--joules-per-token", "nan")

@@ -42,6 +42,9 @@ def add_memory_parser(sub: Any) -> None:
     req.set_defaults(func=_cmd_requirements)
 
 
+MAX_CYCLE_REQUESTS = 10_000_000  # per device: ~5 s of the cycle-level model each (docs/memory.md benchmark)
+
+
 def _positive(name: str, value: float | None) -> None:
     from kvpipe.cli.errors import UserError
 
@@ -56,8 +59,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from kvpipe import catalog
-    from kvpipe.cli.errors import check_context_flag
+    from kvpipe.cli.errors import UserError, check_context_flag
     from kvpipe.cli.run import seed_systems_for
+    from kvpipe.config.limits import MAX_USERS
     from kvpipe.config import load_system
     from kvpipe.config.devices import load_device
     from kvpipe.explore.memory_compare import device_study
@@ -70,6 +74,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     check_output_path(Path(args.out), "--out", is_dir=True)
     for name in ("context", "interleaved"):
         _positive(name, getattr(args, name))
+    if not 0 <= args.cycle_requests <= MAX_CYCLE_REQUESTS:
+        raise UserError(f"  --cycle-requests: expected a whole number from 0 to {MAX_CYCLE_REQUESTS:,}, got {args.cycle_requests:,}")
+    if args.interleaved > MAX_USERS:
+        raise UserError(f"  --interleaved: at most {MAX_USERS:,} (kvpipe's bound on users), got {args.interleaved:,}")
     system = load_system(Path(args.config)) if args.config else catalog.seed_system()
     check_context_flag(system, args.context)
     if args.context:
