@@ -199,6 +199,12 @@ def test_sizes_beyond_the_bounds_are_refused_naming_the_field(key, value):
     assert e.value.field == key
 
 
+def test_a_huge_max_position_embeddings_is_a_limit_not_an_error():
+    cfg = load("llama-3.1-8b")
+    cfg["max_position_embeddings"] = 2**40
+    assert parse_arch(cfg).max_context_tokens == 2**40
+
+
 def test_context_beyond_the_model_maximum_needs_the_flag():
     a = parse_arch(load("llama-3.1-8b"))  # max_position_embeddings 131072
     assert a.max_context_tokens == 131_072

@@ -209,8 +209,18 @@ def parse_arch(cfg: Mapping[str, Any], name: str | None = None) -> ModelArch:
         windows=_windows(cfg, n_layers),
         mla=_mla(cfg),
         moe=_moe(cfg, n_layers, intermediate),
-        max_context_tokens=_get(cfg, "max_position_embeddings", int, None),
+        max_context_tokens=_max_context(cfg),
     )
+
+
+def _max_context(cfg: Mapping[str, Any]) -> int | None:
+    """``max_position_embeddings``: a positive integer of any size (it only limits), or absent."""
+    value = cfg.get("max_position_embeddings")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ArchError("max_position_embeddings", f"expected a positive integer, got {brief(value)}")
+    return value
 
 
 def context_problem(arch: ModelArch, context_tokens: int, beyond_model_maximum: bool = False) -> str | None:
