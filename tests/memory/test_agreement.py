@@ -4,19 +4,18 @@ Streaming (one run at a time, contexts of 1k-8k tokens of 4 KiB per layer): both
 see the data bus as the limit, less refresh and the read/write switch of each append, so
 they agree within 10 % on every shipped device.
 
-Where they diverge, and why (each case below pins the sign and rough size):
+Runs start on uniformly random banks (``kv_request_stream``), so short runs and many users
+share banks only by chance, as the closed form assumes. Where the models still part, and
+why (each case below pins the sign and rough size):
 
-* **short contexts / small runs** — a 16-token run puts 64 B in each grain of FG-3D: the
-  closed form assumes consecutive rows rotate over the banks, but random run placement
-  sends consecutive small runs to the same bank half the time (2 banks per grain), which
-  serialises on tRC: the cycle model is ~40 % slower. On HBM4 the opposite: the closed form
-  charges a read-write-read switch per run, while FR-FCFS lets the next runs' reads pass
-  the queued appends and so batches the writes: the cycle model is ~15 % faster.
-* **many users** on devices with 4 banks per group (LPDDR5X): concurrent runs that share a
-  bank block the queue head; the closed form models the extra activations (row-hit rates
-  agree) but not the blocking: the cycle model is 20-35 % slower.
+* **short runs on HBM4** — the closed form charges a read-write-read switch per run, while
+  FR-FCFS lets the next runs' reads pass the queued appends and so batches the writes: the
+  cycle model is ~20 % faster.
+* **many users, fine-grained banks** (FG-3D, 2 banks per grain, 32 users): rows shared by
+  runs alternate; the cycle model keeps fewer bursts per opening than the ``2 x`` of the
+  closed form and loses ~20 %.
 * **very many users** on HBM3: every request needs an activation and tFAW binds — both
-  models reduce to 4 ACTs per tFAW and agree again.
+  models reduce to 4 ACTs per tFAW and agree.
 """
 
 from __future__ import annotations
@@ -51,9 +50,12 @@ def test_streaming_agreement_within_10_percent(name: str, context: int) -> None:
     assert c.total_j_per_bit == pytest.approx(float(f.total_j_per_bit), rel=0.05)
 
 
-def test_short_runs_fg3d_bank_serialisation() -> None:
-    ratio, _, _ = _ratio("FG-3D", 16, 1)
-    assert 0.45 < ratio < 0.8
+def test_short_runs_fg3d_agree_with_unbiased_placement() -> None:
+    # 16 tokens put 64 B (2 bursts) of a run in each grain; consecutive runs land on either
+    # of the grain's 2 banks with equal chance, which the closed form's bank view assumes.
+    ratio, hit_c, hit_a = _ratio("FG-3D", 16, 1)
+    assert ratio == pytest.approx(1.0, abs=0.10)
+    assert hit_c == pytest.approx(hit_a, abs=0.07)
 
 
 def test_short_runs_hbm4_write_batching() -> None:
@@ -62,10 +64,16 @@ def test_short_runs_hbm4_write_batching() -> None:
     assert hit_c == pytest.approx(hit_a, abs=0.03)  # activations agree, turnarounds do not
 
 
-def test_many_users_with_few_banks_block_the_queue() -> None:
-    ratio, hit_c, hit_a = _ratio("LPDDR5X", 1024, 8, seeds=3)
-    assert 0.5 < ratio < 0.9
+def test_many_users_fine_grained_banks_cycle_slower() -> None:
+    ratio, hit_c, hit_a = _ratio("FG-3D", 1024, 32)
+    assert 0.7 < ratio < 0.95
     assert hit_c == pytest.approx(hit_a, abs=0.1)
+
+
+def test_many_users_few_banks_within_15_percent() -> None:
+    ratio, hit_c, hit_a = _ratio("LPDDR5X", 1024, 8, seeds=3)
+    assert ratio == pytest.approx(1.0, abs=0.15)
+    assert hit_c == pytest.approx(hit_a, abs=0.07)
 
 
 def test_very_many_users_tfaw_bound_agree() -> None:

@@ -217,16 +217,45 @@ def shared_bank_acts_per_burst(d: DeviceArrays, concurrent_runs: Arr, queue_dept
                                bursts_per_act_alone: Arr) -> Arr:
     """Activations per burst when ``S`` runs stream at once.
 
-    A run has its bank (in each group) to itself with probability
-    ``P = (1 - 1/B)^(S-1)`` and then keeps the sequential ``1 / n`` ACTs per burst. Runs that
-    share a bank make FR-FCFS alternate rows; each opening serves ``m`` bursts of its run,
-    ``m = clip(2.8 x - 0.6, 1, n)`` with ``x = Q / (G S)`` the run's share of the queue per
-    bank group (a first-order fit to the cycle model on HBM3 and GDDR6, x in 0.5..2)."""
+    Runs start on uniformly random banks, so a run has its bank (in each group) to itself
+    with probability ``P = (1 - 1/B)^(S-1)`` and then keeps the sequential ``1 / n`` ACTs
+    per burst. Runs that share a bank make FR-FCFS alternate rows; each opening serves
+    ``m = clip(2 x, 1, n)`` bursts of its run, ``x = Q / (G S)`` being the run's queued
+    requests per bank group: the ``x`` queued when the row opens, and about ``x`` more that
+    arrive while they are served (each served request admits the next arrival, and the run
+    owns its ``1/S`` share of both)."""
     s = np.maximum(concurrent_runs, 1.0)
     p_alone = (1.0 - 1.0 / d.banks_per_group) ** (s - 1.0)
     x = queue_depth / (d.bank_groups * s)
-    m = np.clip(2.8 * x - 0.6, 1.0, bursts_per_act_alone)
+    m = np.clip(2.0 * x, 1.0, bursts_per_act_alone)
     return p_alone / bursts_per_act_alone + (1.0 - p_alone) / m
+
+
+def busy_banks(d: DeviceArrays, openings_in_view: Arr) -> Arr:
+    """Banks of a group the scheduler can keep busy when ``w`` independent row openings, each
+    on a uniformly random bank, are in its view: the expected number of distinct banks they
+    fall on, ``B (1 - (1 - 1/B)^w)`` (bank-collision queueing: openings that land on a busy
+    bank wait for it; ``B`` as ``w`` grows, one bank for a single opening)."""
+    w = np.maximum(openings_in_view, 1.0)
+    b = d.banks_per_group
+    return b * (1.0 - (1.0 - 1.0 / b) ** w)
+
+
+def openings_in_view(d: DeviceArrays, concurrent_runs: Arr, queue_depth: float,
+                     seg_bytes: Arr) -> Arr:
+    """Independent row openings per bank group in the scheduler's view, ``w``.
+
+    ``min(S, Q/G)`` runs are in view, each with ``x = Q / (G S)`` queued requests per group
+    (at least one). A short run (a segment of ``L / b < x`` bursts) is followed in the
+    queue by the next runs of its user, each on its own random bank: ``x b / L`` openings.
+    One long run alone moves through consecutive banks, not random ones: it never waits on
+    itself (``w`` infinite, every bank usable)."""
+    s = np.maximum(concurrent_runs, 1.0)
+    per_group = queue_depth / d.bank_groups
+    x = np.maximum(per_group / s, 1.0)
+    seg_bursts = seg_bytes / d.burst_bytes
+    w = np.minimum(s, per_group) * np.maximum(x / seg_bursts, 1.0)
+    return np.where((s <= 1.0) & (seg_bursts >= x), np.inf, w)
 
 
 # --------------------------------------------------------------------------- the model
@@ -244,11 +273,13 @@ def analytic(device: Device | DeviceArrays, pattern: KVPattern,
     bw_col = d.channels * d.burst_bytes / t_col
     seg = segment_bytes(d, run)
     alone_bytes_per_act = seg / rows_per_segment(d, seg)
-    bw2_alone = _activation_limited_bw(d, alone_bytes_per_act, bw_col, t_col)
-    acts_per_burst = shared_bank_acts_per_burst(d, s, controller.queue_depth,
-                                                alone_bytes_per_act / d.burst_bytes)
+    q = controller.queue_depth
+    n_alone = alone_bytes_per_act / d.burst_bytes
+    w = openings_in_view(d, s, q, seg)
+    bw2_alone = _activation_limited_bw(d, alone_bytes_per_act, bw_col, t_col, w)
+    acts_per_burst = shared_bank_acts_per_burst(d, s, q, n_alone)
     bytes_per_act = d.burst_bytes / acts_per_burst
-    bw2 = _activation_limited_bw(d, bytes_per_act, bw_col, t_col)
+    bw2 = _activation_limited_bw(d, bytes_per_act, bw_col, t_col, w)
 
     exposure = lookahead_exposure_s(d, t_col, controller.queue_depth / s) / s
     bw3 = 1.0 / (1.0 / bw2 + exposure / (d.channels * d.bank_groups * alone_bytes_per_act))
@@ -287,10 +318,11 @@ def analytic(device: Device | DeviceArrays, pattern: KVPattern,
     )
 
 
-def _activation_limited_bw(d: DeviceArrays, bytes_per_act: Arr, bw_col: Arr, t_col: Arr) -> Arr:
-    """``min(column bw, ACT-rate bw, bank-rotation bw)`` of one unit."""
+def _activation_limited_bw(d: DeviceArrays, bytes_per_act: Arr, bw_col: Arr, t_col: Arr,
+                           openings: Arr) -> Arr:
+    """``min(column bw, ACT-rate bw, busy-bank bw)`` of one unit."""
     bw_act = d.channels * activation_rate_per_s(d) * bytes_per_act
-    nbanks = d.bank_groups * d.banks_per_group
+    nbanks = d.bank_groups * busy_banks(d, openings)
     bursts = bytes_per_act / d.burst_bytes
     bw_banks = d.channels * nbanks * bytes_per_act / bank_cycle_s(d, bursts, t_col)
     return np.minimum(bw_col, np.minimum(bw_act, bw_banks))

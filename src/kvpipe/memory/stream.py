@@ -59,8 +59,9 @@ def kv_request_stream(device: Device, run_bytes: float, append_bytes: float,
                       interleave_requests: int | None = None, seed: int = 0) -> RequestStream:
     """Runs of ``run_bytes`` read then ``append_bytes`` written, ``concurrent_runs`` at a time.
 
-    Each run lives in its own region at a random place in the device (random bank) and
-    starts at a random burst inside a row stripe (random row alignment). Concurrent runs
+    Each run starts at a uniformly random burst of the device: a random row stripe (so a
+    random bank and row, every bank equally likely) and a random burst inside it (random
+    row alignment). Concurrent runs
     take turns of ``interleave_requests`` requests (default: one request per channel and
     bank group, ``C * G``). Stops after ``max_requests`` requests (whole turns).
     """
@@ -74,14 +75,16 @@ def kv_request_stream(device: Device, run_bytes: float, append_bytes: float,
     per_slot = int(np.ceil(max_requests / (s * k))) * k  # whole turns of every slot
     runs_per_slot = int(np.ceil(per_slot / run_len))
 
+    # A run starts in a uniformly random row stripe (so on any bank and row, each bank with
+    # probability 1/B) at a random burst of it. Runs are not kept apart: two runs overlap only
+    # if they pick nearby stripes, rare on a device with thousands of rows per bank.
     stripe = o.channels * o.bank_groups * o.row_bytes
-    region = (int(np.ceil(run_len * burst / stripe)) + 1) * stripe
-    slots = max(int(o.capacity_bytes // region), 1)
+    stripes = max(int(o.capacity_bytes // stripe), 1)
     n_runs = runs_per_slot * s
     rng = np.random.default_rng(seed)
-    where = rng.choice(slots, size=n_runs, replace=n_runs > slots)
+    first = rng.integers(0, stripes, size=n_runs, dtype=np.int64)
     offset = rng.integers(0, stripe // burst, size=n_runs) * burst
-    base = (where.astype(np.int64) * region + offset).reshape(runs_per_slot, s).T  # run s + S i
+    base = (first * stripe + offset).reshape(runs_per_slot, s).T  # run s + S i
 
     j = np.arange(per_slot, dtype=np.int64)
     within = j % run_len
