@@ -279,7 +279,7 @@ class CycleResult:
     refreshes: int
     effective_bw_bytes_per_s: float  # unit
     peak_bw_bytes_per_s: float  # unit
-    row_hit_rate: float
+    row_hit_rate: float  # 1 - ACT / requests, at least 0 (refresh can force re-activations)
     act_j_per_bit: float
     core_j_per_bit: float
     io_j_per_bit: float
@@ -338,7 +338,7 @@ def _result(device: Device, stats: np.ndarray, k: int) -> CycleResult:
         precharges=int(stats[:, S_PRE].sum()), reads=rd, writes=wr,
         refreshes=int(stats[:, S_REF].sum()), effective_bw_bytes_per_s=unit_bw,
         peak_bw_bytes_per_s=o.peak_bw_bytes_per_s,
-        row_hit_rate=1.0 - act / max(rd + wr, 1),
+        row_hit_rate=max(1.0 - act / max(rd + wr, 1), 0.0),
         act_j_per_bit=act * e.act_pre_j / bits_safe,
         core_j_per_bit=(rd * e.read_core_j_per_bit + wr * e.write_core_j_per_bit) * o.burst_bytes
         * 8.0 / bits_safe,

@@ -1,0 +1,71 @@
+"""kvpipe's DRAM models against other DRAM simulators' figures (``validation/dram-peers.csv``).
+
+For each row: the peer's bandwidth, row-hit rate and pJ/bit, and kvpipe's closed form and
+cycle model (1,000,000 requests, as the peer runs) on the same device and pattern, with the
+differences and the targets (cycle <= 10 % and <= 0.05 hit rate, closed form <= 15 %,
+pJ/bit <= 10 %).
+
+``--multi-user`` prints instead the FG-3D and HBM3 multi-user table of docs/memory.md §6
+(cycle model: mean of 2 seeds of 200,000 requests).
+
+Run: ``.venv/bin/python benchmarks/dram_peers.py [--requests N] [--multi-user]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+from kvpipe.memory import analytic, kv_pattern, shipped_device, simulate_kv
+from kvpipe.validation.dram_peers import compare_peers
+
+
+def peers(n_requests: int) -> None:
+    print("| device | pattern | peer GB/s | cycle | closed | peer hits | cycle hits "
+          "| peer pJ/bit | cycle pJ/bit | closed pJ/bit | targets |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    errs = []
+    for c in compare_peers(n_requests=n_requests):
+        r = c.row
+        ok = (abs(c.bw_error(c.cycle)) <= 0.10 and abs(c.bw_error(c.closed)) <= 0.15
+              and abs(c.cycle.row_hit_rate - r.peer_row_hit_rate) <= 0.05
+              and abs(c.energy_error(c.cycle)) <= 0.10 and abs(c.energy_error(c.closed)) <= 0.10)
+        errs.append(abs(c.bw_error(c.cycle)))
+        print(f"| {r.device} | {r.pattern} | {r.peer_bw_bytes_per_s / 1e9:.1f} "
+              f"| {c.cycle.bw_bytes_per_s / 1e9:.1f} ({c.bw_error(c.cycle):+.1%}) "
+              f"| {c.closed.bw_bytes_per_s / 1e9:.1f} ({c.bw_error(c.closed):+.1%}) "
+              f"| {r.peer_row_hit_rate:.3f} | {c.cycle.row_hit_rate:.3f} "
+              f"| {r.peer_j_per_bit * 1e12:.2f} | {c.cycle.j_per_bit * 1e12:.2f} "
+              f"| {c.closed.j_per_bit * 1e12:.2f} | {'met' if ok else 'MISSED'} |")
+    print(f"median |cycle bandwidth difference|: {statistics.median(errs):.1%}")
+
+
+def multi_user() -> None:
+    print("| device | context | users | cycle GB/s | row hits | closed form GB/s | row hits |")
+    print("|---|---|---|---|---|---|---|")
+    for name in ("FG-3D", "HBM3"):
+        d = shipped_device(name)
+        for ctx in (16, 1024, 8192):
+            for users in (1, 8, 32):
+                p = kv_pattern(ctx, 4096, users)
+                f = analytic(d, p)
+                runs = [simulate_kv(d, p, n_requests=200_000, seed=s) for s in range(2)]
+                bw = statistics.mean(r.effective_bw_bytes_per_s for r in runs)
+                hit = statistics.mean(r.row_hit_rate for r in runs)
+                print(f"| {name} | {ctx} | {users} | {bw / 1e9:,.0f} | {hit:.2f} "
+                      f"| {float(f.effective_bw_bytes_per_s) / 1e9:,.0f} | {float(f.row_hit_rate):.2f} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--requests", type=int, default=1_000_000)
+    ap.add_argument("--multi-user", action="store_true")
+    args = ap.parse_args()
+    if args.multi_user:
+        multi_user()
+    else:
+        peers(args.requests)
+
+
+if __name__ == "__main__":
+    main()
