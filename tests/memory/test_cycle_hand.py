@@ -76,6 +76,24 @@ def test_tfaw_limited() -> None:
     assert simulate(free, _reads(range(0, 64, 4))).cycles == 79
 
 
+def test_32_activate_window() -> None:
+    # 8 bank groups x 4 banks, rows of one burst: requests 0..31 open 32 different banks
+    # (group, then bank), requests 32..39 the next row of banks 0..7. tRRD = 2, tFAW = 8
+    # (not binding): ACT k at 2k for k < 32; RD k at 10 + 4k (data bus), RD 31 at 134.
+    # Without t32AW: ACTs 32..39 come early, the bus binds: RD 39 at 10 + 4 x 39 = 166,
+    # end 166 + tCL 5 + burst 4 = 175.
+    # t32AW = 200: ACT k >= ACT (k - 32) + 200 = 200 + 2 (k - 32); RD 32 at 210, then every
+    # 4 cycles: RD 39 at 238, end 238 + 5 + 4 = 247.
+    org = {"bank_groups": 8, "banks_per_group": 4, "row_bytes": 4}
+    reads = _reads(range(0, 160, 4))
+    free = device_from_dict(tiny(organization=org, timing={"tFAW": "8 nCK"}))
+    assert simulate(free, reads).cycles == 175
+    win = device_from_dict(tiny(organization=org, timing={"tFAW": "8 nCK", "t32AW": "200 nCK"}))
+    r = simulate(win, reads)
+    assert r.cycles == 247
+    assert r.activations == 40
+
+
 def test_reads_pass_waiting_writes() -> None:
     # 4 reads of row 0, then 4 writes to the same row, then 4 reads (all row hits).
     # Reads at 10, 14, 18, 22. The first write must wait tRTW = 8 after a read (30), while

@@ -39,6 +39,7 @@ class DeviceArrays:
     t_rrd_short_s: Arr
     t_rrd_long_s: Arr
     t_faw_s: Arr
+    t_32aw_s: Arr  # 0: no 32-activate window
     t_rcd_s: Arr
     t_rp_s: Arr
     t_rc_s: Arr
@@ -81,6 +82,7 @@ def device_arrays(devices: Device | Sequence[Device]) -> DeviceArrays:
         t_rrd_short_s=col(lambda d: d.timing.t_rrd_short_s),
         t_rrd_long_s=col(lambda d: d.timing.t_rrd_long_s),
         t_faw_s=col(lambda d: d.timing.t_faw_s),
+        t_32aw_s=col(lambda d: d.timing.t_32aw_s),
         t_rcd_s=col(lambda d: d.timing.t_rcd_s),
         t_rp_s=col(lambda d: d.timing.t_rp_s),
         t_rc_s=col(lambda d: d.timing.t_rc_s),
@@ -171,10 +173,12 @@ def rows_per_segment(d: DeviceArrays, seg_bytes: Arr) -> Arr:
 
 
 def activation_rate_per_s(d: DeviceArrays) -> Arr:
-    """Most ACTs one channel accepts per second: ``min(1/tRRD, 4/tFAW)``
-    (tRRD_S between bank groups, tRRD_L with one group)."""
+    """Most ACTs one channel accepts per second: ``min(1/tRRD, 4/tFAW, 32/t32AW)``
+    (tRRD_S between bank groups, tRRD_L with one group; the 32-activate window of GDDR
+    devices only where given)."""
     rrd = np.where(d.bank_groups > 1, d.t_rrd_short_s, d.t_rrd_long_s)
-    return np.minimum(1.0 / rrd, 4.0 / d.t_faw_s)
+    aw32 = np.where(d.t_32aw_s > 0, 32.0 / np.where(d.t_32aw_s > 0, d.t_32aw_s, 1.0), np.inf)
+    return np.minimum(np.minimum(1.0 / rrd, 4.0 / d.t_faw_s), aw32)
 
 
 def bank_cycle_s(d: DeviceArrays, bursts_per_act: Arr, t_col_s: Arr) -> Arr:
@@ -200,16 +204,23 @@ def turnaround_s(d: DeviceArrays, t_col_s: Arr) -> Arr:
     return rtw + wtr
 
 
-def refresh_loss(d: DeviceArrays, stripe_s: Arr) -> Arr:
-    """Fraction of time refresh takes from a stream.
+def refresh_loss(d: DeviceArrays, stripe_s: Arr, bank_utilisation: Arr,
+                 openings_in_view: Arr) -> Arr:
+    """Fraction of time refresh takes from the access stream.
 
-    All-bank: ``(tRP + tRFC + tRCD) / tREFI``. Per-bank (the controller refreshes the bank
-    it just left, needed again after ``B - 1`` stripes): each of the ``G*B`` refreshes per
-    tREFI costs ``max(0, tRFCpb + tRP + tRCD - (B - 1) * stripe)``."""
+    All-bank: ``(tRP + tRFC + tRCD) / tREFI``. Per-bank: the controller refreshes an idle
+    bank. Scattered openings (random access, many users, short runs) wait only for the one
+    bank being refreshed, which is away ``(tRFCpb + tRP) / tREFI`` of the time: a loss in
+    proportion to how busy the banks are, ``rho = bw / bank-limited bw``. One long run alone
+    (``w`` infinite) needs the bank it just left again after ``B - 1`` stripes: each of the
+    ``G*B`` refreshes per tREFI costs ``max(0, tRFCpb + tRP + tRCD - (B - 1) * stripe)``, or
+    the scattered figure if smaller."""
     ab = (d.t_rp_s + d.t_rfc_s + d.t_rcd_s) / d.t_refi_s
     slack = (d.banks_per_group - 1.0) * stripe_s
     pb_cost = np.maximum(d.t_rfc_pb_s + d.t_rp_s + d.t_rcd_s - slack, 0.0)
-    pb = pb_cost * d.bank_groups * d.banks_per_group / d.t_refi_s
+    pb_stream = pb_cost * d.bank_groups * d.banks_per_group / d.t_refi_s
+    pb_scattered = (d.t_rfc_pb_s + d.t_rp_s) / d.t_refi_s * np.clip(bank_utilisation, 0.0, 1.0)
+    pb = np.where(np.isinf(openings_in_view), np.minimum(pb_stream, pb_scattered), pb_scattered)
     return np.clip(d.refresh_all_bank * ab + d.refresh_per_bank * pb, 0.0, 1.0)
 
 
@@ -291,7 +302,8 @@ def analytic(device: Device | DeviceArrays, pattern: KVPattern,
     bw4 = run_total / t_run
 
     stripe_s = d.channels * d.bank_groups * alone_bytes_per_act / bw4
-    ref = refresh_loss(d, stripe_s)
+    rho = bw4 / _bank_limited_bw(d, bytes_per_act, t_col, w)
+    ref = refresh_loss(d, stripe_s, rho, w)
     bw5 = bw4 * (1.0 - ref)
 
     read_share = run / run_total
@@ -322,7 +334,12 @@ def _activation_limited_bw(d: DeviceArrays, bytes_per_act: Arr, bw_col: Arr, t_c
                            openings: Arr) -> Arr:
     """``min(column bw, ACT-rate bw, busy-bank bw)`` of one unit."""
     bw_act = d.channels * activation_rate_per_s(d) * bytes_per_act
+    bw_banks = _bank_limited_bw(d, bytes_per_act, t_col, openings)
+    return np.minimum(bw_col, np.minimum(bw_act, bw_banks))
+
+
+def _bank_limited_bw(d: DeviceArrays, bytes_per_act: Arr, t_col: Arr, openings: Arr) -> Arr:
+    """``C G B_w A / T``: the banks kept busy, each serving ``A`` bytes per bank cycle."""
     nbanks = d.bank_groups * busy_banks(d, openings)
     bursts = bytes_per_act / d.burst_bytes
-    bw_banks = d.channels * nbanks * bytes_per_act / bank_cycle_s(d, bursts, t_col)
-    return np.minimum(bw_col, np.minimum(bw_act, bw_banks))
+    return d.channels * nbanks * bytes_per_act / bank_cycle_s(d, bursts, t_col)

@@ -2,7 +2,7 @@
 
 Each channel is simulated on its own (channels share nothing): per-bank state machines
 (open row, earliest ACT/PRE/column times), bank groups (tCCD_L, tRRD_L), the channel's
-tRRD_S, four-activate window (tFAW), data-bus turnaround (tRTW, tWTR), and refresh
+tRRD_S, four-activate window (tFAW), 32-activate window (t32AW, GDDR, where given), data-bus turnaround (tRTW, tWTR), and refresh
 (all-bank REFab, or per-bank REFpb aimed at the idle bank used most recently). The
 scheduler is FR-FCFS over a queue of ``queue_depth`` requests with an open-page policy:
 among commands that can issue earliest, row hits (column commands) win, then the oldest
@@ -38,7 +38,7 @@ _REFRESH_CODE = {"none": 0, "all_bank": 1, "per_bank": 2}
 
 # indices into the timing vector handed to the kernel (all in clock cycles)
 (RCD, RP, RAS, RC, CCDS, CCDL, RRDS, RRDL, FAW, WTR, RTW, CL, CWL, RTP, WR, BURST,
- RFC, REFI, RFCPB, REFMODE) = range(20)
+ RFC, REFI, RFCPB, AW32, REFMODE) = range(21)
 # indices into the statistics vector the kernel returns
 (S_END, S_ACT, S_PRE, S_RD, S_WR, S_REF) = range(6)
 
@@ -55,7 +55,7 @@ def timing_cycles(device: Device) -> np.ndarray:
     v = [t.t_rcd_s, t.t_rp_s, t.t_ras_s, t.t_rc_s, t.t_ccd_short_s, t.t_ccd_long_s,
          t.t_rrd_short_s, t.t_rrd_long_s, t.t_faw_s, t.t_wtr_s, t.t_rtw_s, t.t_cl_s, t.t_cwl_s,
          t.t_rtp_s, t.t_wr_s, device.organization.burst_time_s, t.t_rfc_s, t.t_refi_s,
-         t.t_rfc_pb_s]
+         t.t_rfc_pb_s, t.t_32aw_s]
     out = np.array([cycles(x, ck) for x in v] + [_REFRESH_CODE[t.refresh]], dtype=np.int64)
     out[BURST] = max(int(round(device.organization.burst_time_s / ck)), 1)
     return out
@@ -79,6 +79,9 @@ def _simulate_channel(bg: np.ndarray, bank: np.ndarray, row: np.ndarray, is_writ
     bg_wr = np.zeros(n_bg, np.int64)
     faw = np.full(4, never, np.int64)
     faw_i = 0
+    aw32 = np.full(32, never, np.int64)  # last 32 ACTs, for the 32-activate window
+    aw32_i = 0
+    aw32_t = tm[AW32] if tm[AW32] > 0 else never
     ch_act = 0
     ch_rd = 0
     ch_wr = 0
@@ -181,6 +184,7 @@ def _simulate_channel(bg: np.ndarray, bank: np.ndarray, row: np.ndarray, is_writ
                     best_hit = qi
             elif open_row[b] < 0:
                 t = max(next_act[b], bg_act[g], ch_act, faw[faw_i] + tm[FAW], row_bus, now)
+                t = max(t, aw32[aw32_i] + aw32_t)
                 if t < best_oth_t:
                     best_oth_t = t
                     best_oth = qi
@@ -238,6 +242,8 @@ def _simulate_channel(bg: np.ndarray, bank: np.ndarray, row: np.ndarray, is_writ
                 ch_act = t + tm[RRDS]
                 faw[faw_i] = t
                 faw_i = (faw_i + 1) % 4
+                aw32[aw32_i] = t
+                aw32_i = (aw32_i + 1) % 32
                 cnt = 0
                 for qi in range(q_len):
                     if bank[q[qi]] == b and row[q[qi]] == row[r]:

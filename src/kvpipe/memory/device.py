@@ -105,6 +105,7 @@ class Timing:
     t_wr_s: float
     refresh: str = "all_bank"
     t_rfc_pb_s: float = 0.0
+    t_32aw_s: float = 0.0  # 32-activate window (GDDR); 0: none
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ _ORG_KEYS = {"channels", "bank_groups", "banks_per_group", "rows_per_bank", "row
              "io_width_bits", "burst_length", "data_rate", "dies", "capacity"}
 _TIMING_KEYS = {"tCK", "tRCD", "tRP", "tRAS", "tRC", "tCCD_S", "tCCD_L", "tRRD_S", "tRRD_L",
                 "tFAW", "tWTR", "tRTW", "tRFC", "tREFI", "tCL", "tCWL", "tRTP", "tWR",
-                "refresh", "tRFCpb"}
+                "refresh", "tRFCpb", "t32AW"}
 _TOP_KEYS = {"name", "family", "unit", "organization", "timing", "energy", "attachment",
              "sources", "notes"}
 
@@ -364,6 +365,7 @@ def _timing(r: _Reader, t: Mapping[str, Any], org: Organization) -> Timing:
         t_wr_s=r.timing(t, "tWR", p, ck, default=15e-9),
         refresh=refresh,
         t_rfc_pb_s=r.timing(t, "tRFCpb", p, ck, default=g["tRFC"] / 2),
+        t_32aw_s=r.timing(t, "t32AW", p, ck, default=0.0),
     )
     _check_timing(r, timing, org)
     return timing
@@ -382,6 +384,8 @@ def _check_timing(r: _Reader, t: Timing, org: Organization) -> None:
         r.fail(f"{p}.tRRD_L", "tRRD_L must be >= tRRD_S")
     if t.t_faw_s < t.t_rrd_short_s:
         r.fail(f"{p}.tFAW", "tFAW must be >= tRRD_S")
+    if 0 < t.t_32aw_s < t.t_faw_s:
+        r.fail(f"{p}.t32AW", "t32AW (32-activate window) must be >= tFAW")
     if t.t_ck_s > t.t_rcd_s:
         r.fail(f"{p}.tCK", "tCK longer than tRCD")
     if t.refresh != "none" and t.t_refi_s <= t.t_rfc_s:

@@ -276,7 +276,7 @@ _GDDR6: dict[str, Any] = {
         "tCCD_S": "2 nCK", "tCCD_L": "3 nCK", "tRRD_S": "7 nCK", "tRRD_L": "7 nCK",
         "tFAW": "28 nCK", "tWTR": "11 nCK", "tRTW": "34 nCK", "tCL": "24 nCK", "tCWL": "6 nCK",
         "tRTP": "4 nCK", "tWR": "26 nCK", "tRFC": "210 nCK", "tREFI": "1.9 us",
-        "refresh": "per_bank", "tRFCpb": "105 nCK",
+        "refresh": "per_bank", "tRFCpb": "105 nCK", "t32AW": "252 nCK",
     },
     "energy": {
         "vdd": "1.35 V", "datapath": "8 mm", "tsv": "0 pJ/bit", "io": "3.0 pJ/bit",
@@ -296,6 +296,8 @@ _GDDR6["sources"] = _sources(_GDDR6, {
     "timing.tCK": "D: 16 Gb/s, one BL16 burst = 2 CK (U)",
     "timing.tREFI": "D: 32 ms / 16K rows (U)",
     "timing.tRTW": "D: tCL + burst + 4 tCK - tCWL (Ramulator2 GDDR6 rule)",
+    "timing.t32AW": "assumption: 9 x tFAW, the ratio of DRAMsim3 configs/GDDR5X_8Gb_x32.ini "
+                    "(t32AW 360 = 9 x tFAW 40 tCK; JESD250 defines the window for GDDR6) (U)",
     "energy.io": "assumption: POD135 terminated link at 16 Gb/s, DRAM side (U)",
     "energy.datapath": "assumption: large single die, 8 mm mean wire (U)",
 })
@@ -312,7 +314,7 @@ _GDDR7["timing"] = {
     "tCCD_S": "2 nCK", "tCCD_L": "3 nCK", "tRRD_S": "2.5 ns", "tRRD_L": "3.5 ns",
     "tFAW": "12 ns", "tWTR": "6 ns", "tRTW": "14 ns", "tCL": "13 ns", "tCWL": "3 ns",
     "tRTP": "2 ns", "tWR": "13 ns", "tRFC": "160 ns", "tREFI": "1.9 us",
-    "refresh": "per_bank", "tRFCpb": "60 ns",
+    "refresh": "per_bank", "tRFCpb": "60 ns", "t32AW": "108 ns",
 }
 _GDDR7["energy"] = {
     "vdd": "1.2 V", "datapath": "7 mm", "tsv": "0 pJ/bit", "io": "2.0 pJ/bit",
@@ -326,6 +328,7 @@ _GDDR7["sources"] = _sources(_GDDR7, {
     "attachment": _GDDR6["sources"]["attachment.type"],
 }, {
     "energy.io": "assumption: PAM3 link ~2/3 of GDDR6's per bit (U)",
+    "timing.t32AW": "assumption: 9 x tFAW, as for GDDR6 (U)",
     "energy.vdd": "JESD239 VDD 1.2 V (V)",
 })
 
