@@ -15,22 +15,15 @@ import time
 
 import numpy as np
 
-from kvpipe.memory import (
-    analytic,
-    device_arrays,
-    kv_pattern,
-    outer,
-    shipped_device,
-    shipped_device_names,
-    simulate_kv,
-)
+from kvpipe import catalog
+from kvpipe.memory import analytic, device_arrays, kv_pattern, outer, simulate_kv
 
 KV_BYTES = 4096  # K and V of one token in one layer: 8 KV heads x 128 x 2 x 2 B
 
 
 def cycle_requests_per_s(name: str, context: int, users: int, n_requests: int = 1_000_000,
                          repeats: int = 5) -> tuple[float, float]:
-    d = shipped_device(name)
+    d = catalog.device(name)
     p = kv_pattern(context, KV_BYTES, users)
     simulate_kv(d, p, n_requests=2_000)  # compile
     rates, eff = [], 0.0
@@ -43,8 +36,8 @@ def cycle_requests_per_s(name: str, context: int, users: int, n_requests: int = 
 
 
 def analytic_points_per_s(repeats: int = 5) -> tuple[float, int]:
-    names = shipped_device_names()
-    d = outer(device_arrays([shipped_device(n) for n in names]), 2)
+    names = catalog.device_names()
+    d = outer(device_arrays([catalog.device(n) for n in names]), 2)
     ctx = np.geomspace(16, 131072, 64)[:, None]
     users = np.geomspace(1, 1024, 16)[None, :]
     pattern = kv_pattern(ctx, KV_BYTES, users)

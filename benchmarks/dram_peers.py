@@ -16,7 +16,8 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from kvpipe.memory import analytic, kv_pattern, shipped_device, simulate_kv
+from kvpipe import catalog
+from kvpipe.memory import analytic, kv_pattern, simulate_kv
 from kvpipe.validation.dram_peers import compare_peers
 
 
@@ -44,7 +45,7 @@ def multi_user() -> None:
     print("| device | context | users | cycle GB/s | row hits | closed form GB/s | row hits |")
     print("|---|---|---|---|---|---|---|")
     for name in ("FG-3D", "HBM3"):
-        d = shipped_device(name)
+        d = catalog.device(name)
         for ctx in (16, 1024, 8192):
             for users in (1, 8, 32):
                 p = kv_pattern(ctx, 4096, users)

@@ -90,7 +90,7 @@ def test_every_catalog_number_is_written_with_value_source_and_firmness() -> Non
         doc = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
         for entry_name, entry in doc["entries"].items():
             for key, item in entry.items():
-                if key in ("description", "unit", "attach", "collective"):
+                if key in ("description", "unit", "attach", "collective", "device"):
                     assert isinstance(item, str), (name, entry_name, key)
                     continue
                 subs = item.values() if key in ("peak_flops", "energy_per_flop") else [item]
@@ -275,3 +275,14 @@ def test_a_range_that_misses_its_value_is_a_catalog_error() -> None:
     paths = [p for p, _ in e.value.errors]
     assert "links.yaml: l.hop_latency.range" in paths
     assert any(p.startswith("links.yaml: l.bandwidth.range.low") for p in paths)
+
+
+def test_every_memory_device_exists_and_describes_the_same_part() -> None:
+    # a memory's device description must be in the catalog, with the product's peak bandwidth
+    # (within 5 %: HBM3E 1.2 TB/s vs 1024 x 9.6 Gb/s = 1.23 TB/s, HBM4 2.0 vs 2.05 TB/s)
+    named = [m for m in catalog.memories() if m.device]
+    assert len(named) >= 9
+    for m in named:
+        d = catalog.device(m.device)
+        assert d.peak_bw_bytes_per_s == pytest.approx(m.bw_bytes_per_s, rel=0.05), m.name
+        assert d.attachment.kind == m.attach, m.name

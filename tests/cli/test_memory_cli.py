@@ -1,17 +1,23 @@
 import json
+from pathlib import Path
 
+from kvpipe import catalog
 from kvpipe.catalog import system_yaml
 from kvpipe.cli.main import main
-from kvpipe.memory import shipped_device_names
 
 
 def test_memory_compare_json_and_figure(capsys, tmp_path):
     code = main(["memory", "compare", "--json", "--out", str(tmp_path)])
     out = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert [t["name"] for t in out["technologies"]] == shipped_device_names()
+    # catalog memories with a device under their catalog names, then devices none names
+    with_device = [t.name for t in catalog.memories() if t.device]
+    named = {t.device for t in catalog.memories() if t.device}
+    rest = [n for n in catalog.device_names() if n not in named]
+    assert [t["name"] for t in out["technologies"]] == with_device + rest
     for t in out["technologies"]:
-        assert 0 < t["effective_bw_bytes_per_s"] <= t["peak_bw_bytes_per_s"] * (1 + 1e-9)
+        assert 0 < t["effective_bw_bytes_per_s"] <= t["bw_bytes_per_s"] * (1 + 1e-9)
+        assert 0 < t["kv_core_j_per_bit"] < t["kv_access_path_j_per_bit"] < t["kv_effective_j_per_bit"]
         assert t["bw_to_capacity_ratio_per_s"] > 0
         assert t["units_per_reticle_die"] >= 1
     assert (tmp_path / "memory_compare.png").stat().st_size > 10_000
@@ -54,3 +60,50 @@ def test_user_device_files(capsys, tmp_path):
     assert main(["memory", "compare", "--device", str(bad), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "organization.channels" in err and "timing.tRAS" in err and "Traceback" not in err
+
+
+def test_catalog_and_memory_compare_show_the_same_figures(capsys, tmp_path):
+    assert main(["catalog", "memories", "--json"]) == 0
+    cat = {m["name"]: m for m in json.loads(capsys.readouterr().out)}
+    assert main(["memory", "compare", "--json", "--out", str(tmp_path)]) == 0
+    cmp = {t["name"]: t for t in json.loads(capsys.readouterr().out)["technologies"]}
+    shared = sorted(set(cat) & set(cmp))
+    assert {"hbm3e", "hbm4", "gddr6", "ddr5-rdimm", "lpddr5x"} <= set(shared)
+    for name in shared:
+        figs = cat[name]["figures"]
+        assert cmp[name]["capacity_bytes"] == figs["capacity_bytes"]["value"], name
+        assert cmp[name]["bw_bytes_per_s"] == figs["bw_bytes_per_s"]["value"], name
+        assert cmp[name]["read_j_per_bit"] == figs["read_j_per_bit"]["value"], name
+        assert cmp[name]["device"] == cat[name]["device"], name
+    # HBM3E: the catalog's 36 GB, 1.2 TB/s and 3.9 pJ/bit (whole access path), not the device's own
+    assert (cmp["hbm3e"]["capacity_bytes"], cmp["hbm3e"]["bw_bytes_per_s"]) == (36e9, 1.2e12)
+    assert cmp["hbm3e"]["read_j_per_bit"] == 3.9e-12
+
+
+def test_a_device_is_one_yaml_file(capsys, tmp_path, monkeypatch):
+    # a copy of the catalog with one more device file: memory compare evaluates it, and a
+    # system whose memory names it runs with the analytic memory model
+    import shutil
+
+    from kvpipe.catalog import _files
+
+    root = tmp_path / "catalog"
+    shutil.copytree(Path(str(_files.data_root())), root)
+    text = (root / "devices" / "fg-3d.yaml").read_text().replace("name: FG-3D", "name: my-tile")
+    (root / "devices" / "my-tile.yaml").write_text(text)
+    monkeypatch.setattr(_files, "data_root", lambda: root)
+    for f in (_files.device_files, _files.device, _files.part_file):
+        f.cache_clear()
+    try:
+        assert main(["memory", "compare", "--json", "--out", str(tmp_path)]) == 0
+        rows = {t["name"]: t for t in json.loads(capsys.readouterr().out)["technologies"]}
+        assert rows["my-tile"]["effective_bw_bytes_per_s"] == rows["FG-3D"]["effective_bw_bytes_per_s"] > 1e12
+        system = tmp_path / "s.yaml"
+        system.write_text(catalog.system_yaml("seed").replace(
+            "kv_memory: {tech: hbm3e, units_per_group: 6}",
+            "kv_memory: {tech: {base: hbm3e, name: tile-memory, device: my-tile}, units_per_group: 6}"))
+        assert main(["evaluate", str(system), "--json", "--memory-model", "analytic"]) == 0
+        assert json.loads(capsys.readouterr().out)["kv_memory"] == "tile-memory"
+    finally:
+        for f in (_files.device_files, _files.device, _files.part_file):
+            f.cache_clear()

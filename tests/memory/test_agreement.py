@@ -23,13 +23,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kvpipe.memory import analytic, kv_pattern, shipped_device, shipped_device_names, simulate_kv
+from kvpipe import catalog
+from kvpipe.memory import analytic, kv_pattern, simulate_kv
 
 KV_BYTES = 4096
 
 
 def _ratio(name: str, context: int, users: int, seeds: int = 2) -> tuple[float, float, float]:
-    d = shipped_device(name)
+    d = catalog.device(name)
     p = kv_pattern(context, KV_BYTES, users)
     runs = [simulate_kv(d, p, n_requests=60_000, seed=s) for s in range(seeds)]
     f = analytic(d, p)
@@ -39,9 +40,9 @@ def _ratio(name: str, context: int, users: int, seeds: int = 2) -> tuple[float, 
 
 
 @pytest.mark.parametrize("context", [1024, 8192])
-@pytest.mark.parametrize("name", shipped_device_names())
+@pytest.mark.parametrize("name", catalog.device_names())
 def test_streaming_agreement_within_10_percent(name: str, context: int) -> None:
-    d = shipped_device(name)
+    d = catalog.device(name)
     p = kv_pattern(context, KV_BYTES, 1)
     c = simulate_kv(d, p, n_requests=60_000)
     f = analytic(d, p)

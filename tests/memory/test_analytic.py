@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import tiny
 
+from kvpipe import catalog
 from kvpipe.memory import (
     KVPattern,
     analytic,
@@ -13,8 +14,6 @@ from kvpipe.memory import (
     device_from_dict,
     kv_pattern,
     outer,
-    shipped_device,
-    shipped_device_names,
 )
 
 # Llama-3.1-70B-like KV per layer and token: 8 KV heads x 128 x (K, V) x 2 B = 4 KiB.
@@ -23,7 +22,7 @@ STREAM = kv_pattern(8192, KV_BYTES)
 
 
 def _pj(name: str, pattern: KVPattern = STREAM) -> float:
-    return float(analytic(shipped_device(name), pattern).total_j_per_bit) * 1e12
+    return float(analytic(catalog.device(name), pattern).total_j_per_bit) * 1e12
 
 
 def test_published_energy_ranges() -> None:
@@ -43,7 +42,7 @@ def test_hbm2_energy_worked_by_hand() -> None:
     # act: 0.909 nJ / (1022.06 x 8 bit) = 0.1112 pJ/bit; core 3.18 (x 8192/8193 reads,
     # the rest writes at the same cost); I/O 0.3; standby 0.528 W and refresh 0.168 W over
     # 256 GB/s x 8 (the stream runs at 99.98 % of peak): 0.2578 + 0.0820.
-    f = analytic(shipped_device("HBM2"), STREAM)
+    f = analytic(catalog.device("HBM2"), STREAM)
     assert float(f.bytes_per_activation) == pytest.approx(1022.06, rel=1e-4)
     assert float(f.act_j_per_bit) == pytest.approx(0.1112e-12, rel=1e-3)
     assert float(f.core_j_per_bit) == pytest.approx(3.18e-12, rel=1e-6)
@@ -56,8 +55,8 @@ def test_fgdram_ratios_vs_hbm2_come_from_parameters() -> None:
     # O'Connor et al. 2017: FGDRAM has ~4x the bandwidth and ~2x the energy efficiency of
     # HBM2. Here both follow from the grain organisation (512 grains x 8 bit x 2 Gb/s vs
     # 16 PCs x 64 bit x 2 Gb/s) and the grain-local datapath (1.5 mm vs 7 mm of wire).
-    hbm2 = analytic(shipped_device("HBM2"), STREAM)
-    fg = analytic(shipped_device("FGDRAM"), STREAM)
+    hbm2 = analytic(catalog.device("HBM2"), STREAM)
+    fg = analytic(catalog.device("FGDRAM"), STREAM)
     bw_ratio = float(fg.effective_bw_bytes_per_s / hbm2.effective_bw_bytes_per_s)
     energy_ratio = float(hbm2.total_j_per_bit / fg.total_j_per_bit)
     assert bw_ratio == pytest.approx(4.0, rel=0.20)
@@ -83,13 +82,13 @@ def test_tfaw_limited_closed_form() -> None:
 
 def test_all_bank_refresh_loss() -> None:
     # DDR5: (tRP 14.375 + tRFC 295 + tRCD 14.375) ns / tREFI 3900 ns = 0.0830
-    f = analytic(shipped_device("DDR5"), STREAM)
+    f = analytic(catalog.device("DDR5"), STREAM)
     assert float(f.refresh_loss) == pytest.approx(323.75 / 3900)
 
 
 def test_losses_multiply_to_the_efficiency() -> None:
-    for name in shipped_device_names():
-        f = analytic(shipped_device(name), kv_pattern(512, KV_BYTES, 8))
+    for name in catalog.device_names():
+        f = analytic(catalog.device(name), kv_pattern(512, KV_BYTES, 8))
         kept = 1.0
         for loss in (f.column_loss, f.activation_loss, f.conflict_loss, f.lookahead_loss,
                      f.turnaround_loss, f.refresh_loss):
@@ -99,8 +98,8 @@ def test_losses_multiply_to_the_efficiency() -> None:
 
 
 def test_vectorized_grid_over_devices_and_contexts() -> None:
-    names = shipped_device_names()
-    d = outer(device_arrays([shipped_device(n) for n in names]), 2)
+    names = catalog.device_names()
+    d = outer(device_arrays([catalog.device(n) for n in names]), 2)
     ctx = np.array([16, 128, 1024, 8192, 65536])[:, None]
     users = np.array([1, 4, 32])[None, :]
     f = analytic(d, kv_pattern(ctx, KV_BYTES, users))
@@ -110,13 +109,13 @@ def test_vectorized_grid_over_devices_and_contexts() -> None:
     assert np.all(np.diff(f.row_hit_rate[:, :, 0], axis=1) >= -1e-12)
     assert np.all(np.diff(f.act_j_per_bit[:, :, 0], axis=1) <= 1e-24)
     # one device on its own gives the same numbers as its row of the grid
-    one = analytic(shipped_device(names[3]), kv_pattern(1024, KV_BYTES, 4))
+    one = analytic(catalog.device(names[3]), kv_pattern(1024, KV_BYTES, 4))
     assert float(one.effective_bw_bytes_per_s) == pytest.approx(
         float(f.effective_bw_bytes_per_s[3, 2, 1]))
 
 
 def test_more_concurrent_runs_more_activations() -> None:
-    d = shipped_device("HBM3")
+    d = catalog.device("HBM3")
     hits = [float(analytic(d, kv_pattern(8192, KV_BYTES, s)).row_hit_rate) for s in (1, 4, 16, 64)]
     assert hits == sorted(hits, reverse=True)
     assert hits[0] > 0.95 and hits[-1] < 0.05

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import tiny
 
-from kvpipe.memory import DeviceError, device_from_dict, shipped_device, shipped_device_names, units
+from kvpipe import catalog
+from kvpipe.memory import DeviceError, device_from_dict, units
 
 
 def _errors(d: dict) -> dict[str, str]:
@@ -29,8 +30,8 @@ def test_units() -> None:
 
 
 def test_shipped_devices_are_valid_and_sourced() -> None:
-    for name in shipped_device_names():
-        d = shipped_device(name)
+    for name in catalog.device_names():
+        d = catalog.device(name)
         assert d.capacity_bytes > 0 and d.peak_bw_bytes_per_s > 0
         # every organization, timing and energy figure names its source
         for key in ("organization.channels", "timing.tRCD", "energy.io"):
@@ -40,7 +41,7 @@ def test_shipped_devices_are_valid_and_sourced() -> None:
 def test_geometry_and_peak() -> None:
     # HBM3: 32 pseudo-channels x 32 bits x 6.4 Gb/s / 8 = 819.2 GB/s;
     # 32 PC x 32 banks x 16384 rows x 1 KiB = 16 GiB.
-    d = shipped_device("HBM3")
+    d = catalog.device("HBM3")
     assert d.peak_bw_bytes_per_s == pytest.approx(819.2e9)
     assert d.capacity_bytes == 16 * 2**30
     assert d.organization.burst_bytes == 32
@@ -103,7 +104,7 @@ def test_idd_conversion_hand_checked() -> None:
 def test_geometry_energy_reproduces_oconnor_hbm2() -> None:
     # HBM2 read path at 1.2 V: cell 0.44 + 7 mm x 0.32 pJ/bit/mm + TSV 0.5 = 3.18 pJ/bit,
     # the sum of the MICRO'17 Table 3 components (0.44 + 1.01 + 1.23 + 0.5).
-    e = shipped_device("HBM2").energy
+    e = catalog.device("HBM2").energy
     assert e.read_core_j_per_bit == pytest.approx(3.18e-12)
     # standby from the DRAMsim3 currents: 1.2 V x 55 mA x 16 PCs / 2 PCs per scope
     assert e.background_w == pytest.approx(0.528)

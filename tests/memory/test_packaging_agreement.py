@@ -4,14 +4,15 @@ import pytest
 
 from kvpipe import catalog
 from kvpipe.hardware.packaging import RETICLE_AREA_MM2, max_units_per_die
-from kvpipe.memory import reticle_figures, shipped_device
-from kvpipe.memory.select import TECH_DEVICES
+from kvpipe.memory import reticle_figures
+
+WITH_DEVICE = [t.name for t in catalog.memories() if t.device]
 
 
-@pytest.mark.parametrize("name", sorted(TECH_DEVICES))
+@pytest.mark.parametrize("name", WITH_DEVICE)
 def test_units_per_reticle_die_agree(name):
     tech = catalog.memory(name)
-    assert max_units_per_die(tech, RETICLE_AREA_MM2) == reticle_figures(shipped_device(TECH_DEVICES[name])).units
+    assert max_units_per_die(tech, RETICLE_AREA_MM2) == reticle_figures(catalog.device(tech.device)).units
 
 
 def test_h100_class_die_takes_six_hbm_sites():

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from kvpipe.memory import KVPattern, analytic, device_from_dict, shipped_device_dict, simulate_kv
+from kvpipe import catalog
+from kvpipe.memory import KVPattern, analytic, device_from_dict, simulate_kv
 
 
 def _losses(name: str) -> tuple[float, float]:
-    dd = shipped_device_dict(name)
+    dd = catalog.device_dict(name)
     d = device_from_dict(dd)
     dd["timing"]["refresh"] = "none"
     none = device_from_dict(dd)

@@ -6,7 +6,7 @@ import pytest
 
 from kvpipe import catalog
 from kvpipe.cli.main import main
-from kvpipe.memory import analytic, shipped_device
+from kvpipe.memory import analytic
 from kvpipe.memory.select import NoDeviceError, system_pattern, with_memory_model
 from kvpipe.perf import evaluate_system
 
@@ -17,7 +17,7 @@ def seed():
 
 
 def test_scalar_keeps_the_catalog_figures(seed):
-    assert with_memory_model(seed, "scalar") is seed
+    assert with_memory_model(seed, "scalar", None) is seed
 
 
 def test_pattern_of_the_seed(seed):
@@ -28,8 +28,9 @@ def test_pattern_of_the_seed(seed):
 
 
 def test_analytic_keeps_the_product_and_applies_the_devices_efficiency(seed):
-    s = with_memory_model(seed, "analytic")
-    f = analytic(shipped_device("HBM3E"), system_pattern(seed))
+    assert seed.kv_memory.tech.device == "HBM3E"
+    s = with_memory_model(seed, "analytic", catalog.device("HBM3E"))
+    f = analytic(catalog.device("HBM3E"), system_pattern(seed))
     efficiency = float(f.effective_bw_bytes_per_s) / float(f.peak_bw_bytes_per_s)
     tech, catalog_tech = s.kv_memory.tech, seed.kv_memory.tech
     assert tech.name == "hbm3e"
@@ -44,17 +45,18 @@ def test_analytic_keeps_the_product_and_applies_the_devices_efficiency(seed):
 
 
 def test_cycle_and_analytic_agree_on_the_seed_within_10pct(seed):
-    a = evaluate_system(with_memory_model(seed, "analytic"))
-    c = evaluate_system(with_memory_model(seed, "cycle"))
+    d = catalog.device("HBM3E")
+    a = evaluate_system(with_memory_model(seed, "analytic", d))
+    c = evaluate_system(with_memory_model(seed, "cycle", d))
     assert float(c.tokens_per_s) == pytest.approx(float(a.tokens_per_s), rel=0.10)
 
 
 def test_a_part_without_device_description_is_refused(seed):
     from dataclasses import replace
 
-    inline = replace(seed.kv_memory.tech, name="my-dram")
+    inline = replace(seed.kv_memory.tech, name="my-dram", device="")
     with pytest.raises(NoDeviceError):
-        with_memory_model(replace(seed, kv_memory=replace(seed.kv_memory, tech=inline)), "analytic")
+        with_memory_model(replace(seed, kv_memory=replace(seed.kv_memory, tech=inline)), "analytic", None)
 
 
 def test_cli_flag_and_error(capsys, tmp_path):
@@ -63,19 +65,28 @@ def test_cli_flag_and_error(capsys, tmp_path):
     assert main(["evaluate", str(p), "--json", "--memory-model", "analytic"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["kv_memory"] == "hbm3e"
+    # a part based on a catalog memory keeps its device description; one naming an unknown
+    # device is refused with the field named
     q = tmp_path / "inline.yaml"
     q.write_text(
         catalog.system_yaml("seed").replace("kv_memory: {tech: hbm3e, units_per_group: 6}",
                                             "kv_memory: {tech: {base: hbm3e, name: my-dram}, units_per_group: 6}")
     )
+    assert main(["evaluate", str(q), "--memory-model", "analytic"]) == 0
+    capsys.readouterr()
+    q.write_text(
+        catalog.system_yaml("seed").replace("kv_memory: {tech: hbm3e, units_per_group: 6}",
+                                            "kv_memory: {tech: {base: hbm3e, name: my-dram, device: NOPE}, "
+                                            "units_per_group: 6}")
+    )
     assert main(["evaluate", str(q), "--memory-model", "analytic"]) == 2
-    assert "kv_memory.tech" in capsys.readouterr().err
+    assert "kv_memory.tech.device" in capsys.readouterr().err
 
 
 def test_a_bare_length_in_a_device_file_is_refused():
-    from kvpipe.memory import DeviceError, device_from_dict, shipped_device_dict
+    from kvpipe.memory import DeviceError, device_from_dict
 
-    d = shipped_device_dict("HBM3E")
+    d = catalog.device_dict("HBM3E")
     d["attachment"] = {**d["attachment"], "shoreline": 8.5}  # metres or millimetres?
     with pytest.raises(DeviceError) as e:
         device_from_dict(d)

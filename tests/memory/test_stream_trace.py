@@ -5,18 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kvpipe import catalog
 from kvpipe.memory import (
     decompose,
     dramsim3_lines,
     kv_request_stream,
     ramulator2_loadstore_lines,
     ramulator2_readwrite_lines,
-    shipped_device,
 )
 
 
 def test_stream_shape_and_interleaving() -> None:
-    d = shipped_device("HBM3")
+    d = catalog.device("HBM3")
     # runs of 64 KiB (2048 bursts) + 4 KiB append (128 bursts), two at a time
     s = kv_request_stream(d, 65536, 4096, concurrent_runs=2, max_requests=2 * 2176)
     assert len(s) == 2 * 2176
@@ -34,7 +34,7 @@ def test_runs_start_on_every_bank_alike(name: str) -> None:
     # bank uniformly. Over 2,000 runs each of the B banks (2 on FG-3D, 8 on HBM3) gets 1/B of
     # them; the binomial spread is sqrt((1 - 1/B) / (2000 / B)) = 2 % (B = 2) or 6 % (B = 8)
     # of 1/B, so +-25 % is >= 4 sigma. (A placement on even banks only gave 2/B and 0.)
-    d = shipped_device(name)
+    d = catalog.device(name)
     o = d.organization
     run_bursts = 16 * 4096 // o.burst_bytes
     s = kv_request_stream(d, 16 * 4096, 0, max_requests=2000 * run_bursts)
@@ -44,7 +44,7 @@ def test_runs_start_on_every_bank_alike(name: str) -> None:
 
 
 def test_mapping_sends_consecutive_bursts_across_channels_then_groups() -> None:
-    d = shipped_device("HBM3")
+    d = catalog.device("HBM3")
     a = decompose(d, np.arange(0, 32 * 32 * 4 * 2, 32))
     assert list(a.channel[:33]) == list(range(32)) + [0]
     assert a.bank_group[32] == 1 and a.column[128] == 1
@@ -52,7 +52,7 @@ def test_mapping_sends_consecutive_bursts_across_channels_then_groups() -> None:
 
 
 def test_trace_formats() -> None:
-    d = shipped_device("GDDR6")
+    d = catalog.device("GDDR6")
     s = kv_request_stream(d, 4096, 64, max_requests=130)
     ls = ramulator2_loadstore_lines(s)
     assert ls[0].startswith("LD 0x") and ls[-1].startswith("ST 0x")

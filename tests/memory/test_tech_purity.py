@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from kvpipe import catalog
 import kvpipe.memory
-from kvpipe.memory import analytic, kv_pattern, shipped_device, shipped_device_names, to_memory_tech
+from kvpipe.memory import analytic, kv_pattern, to_memory_tech
 
 
 def test_to_memory_tech_effective_figures() -> None:
     p = kv_pattern(8192, 4096, 1)
-    for name in shipped_device_names():
-        d = shipped_device(name)
+    for name in catalog.device_names():
+        d = catalog.device(name)
         t = to_memory_tech(d, p)
         f = analytic(d, p)
         assert t.bw_bytes_per_s == pytest.approx(float(f.effective_bw_bytes_per_s))
@@ -26,7 +27,7 @@ def test_to_memory_tech_effective_figures() -> None:
 
 
 def test_to_memory_tech_models() -> None:
-    d, p = shipped_device("HBM3E"), kv_pattern(4096, 4096, 1)
+    d, p = catalog.device("HBM3E"), kv_pattern(4096, 4096, 1)
     scalar = to_memory_tech(d, p, model="scalar")
     cycle = to_memory_tech(d, p, model="cycle", n_requests=40_000)
     assert scalar.bw_bytes_per_s == d.peak_bw_bytes_per_s

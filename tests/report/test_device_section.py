@@ -1,14 +1,15 @@
 """The seed report's section on DRAM devices at the study's KV access pattern."""
 
 
+from kvpipe import catalog
 from kvpipe.explore.memory_compare import DemandPoint, DeviceStudy, compare_devices
-from kvpipe.memory import kv_pattern, shipped_device
+from kvpipe.memory import kv_pattern
 from kvpipe.report.memory_figures import FIGURE_KEY, fig_memory_compare, render_device_section
 
 
 def _study() -> DeviceStudy:
     # the toy's KV: 2 KV heads x 16 x 2 (K and V) x 2 B = 128 B per token and layer
-    rows = compare_devices([shipped_device("HBM3E"), shipped_device("FG-3D")], kv_pattern(1000, 128))
+    rows = compare_devices([catalog.device("HBM3E"), catalog.device("FG-3D")], kv_pattern(1000, 128))
     return DeviceStudy(1000, 128.0, 1, rows, (DemandPoint("toy: 37 users", 5e6, 5e11),))
 
 
@@ -31,6 +32,6 @@ def test_figure_has_log_axes_and_units():
 def test_short_runs_lose_bandwidth_to_activations():
     # the toy's runs (1000 tokens x 128 B = 128 kB) open a row per few bursts more often than the
     # seed's (8192 x 4096 B = 32 MB): fewer row hits and a lower effective bandwidth on HBM3E
-    short, long = (compare_devices([shipped_device("HBM3E")], kv_pattern(c, b))[0] for c, b in ((1000, 128), (8192, 4096)))
+    short, long = (compare_devices([catalog.device("HBM3E")], kv_pattern(c, b))[0] for c, b in ((1000, 128), (8192, 4096)))
     assert short.row_hit_rate <= long.row_hit_rate
     assert short.effective_bw_bytes_per_s <= long.effective_bw_bytes_per_s <= long.peak_bw_bytes_per_s

@@ -20,10 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import copy
+
 from kvpipe.catalog import _files
 from kvpipe.catalog.entry import CatalogEntry, CatalogError, Firmness, Source, UnknownNameError, ValueRange
 from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Chip, Link, MemoryTech
+from kvpipe.memory import Device
 from kvpipe.system import System
 from kvpipe.workload.model import Model
 
@@ -125,6 +128,39 @@ def memories() -> list[MemoryTech]:
     return [e.part for e in entries("memory")]
 
 
+def device_names() -> list[str]:
+    """Names of the DRAM device descriptions (``data/devices/*.yaml``), in file-name order."""
+    return list(_files.device_files())
+
+
+def device(name: str) -> Device:
+    """A DRAM device description by name (``HBM3E``, ``FG-3D``; case-insensitive)."""
+    return _files.device(_device_key(name))
+
+
+def device_dict(name: str) -> dict[str, Any]:
+    """A copy of a device description as loaded (edit it, then ``device_from_dict``)."""
+    return copy.deepcopy(dict(_files.device_files()[_device_key(name)][1]))
+
+
+def devices() -> dict[str, Device]:
+    """Every DRAM device description, by name."""
+    return {n: device(n) for n in device_names()}
+
+
+def memory_device(tech: MemoryTech) -> Device | None:
+    """The device description a memory technology names (``device:``), or None."""
+    return device(tech.device) if tech.device else None
+
+
+def _device_key(name: str) -> str:
+    known = device_names()
+    for k in known:
+        if k.lower() == name.lower():
+            return k
+    raise UnknownNameError("device", name, known)
+
+
 def system_yaml(name: str) -> str:
     """The text of a shipped system file (``data/systems/<name>.yaml``)."""
     known = _files.system_names()
@@ -142,6 +178,6 @@ def seed_system() -> System:
 
 __all__ = [
     "KINDS", "CatalogEntry", "CatalogError", "Firmness", "Source", "UnknownNameError", "chip", "chips",
-    "default_name", "entries", "entry", "gpu", "gpus", "link", "links", "memories", "memory", "model", "names", "seed_system",
-    "system_yaml", "ValueRange",
+    "default_name", "device", "device_dict", "device_names", "devices", "entries", "entry", "gpu", "gpus", "link",
+    "links", "memories", "memory", "memory_device", "model", "names", "seed_system", "system_yaml", "ValueRange",
 ]

@@ -15,7 +15,9 @@ Part files (``chips.yaml``, ``links.yaml``, ``memories.yaml``) have the form::
 Field names are the config keys of :mod:`kvpipe.config.schema`; values are parsed by the
 same schema as a user's inline part, so the catalog and user configs cannot drift apart.
 ``models.yaml`` (written by the workload side) maps a model name to
-``{file: <name>.json, source: ..., note: ...}`` under ``data/models/``.
+``{file: <name>.json, source: ..., note: ...}`` under ``data/models/``. ``devices/*.yaml``
+are DRAM device descriptions (one file per device, the form of a user's ``--device`` file,
+docs/memory.md section 1); a memory entry names its device in ``device``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from kvpipe.config.schema import (
     build_memory,
     required_missing,
 )
+from kvpipe.memory import Device, DeviceError, device_from_dict
 from kvpipe.workload.arch import ArchError, parse_arch
 from kvpipe.workload.model import Model, build_model
 from kvpipe.workload.precision import Precision
@@ -241,3 +244,32 @@ def system_names() -> list[str]:
 
 def system_text(name: str) -> str:
     return (data_root() / "systems" / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+# --- DRAM devices -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def device_files() -> Mapping[str, tuple[str, Mapping[str, Any]]]:
+    """``devices/*.yaml``: device name -> (file name, the description as loaded)."""
+    folder = data_root() / "devices"
+    out: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    for p in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not p.name.endswith(".yaml"):
+            continue
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        if not isinstance(doc, Mapping) or not isinstance(doc.get("name"), str):
+            raise CatalogError([(f"devices/{p.name}", "expected a device description with a name")])
+        if doc["name"] in out:
+            raise CatalogError([(f"devices/{p.name}", f"device {doc['name']!r} is also in {out[doc['name']][0]}")])
+        out[doc["name"]] = (f"devices/{p.name}", MappingProxyType(dict(doc)))
+    return MappingProxyType(out)
+
+
+@lru_cache(maxsize=None)
+def device(name: str) -> Device:
+    where, doc = device_files()[name]
+    try:
+        return device_from_dict(doc)
+    except DeviceError as e:
+        raise CatalogError([(f"{where}: {f}", m) for f, m in e.errors]) from e

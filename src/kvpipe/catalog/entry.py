@@ -12,7 +12,7 @@ T = TypeVar("T")
 
 
 class Firmness(str, Enum):
-    """How firm a catalog number is (the marks of shared/reference/memory-technologies.md)."""
+    """How firm a catalog number is: vendor claim, derived, uncertain or assumption."""
 
     VENDOR = "V"  # vendor claim or standard (datasheet, JEDEC, launch material)
     DERIVED = "D"  # derived from other cited figures; the source says how

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from kvpipe import catalog
 from kvpipe.cli.errors import UserError
 from kvpipe.cli.output import gpu_evaluation_json, hetero_evaluation_json, spatial_evaluation_json
 from kvpipe.cli.tables import evaluation_rows, gpu_evaluation_rows, hetero_evaluation_rows
@@ -23,6 +24,7 @@ from kvpipe.config import parse_gpu_system, parse_system, read_yaml
 from kvpipe.config.gpu import is_gpu_document
 from kvpipe.config.hetero import is_hetero_document, parse_hetero_system
 from kvpipe.config.loader import read_system_file
+from kvpipe.memory import Device
 from kvpipe.memory.select import NoDeviceError, with_memory_model
 from kvpipe.perf import PerfResult, evaluate_system
 from kvpipe.perf.gpu import GpuResult, evaluate_gpu_system
@@ -96,12 +98,20 @@ class SpatialKind:
 
     def evaluate(self, memory_model: str = "scalar") -> SpatialEvaluation:
         try:
-            system = with_memory_model(self.system, memory_model)
+            system = with_memory_model(self.system, memory_model, _device_of(self.system))
         except NoDeviceError as e:
             raise UserError(f"  kv_memory.tech: {e}") from None
         r = evaluate_system(system)
         _check_one_user_fits(system, r)
         return SpatialEvaluation(system, r)
+
+
+def _device_of(system: System) -> Device | None:
+    """The catalog device description the system's KV memory names (None: it names none)."""
+    name = system.kv_memory.tech.device
+    if name and name.lower() not in (n.lower() for n in catalog.device_names()):
+        raise UserError(f"  kv_memory.tech.device: unknown device {name!r}; known: {', '.join(catalog.device_names())}")
+    return catalog.memory_device(system.kv_memory.tech)
 
 
 def _check_one_user_fits(system: System, r: PerfResult) -> None:

@@ -86,7 +86,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     heads = [headline(s, place(s.model, s.precisions, s.chip, s.mapping), techs) for s in seed_systems_for(system)]
     extra = [load_device(Path(p)) for p in args.device]
     with staged_output(Path(args.out), "--out", command="memory compare", owns=("memory_compare.png",)) as stage:
-        ds = device_study(system, heads, args.context, args.interleaved, args.cycle_requests, extra)
+        ds = device_study(system, heads, techs, list(catalog.devices().values()), args.context, args.interleaved,
+                          args.cycle_requests, extra)
         (stage.path / "memory_compare.png").write_bytes(render_png(fig_memory_compare(ds)))
     png = Path(args.out) / "memory_compare.png"
     if args.json:
@@ -106,15 +107,18 @@ def _compare_json(ds: Any, png: Path) -> dict[str, Any]:
         "technologies": [
             {
                 "name": r.name,
+                "device": r.device,
                 "unit": r.unit,
                 "attach": r.attach,
                 "capacity_bytes": json_number(r.capacity_bytes),
-                "peak_bw_bytes_per_s": json_number(r.peak_bw_bytes_per_s),
+                "bw_bytes_per_s": json_number(r.peak_bw_bytes_per_s),
+                "read_j_per_bit": json_number(r.read_j_per_bit),
                 "effective_bw_bytes_per_s": json_number(r.effective_bw_bytes_per_s),
                 "cycle_bw_bytes_per_s": json_number(r.cycle_bw_bytes_per_s) if r.cycle_bw_bytes_per_s else None,
                 "row_hit_rate": json_number(r.row_hit_rate),
-                "effective_j_per_bit": json_number(r.effective_j_per_bit),
-                "dynamic_j_per_bit": json_number(r.dynamic_j_per_bit),
+                "kv_core_j_per_bit": json_number(r.core_j_per_bit),
+                "kv_access_path_j_per_bit": json_number(r.access_path_j_per_bit),
+                "kv_effective_j_per_bit": json_number(r.effective_j_per_bit),
                 "bw_to_capacity_ratio_per_s": json_number(r.bw_to_capacity_per_s),
                 "units_per_reticle_die": r.units_per_reticle_die,
                 "bw_per_reticle_die_bytes_per_s": json_number(r.bw_per_reticle_die_bytes_per_s),
@@ -139,17 +143,18 @@ def _print_compare(ds: Any, png: Path) -> None:
     con = make_console()
     per_layer = format_quantity(ds.kv_bytes_per_token_layer, Kind.BYTES)
     t = Table(title=f"KV memory technologies: runs of {ds.context_tokens:,} tokens x {per_layer}")
-    columns = ("device", "unit", "capacity", "peak BW", "KV BW", "row hits", "pJ/bit", "BW/cap", "per reticle die",
-               "die BW", "die capacity")
+    columns = ("memory", "device", "capacity", "peak BW", "pJ/bit", "KV BW", "row hits", "KV pJ/bit core",
+               "KV pJ/bit path", "KV pJ/bit all-in", "BW/cap", "per reticle die", "die BW", "die capacity")
     for col in columns:
-        t.add_column(col, justify="right" if col not in ("device", "unit") else "left")
+        t.add_column(col, justify="right" if col not in ("memory", "device") else "left")
     for r in ds.rows:
         t.add_row(
-            r.name, r.unit, format_quantity(r.capacity_bytes, Kind.BYTES),
-            format_quantity(r.peak_bw_bytes_per_s, Kind.BYTES_PER_S),
+            r.name, r.device, format_quantity(r.capacity_bytes, Kind.BYTES),
+            format_quantity(r.peak_bw_bytes_per_s, Kind.BYTES_PER_S), f"{r.read_j_per_bit * 1e12:.2f}",
             format_quantity(r.effective_bw_bytes_per_s, Kind.BYTES_PER_S),
-            f"{r.row_hit_rate:.1%}", f"{r.effective_j_per_bit * 1e12:.2f}", f"{r.bw_to_capacity_per_s:,.0f} /s",
-            f"{r.units_per_reticle_die} ({r.attach})",
+            f"{r.row_hit_rate:.1%}", f"{r.core_j_per_bit * 1e12:.2f}", f"{r.access_path_j_per_bit * 1e12:.2f}",
+            f"{r.effective_j_per_bit * 1e12:.2f}", f"{r.bw_to_capacity_per_s:,.0f} /s",
+            f"{r.units_per_reticle_die} x {r.unit} ({r.attach})",
             format_quantity(r.bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S),
             format_quantity(r.capacity_per_reticle_die_bytes, Kind.BYTES),
         )
@@ -159,6 +164,10 @@ def _print_compare(ds: Any, png: Path) -> None:
             f"needed per reticle die, {d.label}: {format_quantity(d.bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S)}, "
             f"{format_quantity(d.capacity_per_reticle_die_bytes, Kind.BYTES)}"
         )
+    con.print("capacity, peak BW, pJ/bit: the catalog memory's own figures (pJ/bit: whole access path, "
+              "as `kvpipe catalog memories` shows). KV columns: the device description on this pattern; "
+              "core = activation + cells to pins, path = core + interface I/O and PHY, all-in = path + "
+              "standby and refresh.")
     con.print(f"figure: {png}")
 
 

@@ -63,11 +63,13 @@ def run_study(
             done[0] += 1
 
         techs = [t for t in catalog.memories() if t.name != "ideal"]
-        study = run_seed_study(systems, techs, memory_model, on_model=lambda m: step(f"studying {m}"))
+        study = run_seed_study(systems, techs, memory_model, on_model=lambda m: step(f"studying {m}"),
+                               devices=catalog.devices())
         step("comparing with GPU servers")
         study = replace(study, gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()))
         step("comparing memory devices")
-        study = replace(study, device_study=device_study(study.primary.system, [s.headline for s in study.studies]))
+        study = replace(study, device_study=device_study(study.primary.system, [s.headline for s in study.studies],
+                                                         techs, list(catalog.devices().values())))
         step("comparing designs")
         study = replace(study, designs=compare_designs(study.primary.system, stacked_kv_memory(study), *design_systems()))
         step("mapping the verdict over the uncertain inputs")

@@ -189,6 +189,8 @@ def catalog_json(kind: str) -> list[dict[str, Any]]:
                 item["link"] = e.part.link
             if kind == "links":
                 item["collective"] = e.part.collective.value  # docs/model.md C2 (the description says why)
+            if kind == "memories":
+                item["device"] = e.part.device or None
         out.append(item)
     return out
 

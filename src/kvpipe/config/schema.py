@@ -291,6 +291,7 @@ class MemorySpec(Spec):
     footprint: Area | None = None
     attach: Attach | None = None
     shoreline: Length | None = None
+    device: Name | None = None  # the DRAM device description of this part (catalog devices)
 
 
 class GpuSpec(Spec):
@@ -343,6 +344,7 @@ MEMORY_FIELDS: Mapping[str, str] = MappingProxyType({
     "footprint": "footprint_mm2",
     "attach": "attach",
     "shoreline": "shoreline_mm",
+    "device": "device",
 })
 GPU_FIELDS: Mapping[str, str] = MappingProxyType({
     "hbm": "hbm_bytes",
@@ -357,7 +359,7 @@ GPU_FIELDS: Mapping[str, str] = MappingProxyType({
     "hbm_footprint": "hbm_footprint_mm2",
 })
 PER_PRECISION: frozenset[str] = frozenset({"peak_flops", "energy_per_flop"})
-NON_NUMERIC: frozenset[str] = frozenset({"unit", "attach", "link", "collective"})
+NON_NUMERIC: frozenset[str] = frozenset({"unit", "attach", "link", "collective", "device"})
 
 SPECS: Mapping[str, type[Spec]] = MappingProxyType(
     {"chip": ChipSpec, "link": LinkSpec, "memory": MemorySpec, "gpu": GpuSpec}
@@ -368,7 +370,7 @@ FIELDS: Mapping[str, Mapping[str, str]] = MappingProxyType(
 REQUIRED: Mapping[str, frozenset[str]] = MappingProxyType({
     "chip": frozenset(CHIP_FIELDS) - _CHIP_OPTIONAL,
     "link": frozenset(LINK_FIELDS) - _LINK_OPTIONAL,
-    "memory": frozenset(MEMORY_FIELDS) - {"shoreline"},
+    "memory": frozenset(MEMORY_FIELDS) - {"shoreline", "device"},
     "gpu": frozenset(GPU_FIELDS) - {"die_area", "hbm_footprint"},
 })
 
@@ -499,6 +501,7 @@ def build_memory(
         footprint_mm2=values["footprint"],
         attach=values["attach"],
         shoreline_mm=values.get("shoreline", 0.0),
+        device=values.get("device") or "",
         sources=MappingProxyType(dict(sources)),
     )
 

@@ -15,7 +15,7 @@ demand found. Pure computation: the CLI loads the parts and writes the report.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ from kvpipe.explore.provision import (
 from kvpipe.hardware.packaging import max_units_per_die, reticle_dies
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement, place
+from kvpipe.memory.device import Device
 from kvpipe.memory.select import NoDeviceError, effective_tech, system_pattern
 from kvpipe.perf.inputs import PerfInputs, inputs_from_system
 from kvpipe.perf.model import evaluate
@@ -244,10 +245,12 @@ def study_model(
     techs: Sequence[MemoryTech],
     contexts: Sequence[int] = (2048, 8192, 32768, 131072),
     memory_model: str = "scalar",
+    devices: Mapping[str, Device] | None = None,
 ) -> ModelStudy:
     """One model's study; ``memory_model`` (scalar | analytic | cycle) sets the fidelity of the
-    memory figures (technologies without a device description keep their catalog scalars)."""
-    system, techs = _with_memory_model(system, techs, memory_model)
+    memory figures (technologies without a device description in ``devices``, by the name
+    each names, keep their catalog scalars)."""
+    system, techs = _with_memory_model(system, techs, memory_model, devices or {})
     placement = place(system.model, system.precisions, system.chip, system.mapping)
     head = headline(system, placement, techs)
     users = users_grid()
@@ -269,7 +272,7 @@ def study_model(
 
 
 def _with_memory_model(
-    system: System, techs: Sequence[MemoryTech], memory_model: str
+    system: System, techs: Sequence[MemoryTech], memory_model: str, devices: Mapping[str, Device]
 ) -> tuple[System, list[MemoryTech]]:
     if memory_model == "scalar":
         return system, list(techs)
@@ -277,7 +280,7 @@ def _with_memory_model(
 
     def convert(t: MemoryTech) -> MemoryTech:
         try:
-            return effective_tech(t, pattern, memory_model)
+            return effective_tech(t, pattern, memory_model, devices.get(t.device))
         except NoDeviceError:
             return t
 
@@ -287,10 +290,11 @@ def _with_memory_model(
 
 def run_seed_study(
     systems: Sequence[System], techs: Sequence[MemoryTech], memory_model: str = "scalar",
-    on_model: Callable[[str], None] | None = None,
+    on_model: Callable[[str], None] | None = None, devices: Mapping[str, Device] | None = None,
 ) -> SeedStudy:
     """The seed study over several systems (the first is the primary one); ``on_model(name)`` is
-    called before each system's study (progress)."""
+    called before each system's study (progress); ``devices``: the device descriptions the
+    memories name, by name (for the analytic and cycle memory models)."""
     if not systems:
         raise ValueError("the seed study needs at least one system")
     find_hbm3e(techs)
@@ -298,5 +302,5 @@ def run_seed_study(
     for s in systems:
         if on_model is not None:
             on_model(s.model.name)
-        studies.append(study_model(s, techs, memory_model=memory_model))
+        studies.append(study_model(s, techs, memory_model=memory_model, devices=devices))
     return SeedStudy(tuple(studies), memory_model)

@@ -117,6 +117,7 @@ class MemoryTech:
     footprint_mm2: float
     attach: str  # "2.5d" (beside the logic die, shoreline-limited) or "3d" (stacked on it)
     shoreline_mm: float = 0.0  # die edge one unit's PHY takes (2.5d)
+    device: str = ""  # name of its DRAM device description (catalog devices), if any
     sources: Mapping[str, str] = field(default_factory=_no_sources, compare=False)
 
     @property

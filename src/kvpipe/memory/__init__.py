@@ -3,8 +3,9 @@ per reticle die.
 
 * :func:`device_from_dict` — validated :class:`Device` from a plain (loaded) description;
   :class:`DeviceError` lists every bad field.
-* :mod:`~kvpipe.memory.devices` — shipped descriptions (HBM2 ... HBM4, LPDDR5X, GDDR6/7,
-  DDR5, FGDRAM-like 2.5D and 3D), each figure with its source.
+* :func:`fgdram_like` — builds fine-grained DRAM descriptions; the shipped descriptions
+  (HBM2 ... HBM4, LPDDR5X, GDDR6/7, DDR5, FGDRAM, FG-3D) are catalog YAML files, read by
+  ``kvpipe.catalog.device(name)``.
 * :func:`analytic` — closed-form model, vectorized over numpy arrays of design points.
 * :func:`simulate_kv` / :func:`simulate` — cycle-level FR-FCFS command scheduling.
 * :func:`kv_request_stream` and the trace exporters for Ramulator 2 and DRAMsim3.
@@ -32,12 +33,7 @@ from kvpipe.memory.device import (
     Timing,
     device_from_dict,
 )
-from kvpipe.memory.devices import (
-    fgdram_like,
-    shipped_device,
-    shipped_device_dict,
-    shipped_device_names,
-)
+from kvpipe.memory.devices import fgdram_like
 from kvpipe.memory.energy import IddCurrents, OpEnergy
 from kvpipe.memory.packaging import (
     DEFAULT_RESERVED_EDGES,
@@ -62,8 +58,7 @@ __all__ = [
     "OpEnergy", "Organization", "RETICLE", "RequestStream", "ReticleFigures", "Timing",
     "analytic", "decompose", "device_arrays", "device_from_dict", "dramsim3_lines",
     "fgdram_like", "kv_pattern", "kv_request_stream", "outer", "ramulator2_loadstore_lines",
-    "ramulator2_readwrite_lines", "reticle_figures", "shipped_device", "shipped_device_dict",
-    "shipped_device_names", "simulate", "simulate_kv", "to_memory_tech", "units_per_edge",
+    "ramulator2_readwrite_lines", "reticle_figures", "simulate", "simulate_kv", "to_memory_tech", "units_per_edge",
 ]
 
 

@@ -1,5 +1,8 @@
 """Choosing the fidelity of a KV memory's figures: catalog scalars or the device models.
 
+A catalog memory names its device description (``MemoryTech.device``); the caller (the edge,
+which reads the catalog) passes that :class:`Device` in.
+
 ``scalar`` keeps a :class:`~kvpipe.hardware.parts.MemoryTech` as the catalog gives it (peak
 bandwidth, published pJ/bit). ``analytic`` and ``cycle`` keep the catalog part (its name,
 capacity, footprint and shoreline: the product) and take from its device description, for the
@@ -17,24 +20,10 @@ from dataclasses import replace
 
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.memory.device import Device
-from kvpipe.memory.devices import shipped_device, shipped_device_names
 from kvpipe.memory.packaging import unit_bw_bytes_per_s
 from kvpipe.memory.pattern import KVPattern, kv_pattern
 from kvpipe.memory.tech import MODELS, to_memory_tech
 from kvpipe.system import System
-
-# catalog memory name -> shipped device description of the same part
-TECH_DEVICES: dict[str, str] = {
-    "hbm2e": "HBM2E",
-    "hbm3": "HBM3",
-    "hbm3e": "HBM3E",
-    "hbm4": "HBM4",
-    "lpddr5x": "LPDDR5X",
-    "gddr6": "GDDR6",
-    "gddr7": "GDDR7",
-    "ddr5-rdimm": "DDR5",
-    "fgdram": "FGDRAM",
-}
 
 
 class NoDeviceError(KeyError):
@@ -44,23 +33,17 @@ class NoDeviceError(KeyError):
         return str(self.args[0])
 
 
-def device_for(tech: MemoryTech) -> Device:
-    name = TECH_DEVICES.get(tech.name.lower(), tech.name)
-    if name not in shipped_device_names():
-        raise NoDeviceError(
-            f"no device description for memory {tech.name!r}; the analytic and cycle memory models know: "
-            + ", ".join(sorted(TECH_DEVICES) + shipped_device_names())
-        )
-    return shipped_device(name)
-
-
-def effective_tech(tech: MemoryTech, pattern: KVPattern, model: str) -> MemoryTech:
-    """``tech`` with the figures of the chosen memory model for ``pattern``."""
+def effective_tech(tech: MemoryTech, pattern: KVPattern, model: str,
+                   device: Device | None) -> MemoryTech:
+    """``tech`` with the figures of the chosen memory model for ``pattern``; ``device`` is the
+    description ``tech`` names (``tech.device``; the caller looks it up in the catalog)."""
     if model not in MODELS:
         raise ValueError(f"memory model must be one of {', '.join(MODELS)}, got {model!r}")
     if model == "scalar":
         return tech
-    device = device_for(tech)
+    if device is None:
+        raise NoDeviceError(f"memory {tech.name!r} names no device description (device: ...); "
+                            f"the {model} memory model needs one")
     eff = to_memory_tech(device, pattern, model=model)
     efficiency = eff.bw_bytes_per_s / unit_bw_bytes_per_s(device)
     how = f"kvpipe.memory {model} model of device {device.name!r} on the KV pattern"
@@ -88,9 +71,10 @@ def system_pattern(system: System) -> KVPattern:
     return kv_pattern(system.workload.context_tokens, per_layer, concurrent_runs=system.workload.micro_batch)
 
 
-def with_memory_model(system: System, model: str) -> System:
-    """``system`` whose KV memory has the figures of ``model`` for its own KV pattern."""
+def with_memory_model(system: System, model: str, device: Device | None) -> System:
+    """``system`` whose KV memory has the figures of ``model`` for its own KV pattern
+    (``device``: the description its memory names)."""
     if model == "scalar":
         return system
-    tech = effective_tech(system.kv_memory.tech, system_pattern(system), model)
+    tech = effective_tech(system.kv_memory.tech, system_pattern(system), model, device)
     return replace(system, kv_memory=replace(system.kv_memory, tech=tech))

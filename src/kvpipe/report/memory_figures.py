@@ -63,15 +63,17 @@ def fig_memory_compare(study: DeviceStudy) -> Figure:
 def render_device_section(study: DeviceStudy, figure_pngs: Mapping[str, bytes], used: set[str]) -> str:
     """The report's section on DRAM devices at the study's KV access pattern."""
     e = html.escape
-    head = ("device", "unit", "capacity", "peak BW", "KV BW", "row hits", "pJ/bit (all-in)", "BW/capacity",
-            "units per die", "BW per die", "capacity per die")
+    head = ("memory", "device", "capacity", "peak BW", "pJ/bit", "KV BW", "row hits", "KV pJ/bit core",
+            "KV pJ/bit path", "KV pJ/bit all-in", "BW/capacity", "units per die", "BW per die", "capacity per die")
     rows = []
     for r in study.rows:
         cells = (
-            r.name, r.unit, format_quantity(r.capacity_bytes, Kind.BYTES),
-            format_quantity(r.peak_bw_bytes_per_s, Kind.BYTES_PER_S),
+            r.name, r.device, format_quantity(r.capacity_bytes, Kind.BYTES),
+            format_quantity(r.peak_bw_bytes_per_s, Kind.BYTES_PER_S), f"{r.read_j_per_bit * 1e12:.2f}",
             format_quantity(r.effective_bw_bytes_per_s, Kind.BYTES_PER_S), f"{r.row_hit_rate:.1%}",
-            f"{r.effective_j_per_bit * 1e12:.2f}", f"{r.bw_to_capacity_per_s:,.0f} /s", f"{r.units_per_reticle_die} ({r.attach})",
+            f"{r.core_j_per_bit * 1e12:.2f}", f"{r.access_path_j_per_bit * 1e12:.2f}",
+            f"{r.effective_j_per_bit * 1e12:.2f}", f"{r.bw_to_capacity_per_s:,.0f} /s",
+            f"{r.units_per_reticle_die} x {r.unit} ({r.attach})",
             format_quantity(r.bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S),
             format_quantity(r.capacity_per_reticle_die_bytes, Kind.BYTES),
         )
@@ -83,12 +85,15 @@ def render_device_section(study: DeviceStudy, figure_pngs: Mapping[str, bytes], 
     )
     parts = [
         '<h2 id="memory-devices">Memory devices at the KV access pattern</h2>',
-        "<p>Each shipped DRAM device description (organization, timings, energies, attachment; "
-        "<code>kvpipe.memory</code>, docs/memory.md) evaluated by the closed-form KV model for runs of "
+        "<p>Each catalog memory with its DRAM device description (organization, timings, energies; "
+        "<code>kvpipe.memory</code>, docs/memory.md): capacity, peak bandwidth and pJ/bit are the catalog's "
+        "own (pJ/bit: whole access path), as in the technology tables; the KV columns are the device "
+        "evaluated by the closed-form KV model for runs of "
         f"{study.context_tokens:,} tokens x {e(format_quantity(study.kv_bytes_per_token_layer, Kind.BYTES))} "
-        f"per user and layer, {study.interleaved} run(s) at a time: effective, not peak, bandwidth and the "
-        "all-in energy per bit (activation, core, I/O, background and refresh shares). Per reticle die: the "
-        "units the packaging geometry fits. The requirement: " + e(need) + ".</p>",
+        f"per user and layer, {study.interleaved} run(s) at a time: effective bandwidth (peak x the device's "
+        "efficiency) and energy per bit, core-only (activation, cells to pins), whole access path (+ I/O and "
+        "PHY) and all-in (+ standby and refresh). Per reticle die: the units the packaging rule fits. "
+        "The requirement: " + e(need) + ".</p>",
         "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
         + "".join(rows) + "</tbody></table>",
     ]
