@@ -115,6 +115,12 @@ def outer(d: DeviceArrays, ndim: int) -> DeviceArrays:
 class KVMemoryFigures:
     """Effective figures of one unit for the KV pattern (arrays broadcast over the inputs).
 
+    Energies per bit moved, by what they cover: ``act_j_per_bit`` + ``core_j_per_bit`` are
+    **core-only** (activation share, cells to pins; what IDD-based figures describe);
+    ``io_j_per_bit`` adds the interface (I/O and PHY): ``access_path_j_per_bit`` is the
+    **whole access path** (the kind of figure vendors publish as pJ/bit);
+    ``total_j_per_bit`` adds the standby and refresh shares (all-in).
+
     Losses are fractions of the bandwidth left by the previous step, in this order:
     column (tCCD/burst), activation (tRRD/tFAW/tRC and per-bank row cycle, for a run
     alone), conflict (extra activations when concurrent runs share banks), lookahead (ACT
@@ -138,8 +144,19 @@ class KVMemoryFigures:
     refresh_j_per_bit: Arr
 
     @property
-    def dynamic_j_per_bit(self) -> Arr:
+    def core_only_j_per_bit(self) -> Arr:
+        """Activation share + cells to pins: no interface, no standby."""
+        return self.act_j_per_bit + self.core_j_per_bit
+
+    @property
+    def access_path_j_per_bit(self) -> Arr:
+        """Core + interface I/O and PHY: the whole access path (dynamic energy)."""
         return self.act_j_per_bit + self.core_j_per_bit + self.io_j_per_bit
+
+    @property
+    def dynamic_j_per_bit(self) -> Arr:
+        """The same as :attr:`access_path_j_per_bit`."""
+        return self.access_path_j_per_bit
 
     @property
     def total_j_per_bit(self) -> Arr:

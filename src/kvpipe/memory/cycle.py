@@ -293,9 +293,19 @@ class CycleResult:
     refresh_j_per_bit: float
 
     @property
+    def core_only_j_per_bit(self) -> float:
+        """Activation share + cells to pins (what IDD-based figures describe)."""
+        return self.act_j_per_bit + self.core_j_per_bit
+
+    @property
+    def access_path_j_per_bit(self) -> float:
+        """Core + interface I/O and PHY: the whole access path."""
+        return self.core_only_j_per_bit + self.io_j_per_bit
+
+    @property
     def total_j_per_bit(self) -> float:
-        return (self.act_j_per_bit + self.core_j_per_bit + self.io_j_per_bit
-                + self.background_j_per_bit + self.refresh_j_per_bit)
+        """All-in: the access path + standby and refresh shares."""
+        return self.access_path_j_per_bit + self.background_j_per_bit + self.refresh_j_per_bit
 
     @property
     def efficiency(self) -> float:

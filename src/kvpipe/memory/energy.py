@@ -3,8 +3,9 @@
 Three ways to state each figure, in this order of precedence:
 
 1. **per operation** — ``act_pre`` (J per activate+precharge), ``read_core`` / ``write_core``
-   (J per bit moved between the cells and the device pins), ``io`` (J per bit on the
-   interface), ``background`` (W per unit), ``refresh`` (average W per unit).
+   (J per bit moved between the cells and the device pins: *core-only*), ``io`` (J per bit
+   on the interface, I/O and PHY: core + io is the *whole access path*), ``background`` (W
+   per unit), ``refresh`` (average W per unit).
 2. **IDD/VDD datasheet currents** (``idd:``), converted with the usual Micron formulas
    (Micron TN-41-01 "Calculating Memory System Power for DDR3"):
 
@@ -29,12 +30,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kvpipe.memory import units
-
-if TYPE_CHECKING:
-    from kvpipe.memory.device import Organization, Timing
+from kvpipe.memory.organization import Organization, Timing
 
 VDD_REF_V = 1.2
 ACT_J_PER_ROW_BIT_REF = 0.909e-9 / 8192  # O'Connor 2017 Table 3: 0.909 nJ per 1 KiB HBM2 row
