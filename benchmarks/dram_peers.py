@@ -6,9 +6,10 @@ differences and the targets (cycle <= 10 % and <= 0.05 hit rate, closed form <= 
 pJ/bit <= 10 %).
 
 ``--multi-user`` prints instead the FG-3D and HBM3 multi-user table of docs/memory.md §6
-(cycle model: mean of 2 seeds of 200,000 requests).
+(cycle model: mean of 2 seeds of 200,000 requests); ``--controller`` the controller table of
+docs/memory.md §5 (HBM2 and HBM3, a few interleaved users, cycle model, 200,000 requests).
 
-Run: ``.venv/bin/python benchmarks/dram_peers.py [--requests N] [--multi-user]``
+Run: ``.venv/bin/python benchmarks/dram_peers.py [--requests N] [--multi-user | --controller]``
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import argparse
 import statistics
 
 from kvpipe import catalog
-from kvpipe.memory import analytic, kv_pattern, simulate_kv
+from kvpipe.memory import Controller, analytic, kv_pattern, simulate_kv
 from kvpipe.validation.dram_peers import compare_peers
 
 
@@ -57,12 +58,38 @@ def multi_user() -> None:
                       f"| {float(f.effective_bw_bytes_per_s) / 1e9:,.0f} | {float(f.row_hit_rate):.2f} |")
 
 
+CONTROLLERS = (
+    ("shared, Q 16", Controller(16)), ("shared, Q 32 (default)", Controller(32)),
+    ("shared, Q 64", Controller(64)), ("shared, Q 128", Controller(128)),
+    ("per bank, 4 each", Controller(4, queue_structure="per_bank")),
+    ("per bank, 8 each", Controller(8, queue_structure="per_bank")),
+    ("shared, Q 32, closed page", Controller(32, row_policy="closed")),
+    ("shared, Q 32, <= 4 hits per opening", Controller(32, max_row_hits=4)),
+)
+
+
+def controllers() -> None:
+    cases = [("HBM2", 1024, 4), ("HBM2", 1024, 8), ("HBM3", 1024, 8)]
+    print("| controller | " + " | ".join(f"{n}, {u} users, ctx {c}" for n, c, u in cases) + " |")
+    print("|---|" + "---|" * len(cases))
+    for label, ctrl in CONTROLLERS:
+        cells = []
+        for name, ctx, users in cases:
+            r = simulate_kv(catalog.device(name), kv_pattern(ctx, 4096, users), n_requests=200_000,
+                            controller=ctrl)
+            cells.append(f"{r.effective_bw_bytes_per_s / 1e9:,.0f} GB/s ({r.row_hit_rate:.2f})")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=1_000_000)
     ap.add_argument("--multi-user", action="store_true")
+    ap.add_argument("--controller", action="store_true")
     args = ap.parse_args()
-    if args.multi_user:
+    if args.controller:
+        controllers()
+    elif args.multi_user:
         multi_user()
     else:
         peers(args.requests)

@@ -107,3 +107,19 @@ def test_a_device_is_one_yaml_file(capsys, tmp_path, monkeypatch):
     finally:
         for f in (_files.device_files, _files.device, _files.part_file):
             f.cache_clear()
+
+
+def test_controller_options(capsys, tmp_path):
+    base = ["memory", "compare", "--json", "--out", str(tmp_path), "--interleaved", "8", "--context", "1024"]
+    assert main([*base, "--queue-depth", "16"]) == 0
+    shallow = {t["name"]: t for t in json.loads(capsys.readouterr().out)["technologies"]}
+    assert main([*base, "--queue-depth", "64"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["controller"]["queue_depth"] == 64
+    deep = {t["name"]: t for t in out["technologies"]}
+    # a deeper window sees more of each shared row: more bandwidth at a few interleaved users
+    assert deep["hbm3"]["effective_bw_bytes_per_s"] > 1.2 * shallow["hbm3"]["effective_bw_bytes_per_s"]
+    # structures the closed form does not model need the cycle model
+    assert main([*base, "--queue-structure", "per_bank"]) == 2
+    assert "--cycle-requests" in capsys.readouterr().err
+    assert main([*base, "--queue-depth", "0"]) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from conftest import tiny  # tests/memory/conftest.py
 
-from kvpipe.memory import RequestStream, device_from_dict, simulate
+from kvpipe.memory import Controller, RequestStream, device_from_dict, simulate
 
 
 def _reads(addresses: list[int] | np.ndarray) -> RequestStream:
@@ -117,3 +117,35 @@ def test_write_to_read_turnaround() -> None:
     w = np.array([1, 1, 1, 1, 0, 0, 0, 0], dtype=bool)
     r = simulate(dev, RequestStream(addr=a, is_write=w, burst_bytes=4))
     assert r.cycles == 54
+
+
+def test_per_bank_queue_holds_the_next_bank_at_the_door() -> None:
+    # Two banks (rows of 8 bursts): reads 0, 4 (bank 0) and 32 (bank 1).
+    # Shared queue of 3: ACT b0 at 0, ACT b1 at 2 (tRRD); RD 0 at 10, RD 4 at 14 (4-cycle
+    # bus), RD 32 at 18; end 18 + tCL 5 + burst 4 = 27.
+    # One request per bank queue: read 4 waits at the door for read 0, and read 32 behind it.
+    # RD 0 at 10 lets both in; ACT b1 at 10, RD 4 at 14, RD 32 at 10 + tRCD 10 = 20; end 29.
+    dev = device_from_dict(tiny(organization={"banks_per_group": 2}))
+    reads = _reads([0, 4, 32])
+    assert simulate(dev, reads, Controller(queue_depth=3)).cycles == 27
+    assert simulate(dev, reads, Controller(queue_depth=1, queue_structure="per_bank")).cycles == 29
+
+
+def test_closed_page_activates_per_request_without_queued_hits() -> None:
+    # 8 reads of one row, a queue of 1: open page keeps the row (1 ACT); closed page closes it
+    # after each read, since no queued request hits it then (8 ACTs, 8 PREs).
+    dev = device_from_dict(tiny())
+    reads = _reads(range(0, 32, 4))
+    assert simulate(dev, reads, Controller(queue_depth=1)).activations == 1
+    closed = simulate(dev, reads, Controller(queue_depth=1, row_policy="closed"))
+    assert (closed.activations, closed.precharges) == (8, 8)
+
+
+def test_max_row_hits_lets_a_waiting_row_in() -> None:
+    # One bank: 8 reads of row 0, then one of row 1, all queued. Open page serves the 8 hits,
+    # then row 1: 2 ACTs. With at most 2 hits per opening while row 1 waits: row 0 (2 hits),
+    # row 1, row 0 again (the 6 left): 3 ACTs.
+    dev = device_from_dict(tiny())
+    reads = _reads([*range(0, 32, 4), 32])
+    assert simulate(dev, reads, Controller(queue_depth=16)).activations == 2
+    assert simulate(dev, reads, Controller(queue_depth=16, max_row_hits=2)).activations == 3

@@ -26,6 +26,14 @@ def add_memory_parser(sub: Any) -> None:
     cmp_.add_argument("--cycle-requests", type=int, default=0, help="also run the cycle-level model with N requests per device")
     cmp_.add_argument("--device", action="append", default=[], metavar="YAML",
                       help="add a device description of your own (repeatable; docs/memory.md, examples/devices/)")
+    cmp_.add_argument("--queue-depth", type=int, default=32,
+                      help="controller: requests the scheduler sees per channel, or per bank with --queue-structure per_bank (default 32)")
+    cmp_.add_argument("--queue-structure", choices=("shared", "per_bank"), default="shared",
+                      help="controller: one FR-FCFS queue per channel (default) or one per bank (cycle model only)")
+    cmp_.add_argument("--row-policy", choices=("open", "closed"), default="open",
+                      help="controller: keep rows open (default) or close after the last queued hit (cycle model only)")
+    cmp_.add_argument("--max-row-hits", type=int, default=0,
+                      help="controller: close a row after N hits when another row waits (0: no cap; cycle model only)")
     cmp_.add_argument("--out", default="out/memory", help="where memory_compare.png goes (default out/memory)")
     cmp_.add_argument("--json", action="store_true")
     cmp_.set_defaults(func=_cmd_compare)
@@ -43,6 +51,7 @@ def add_memory_parser(sub: Any) -> None:
 
 
 MAX_CYCLE_REQUESTS = 10_000_000  # per device: ~5 s of the cycle-level model each (docs/memory.md benchmark)
+MAX_QUEUE_DEPTH = 4096  # scheduler window: real controllers hold tens to a few hundred requests
 
 
 def _positive(name: str, value: float | None) -> None:
@@ -72,12 +81,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from kvpipe.report.memory_figures import fig_memory_compare
 
     check_output_path(Path(args.out), "--out", is_dir=True)
-    for name in ("context", "interleaved"):
-        _positive(name, getattr(args, name))
+    for name in ("context", "interleaved", "queue_depth"):
+        _positive(name.replace("_", "-"), getattr(args, name))
     if not 0 <= args.cycle_requests <= MAX_CYCLE_REQUESTS:
         raise UserError(f"  --cycle-requests: expected a whole number from 0 to {MAX_CYCLE_REQUESTS:,}, got {args.cycle_requests:,}")
     if args.interleaved > MAX_USERS:
         raise UserError(f"  --interleaved: at most {MAX_USERS:,} (kvpipe's bound on users), got {args.interleaved:,}")
+    controller = _controller(args)
     system = load_system(Path(args.config)) if args.config else catalog.seed_system()
     check_context_flag(system, args.context)
     if args.context:
@@ -87,7 +97,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     extra = [load_device(Path(p)) for p in args.device]
     with staged_output(Path(args.out), "--out", command="memory compare", owns=("memory_compare.png",)) as stage:
         ds = device_study(system, heads, techs, list(catalog.devices().values()), args.context, args.interleaved,
-                          args.cycle_requests, extra)
+                          args.cycle_requests, extra, controller)
         (stage.path / "memory_compare.png").write_bytes(render_png(fig_memory_compare(ds)))
     png = Path(args.out) / "memory_compare.png"
     if args.json:
@@ -97,12 +107,34 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _controller(args: argparse.Namespace) -> Any:
+    from kvpipe.cli.errors import UserError
+    from kvpipe.memory import Controller
+
+    if args.max_row_hits < 0:
+        raise UserError(f"  --max-row-hits: must be >= 0, got {args.max_row_hits}")
+    if args.queue_depth > MAX_QUEUE_DEPTH:
+        raise UserError(f"  --queue-depth: at most {MAX_QUEUE_DEPTH:,} requests, got {args.queue_depth:,}")
+    c = Controller(queue_depth=args.queue_depth, queue_structure=args.queue_structure,
+                   row_policy=args.row_policy, max_row_hits=args.max_row_hits)
+    if not c.is_default_structure and args.cycle_requests <= 0:
+        raise UserError("  --queue-structure/--row-policy/--max-row-hits: the closed form models a shared open-page "
+                        "queue; give --cycle-requests N to run the cycle model with this controller")
+    return c
+
+
 def _compare_json(ds: Any, png: Path) -> dict[str, Any]:
     return {
         "pattern": {
             "context_tokens": ds.context_tokens,
             "kv_bytes_per_token_layer": ds.kv_bytes_per_token_layer,
             "interleaved_runs": ds.interleaved,
+        },
+        "controller": {
+            "queue_depth": ds.controller.queue_depth,
+            "queue_structure": ds.controller.queue_structure,
+            "row_policy": ds.controller.row_policy,
+            "max_row_hits": ds.controller.max_row_hits,
         },
         "technologies": [
             {

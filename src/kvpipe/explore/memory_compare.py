@@ -24,7 +24,7 @@ from kvpipe.explore.seed import Headline
 from kvpipe.hardware.packaging import RETICLE_AREA_MM2, max_units_per_die
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.memory import Device, analytic, kv_pattern, to_memory_tech
-from kvpipe.memory.pattern import KVPattern
+from kvpipe.memory.pattern import Controller, KVPattern
 from kvpipe.memory.select import system_pattern
 from kvpipe.system import System
 
@@ -58,28 +58,31 @@ class DeviceComparison:
 
 def compare_devices(
     devices: Sequence[Device], pattern: KVPattern, cycle_requests: int = 0,
-    techs: Sequence[MemoryTech | None] = (),
+    techs: Sequence[MemoryTech | None] = (), controller: Controller = Controller(),
 ) -> tuple[DeviceComparison, ...]:
     """Figures of each device for ``pattern``, under the catalog memory ``techs[i]`` that names
     it where given (its capacity, peak bandwidth, pJ/bit, footprint and shoreline);
     ``cycle_requests > 0`` adds the cycle-level model's bandwidth from a run of that many
-    requests."""
+    requests. ``controller``: the closed form takes its queue depth (it models a shared
+    open-page queue); the cycle model the whole description."""
     rows = []
     for i, d in enumerate(devices):
         tech = techs[i] if i < len(techs) and techs[i] is not None else None
-        rows.append(_row(d, tech or to_memory_tech(d, pattern, model="scalar"), pattern, cycle_requests))
+        rows.append(_row(d, tech or to_memory_tech(d, pattern, model="scalar"), pattern, cycle_requests,
+                         controller))
     return tuple(rows)
 
 
-def _row(d: Device, tech: MemoryTech, pattern: KVPattern, cycle_requests: int) -> DeviceComparison:
-    f = analytic(d, pattern)
+def _row(d: Device, tech: MemoryTech, pattern: KVPattern, cycle_requests: int,
+         controller: Controller) -> DeviceComparison:
+    f = analytic(d, pattern, Controller(queue_depth=controller.queue_depth))
     efficiency = float(f.efficiency)
     eff = tech.bw_bytes_per_s * efficiency
     cycle = None
     if cycle_requests > 0:
         from kvpipe.memory import simulate_kv
 
-        c = simulate_kv(d, pattern, n_requests=cycle_requests)
+        c = simulate_kv(d, pattern, n_requests=cycle_requests, controller=controller)
         cycle = tech.bw_bytes_per_s * c.effective_bw_bytes_per_s / c.peak_bw_bytes_per_s
     # standby + refresh of the device, scaled to the part's capacity (both grow with the bits)
     standby_w = (d.energy.background_w + d.energy.refresh_w) * tech.capacity_bytes / d.capacity_bytes
@@ -118,6 +121,7 @@ class DeviceStudy:
     interleaved: int
     rows: tuple[DeviceComparison, ...]
     demands: tuple[DemandPoint, ...]
+    controller: Controller = Controller()
 
 
 def demand_point(h: Headline) -> DemandPoint:
@@ -131,7 +135,7 @@ def demand_point(h: Headline) -> DemandPoint:
 def device_study(
     system: System, headlines: Sequence[Headline], techs: Sequence[MemoryTech], devices: Sequence[Device],
     context_tokens: int | None = None, interleaved: int = 1, cycle_requests: int = 0,
-    extra_devices: Sequence[Device] = (),
+    extra_devices: Sequence[Device] = (), controller: Controller = Controller(),
 ) -> DeviceStudy:
     """The catalog memories ``techs`` that name one of ``devices``, then the ``devices`` no
     memory names, then ``extra_devices``, at ``system``'s KV pattern (its most demanding
@@ -146,6 +150,6 @@ def device_study(
     rows = compare_devices(
         [*(by_name[t.device] for t in named), *unnamed, *extra_devices],
         kv_pattern(context, per_layer, concurrent_runs=interleaved),
-        cycle_requests=cycle_requests, techs=named,
+        cycle_requests=cycle_requests, techs=named, controller=controller,
     )
-    return DeviceStudy(context, per_layer, interleaved, rows, tuple(demand_point(h) for h in headlines))
+    return DeviceStudy(context, per_layer, interleaved, rows, tuple(demand_point(h) for h in headlines), controller)

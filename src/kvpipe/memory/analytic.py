@@ -292,6 +292,9 @@ def openings_in_view(d: DeviceArrays, concurrent_runs: Arr, queue_depth: float,
 def analytic(device: Device | DeviceArrays, pattern: KVPattern,
              controller: Controller = Controller()) -> KVMemoryFigures:
     """Effective bandwidth, row-hit rate, losses and pJ/bit for the KV pattern."""
+    if not controller.is_default_structure:
+        raise ValueError("the closed form models a shared FR-FCFS queue with open pages and no hit cap; "
+                         "use the cycle model for per-bank queues, closed pages or max_row_hits")
     d = device if isinstance(device, DeviceArrays) else device_arrays(device)
     run = np.asarray(pattern.run_bytes, float)
     app = np.asarray(pattern.append_bytes, float)

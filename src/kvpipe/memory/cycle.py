@@ -4,11 +4,14 @@ Each channel is simulated on its own (channels share nothing): per-bank state ma
 (open row, earliest ACT/PRE/column times), bank groups (tCCD_L, tRRD_L), the channel's
 tRRD_S, four-activate window (tFAW), 32-activate window (t32AW, GDDR, where given), data-bus turnaround (tRTW, tWTR), and refresh
 (all-bank REFab, or per-bank REFpb aimed at the idle bank used most recently). The
-scheduler is FR-FCFS over a queue of ``queue_depth`` requests with an open-page policy:
-among commands that can issue earliest, row hits (column commands) win, then the oldest
-request; a row is not closed while queued requests still hit it. The queue is refilled
-in arrival order as soon as a request leaves (a saturating source), so the time to serve
-the stream measures sustainable bandwidth.
+scheduler is FR-FCFS over the queue the :class:`Controller` describes (default: one shared
+queue of 32 requests, open page): among commands that can issue earliest, row hits (column
+commands) win, then the oldest request; a row is not closed while queued requests still hit
+it (unless ``max_row_hits`` is reached with a conflict waiting; ``closed`` pages precharge
+after the last queued hit). The queue is refilled in arrival order as soon as a request
+leaves (a saturating source; with per-bank queues an arrival whose bank queue is full waits
+and holds the ones behind it), so the time to serve the stream measures sustainable
+bandwidth.
 
 The hot loop is compiled with numba (a dependency of this module); without numba the same
 code runs as plain Python, about 200x slower.
@@ -63,7 +66,8 @@ def timing_cycles(device: Device) -> np.ndarray:
 
 @njit(cache=False)
 def _simulate_channel(bg: np.ndarray, bank: np.ndarray, row: np.ndarray, is_write: np.ndarray,
-                      n_bg: int, n_banks: int, queue_depth: int, tm: np.ndarray) -> np.ndarray:
+                      n_bg: int, n_banks: int, queue_depth: int, per_bank: bool, closed_page: bool,
+                      max_hits: int, tm: np.ndarray) -> np.ndarray:
     n = bg.shape[0]
     never = -(1 << 60)
     open_row = np.full(n_banks, -1, np.int64)
@@ -87,7 +91,10 @@ def _simulate_channel(bg: np.ndarray, bank: np.ndarray, row: np.ndarray, is_writ
     ch_wr = 0
     row_bus = 0
     col_bus = 0
-    q = np.empty(queue_depth, np.int64)
+    capacity = queue_depth * n_banks if per_bank else queue_depth
+    q = np.empty(capacity, np.int64)
+    served_hits = np.zeros(n_banks, np.int64)  # column commands since the bank's last ACT
+    skip_row = np.full(n_banks, -1, np.int64)  # row closed for a waiting conflict: not next
     q_len = 0
     nxt = 0
     now = 0
@@ -108,7 +115,9 @@ def _simulate_channel(bg: np.ndarray, bank: np.ndarray, row: np.ndarray, is_writ
     step_bus = max(tm[CCDS], tm[BURST])
 
     while served < n:
-        while q_len < queue_depth and nxt < n:
+        while q_len < capacity and nxt < n:
+            if per_bank and pending[bank[nxt]] >= queue_depth:
+                break  # the next arrival waits at the door until its bank's queue has room
             q[q_len] = nxt
             q_len += 1
             b = bank[nxt]
@@ -173,7 +182,8 @@ def _simulate_channel(bg: np.ndarray, bank: np.ndarray, row: np.ndarray, is_writ
             r = q[qi]
             b = bank[r]
             g = bg[r]
-            if open_row[b] == row[r]:
+            capped = max_hits > 0 and served_hits[b] >= max_hits and pending[b] > hits[b]
+            if open_row[b] == row[r] and not capped:
                 if is_write[r]:
                     t = max(next_col[b], bg_wr[g], ch_wr, col_bus)
                 else:
@@ -182,14 +192,14 @@ def _simulate_channel(bg: np.ndarray, bank: np.ndarray, row: np.ndarray, is_writ
                 if t < best_hit_t:
                     best_hit_t = t
                     best_hit = qi
-            elif open_row[b] < 0:
+            elif open_row[b] < 0 and row[r] != skip_row[b]:
                 t = max(next_act[b], bg_act[g], ch_act, faw[faw_i] + tm[FAW], row_bus, now)
                 t = max(t, aw32[aw32_i] + aw32_t)
                 if t < best_oth_t:
                     best_oth_t = t
                     best_oth = qi
                     oth_is_act = True
-            elif hits[b] == 0:
+            elif open_row[b] >= 0 and open_row[b] != row[r] and (hits[b] == 0 or capped):
                 t = max(next_pre[b], row_bus, now)
                 if t < best_oth_t:
                     best_oth_t = t
@@ -222,6 +232,12 @@ def _simulate_channel(bg: np.ndarray, bank: np.ndarray, row: np.ndarray, is_writ
             last_use[b] = t
             pending[b] -= 1
             hits[b] -= 1
+            served_hits[b] += 1
+            if closed_page and hits[b] == 0:
+                # auto-precharge: the row closes as soon as no queued request hits it
+                open_row[b] = -1
+                next_act[b] = max(next_act[b], max(next_pre[b], t + 1) + tm[RP])
+                n_pre += 1
             for k in range(best_hit, q_len - 1):
                 q[k] = q[k + 1]
             q_len -= 1
@@ -249,8 +265,12 @@ def _simulate_channel(bg: np.ndarray, bank: np.ndarray, row: np.ndarray, is_writ
                     if bank[q[qi]] == b and row[q[qi]] == row[r]:
                         cnt += 1
                 hits[b] = cnt
+                served_hits[b] = 0
+                skip_row[b] = -1
                 n_act += 1
             else:
+                if hits[b] > 0:  # closed by the hit cap: the waiting row goes first
+                    skip_row[b] = open_row[b]
                 open_row[b] = -1
                 next_act[b] = max(next_act[b], t + tm[RP])
                 hits[b] = 0
@@ -336,7 +356,9 @@ def _run_channels(device: Device, stream: RequestStream, controller: Controller,
         lo, hi = ends[ch], ends[ch + 1]
         stats[ch] = _simulate_channel(bg[lo:hi], bank[lo:hi], row[lo:hi], write[lo:hi],
                                       o.bank_groups, o.banks_per_channel,
-                                      controller.queue_depth, tm)
+                                      controller.queue_depth,
+                                      controller.queue_structure == "per_bank",
+                                      controller.row_policy == "closed", controller.max_row_hits, tm)
     return stats
 
 
