@@ -123,3 +123,15 @@ def test_controller_options(capsys, tmp_path):
     assert main([*base, "--queue-structure", "per_bank"]) == 2
     assert "--cycle-requests" in capsys.readouterr().err
     assert main([*base, "--queue-depth", "0"]) == 2
+
+
+def test_trace_is_written_with_its_mapping(capsys, tmp_path):
+    out = tmp_path / "hbm3.trace"
+    assert main(["memory", "trace", "HBM3", "--format", "ramulator2-readwrite", "--requests", "500",
+                 "--users", "2", "--out", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert len(lines) == 500 and all(len(x.split()[1].split(",")) == 6 for x in lines)  # HBM: 6 levels
+    assert "pseudochannel" in (tmp_path / "hbm3.trace.mapping.txt").read_text()
+    assert main(["memory", "trace", "DDR5", "--requests", "10", "--out", str(tmp_path / "d.trace")]) == 0
+    assert (tmp_path / "d.trace.mapping.txt").read_text().count("dramsim3 address_mapping") == 1
+    assert main(["memory", "trace", "NOPE", "--out", str(tmp_path / "x")]) == 2

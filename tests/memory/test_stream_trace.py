@@ -65,3 +65,29 @@ def test_trace_formats() -> None:
     assert addr.startswith("0x") and op == "READ"
     # offered at the peak 64 GB/s: one 32 B request every 0.5 ns = 1 tCK of 0.5 ns
     assert int(cycle) == 2
+
+
+def test_ramulator_vectors_split_pseudo_channels() -> None:
+    # HBM3: 32 pseudo-channels of 32 B bursts. Address 3 x 32 is kvpipe channel 3, which
+    # Ramulator 2's HBM3 (levels channel, pseudochannel, bankgroup, bank, row, column) calls
+    # channel 1, pseudochannel 1; address 32 x 32 + 0 wraps to channel 0 of bank group 1.
+    from kvpipe.memory import RAMULATOR2_HBM_LEVELS, RequestStream
+
+    d = catalog.device("HBM3")
+    s = RequestStream(addr=np.array([3 * 32, 32 * 32], dtype=np.int64),
+                      is_write=np.array([False, True]), burst_bytes=32)
+    lines = ramulator2_readwrite_lines(d, s, RAMULATOR2_HBM_LEVELS, pseudo_channels=2)
+    assert lines == ["R 1,1,0,0,0,0", "W 0,0,1,0,0,0"]
+
+
+def test_mapping_lines_name_every_field_and_the_dramsim3_string() -> None:
+    from kvpipe.memory import address_mapping, mapping_lines
+
+    d = catalog.device("HBM3")
+    # 32 B bursts (5 bits), 32 channels (5), 4 groups (2), 32 bursts per 1 KiB row (5),
+    # 8 banks (3), 16384 rows (14): 34 bits = 16 GiB
+    assert [f.bits for f in address_mapping(d)] == [5, 5, 2, 5, 3, 14]
+    text = "\n".join(mapping_lines(d))
+    assert "channel: 32 values, bits 5..9" in text and "row: 16384 values, bits 20..33" in text
+    assert "dramsim3 address_mapping: rorabacobgch" in text
+    assert "pseudochannel: 2 values, bits 5..5" in "\n".join(mapping_lines(d, pseudo_channels=2))

@@ -38,6 +38,19 @@ def add_memory_parser(sub: Any) -> None:
     cmp_.add_argument("--json", action="store_true")
     cmp_.set_defaults(func=_cmd_compare)
 
+    tr = msub.add_parser("trace", help="write a KV request trace for DRAMsim3 or Ramulator 2, with its address mapping beside it")
+    tr.add_argument("device", help="catalog device name (e.g. HBM3) or a device YAML file")
+    tr.add_argument("--format", choices=("dramsim3", "ramulator2-loadstore", "ramulator2-readwrite"), default="dramsim3")
+    tr.add_argument("--context", type=int, default=8192, help="tokens of context per KV run (default 8192)")
+    tr.add_argument("--kv-bytes", type=int, default=4096, help="KV bytes per token and layer (default 4096)")
+    tr.add_argument("--users", type=int, default=1, help="users' runs interleaved (default 1)")
+    tr.add_argument("--requests", type=int, default=100_000, help="requests to write (default 100,000)")
+    tr.add_argument("--pseudo-channels", type=int, default=None,
+                    help="kvpipe channels per Ramulator channel in address vectors (default: 2 for HBM, else 1)")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--out", required=True, help="trace file; the mapping goes to <out>.mapping.txt")
+    tr.set_defaults(func=_cmd_trace)
+
     req = msub.add_parser("requirements", help="KV bandwidth, capacity and pJ/bit a target needs, and which technology meets it")
     req.add_argument("file", help="system YAML")
     req.add_argument("--users", type=int, help="users in flight (default: the file's workload)")
@@ -201,6 +214,54 @@ def _print_compare(ds: Any, png: Path) -> None:
               "core = activation + cells to pins, path = core + interface I/O and PHY, all-in = path + "
               "standby and refresh.")
     con.print(f"figure: {png}")
+
+
+# --- trace -------------------------------------------------------------------------------
+
+
+def _cmd_trace(args: argparse.Namespace) -> int:
+    from kvpipe import catalog
+    from kvpipe.catalog.entry import UnknownNameError
+    from kvpipe.cli.errors import UserError
+    from kvpipe.config.devices import load_device
+    from kvpipe.memory import (
+        RAMULATOR2_HBM_LEVELS,
+        RAMULATOR2_LEVELS,
+        dramsim3_lines,
+        kv_request_stream,
+        mapping_lines,
+        ramulator2_loadstore_lines,
+        ramulator2_readwrite_lines,
+    )
+    from kvpipe.report.files import write_bytes_atomic
+
+    for name in ("context", "kv_bytes", "users", "requests"):
+        _positive(name.replace("_", "-"), getattr(args, name))
+    if Path(args.device).suffix in (".yaml", ".yml"):
+        device = load_device(Path(args.device))
+    else:
+        try:
+            device = catalog.device(args.device)
+        except UnknownNameError as e:
+            raise UserError(f"  device: {e}") from None
+    pcs = args.pseudo_channels or (2 if device.family == "HBM" and device.organization.channels % 2 == 0 else 1)
+    if pcs < 1 or device.organization.channels % pcs:
+        raise UserError(f"  --pseudo-channels: {device.organization.channels} channels do not split into {pcs}")
+    stream = kv_request_stream(device, args.context * args.kv_bytes, args.kv_bytes, args.users,
+                               max_requests=args.requests, seed=args.seed)
+    if args.format == "dramsim3":
+        lines, pcs = dramsim3_lines(device, stream), 1
+    elif args.format == "ramulator2-loadstore":
+        lines, pcs = ramulator2_loadstore_lines(stream), 1
+    else:
+        levels = RAMULATOR2_HBM_LEVELS if pcs > 1 else RAMULATOR2_LEVELS
+        lines = ramulator2_readwrite_lines(device, stream, levels, pseudo_channels=pcs)
+    out = Path(args.out)
+    write_bytes_atomic(out, ("\n".join(lines) + "\n").encode())
+    mapping = Path(f"{out}.mapping.txt")
+    write_bytes_atomic(mapping, ("\n".join(mapping_lines(device, pcs)) + "\n").encode())
+    print(f"{len(lines):,} requests -> {out}; address mapping -> {mapping}")
+    return 0
 
 
 # --- requirements ------------------------------------------------------------------------

@@ -47,12 +47,18 @@ from kvpipe.memory.pattern import Controller, KVPattern, kv_pattern
 from kvpipe.memory.stream import RequestStream, decompose, kv_request_stream
 from kvpipe.memory.tech import to_memory_tech
 from kvpipe.memory.trace import (
+    RAMULATOR2_HBM_LEVELS,
+    RAMULATOR2_LEVELS,
+    AddressField,
+    address_mapping,
     dramsim3_lines,
+    mapping_lines,
     ramulator2_loadstore_lines,
     ramulator2_readwrite_lines,
 )
 
 __all__ = [
+    "RAMULATOR2_HBM_LEVELS", "RAMULATOR2_LEVELS", "AddressField", "address_mapping", "mapping_lines",
     "Attach2p5D", "Attach3D", "Controller", "CycleResult", "DEFAULT_RESERVED_EDGES", "Device",
     "DeviceArrays", "DeviceError", "IddCurrents", "KVMemoryFigures", "KVPattern", "LogicDie",
     "OpEnergy", "Organization", "RETICLE", "RequestStream", "ReticleFigures", "Timing",
