@@ -233,10 +233,13 @@ def _cmd_trace(args: argparse.Namespace) -> int:
         ramulator2_loadstore_lines,
         ramulator2_readwrite_lines,
     )
-    from kvpipe.report.files import write_bytes_atomic
+    from kvpipe.report.files import check_output_path, staged_output
 
     for name in ("context", "kv_bytes", "users", "requests"):
         _positive(name.replace("_", "-"), getattr(args, name))
+    out, mapping = Path(args.out), Path(f"{args.out}.mapping.txt")
+    for p in (out, mapping):
+        check_output_path(p, "--out", is_dir=False)
     if Path(args.device).suffix in (".yaml", ".yml"):
         device = load_device(Path(args.device))
     else:
@@ -256,10 +259,10 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     else:
         levels = RAMULATOR2_HBM_LEVELS if pcs > 1 else RAMULATOR2_LEVELS
         lines = ramulator2_readwrite_lines(device, stream, levels, pseudo_channels=pcs)
-    out = Path(args.out)
-    write_bytes_atomic(out, ("\n".join(lines) + "\n").encode())
-    mapping = Path(f"{out}.mapping.txt")
-    write_bytes_atomic(mapping, ("\n".join(mapping_lines(device, pcs)) + "\n").encode())
+    with staged_output(out, "--out", is_dir=False, command="memory trace") as trace_file, \
+            staged_output(mapping, "--out", is_dir=False, command="memory trace") as mapping_file:
+        trace_file.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        mapping_file.path.write_text("\n".join(mapping_lines(device, pcs)) + "\n", encoding="utf-8")
     print(f"{len(lines):,} requests -> {out}; address mapping -> {mapping}")
     return 0
 
