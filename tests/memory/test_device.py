@@ -6,7 +6,9 @@ import pytest
 from conftest import tiny
 
 from kvpipe import catalog
-from kvpipe.memory import DeviceError, device_from_dict, units
+from kvpipe import units
+from kvpipe.memory import DeviceError, device_from_dict
+from kvpipe.units import Kind
 
 
 def _errors(d: dict) -> dict[str, str]:
@@ -16,17 +18,25 @@ def _errors(d: dict) -> dict[str, str]:
 
 
 def test_units() -> None:
-    assert units.parse("13.75 ns", "time") == pytest.approx(13.75e-9)
-    assert units.parse("1 KiB", "bytes") == 1024
-    assert units.parse("1 KB", "bytes") == 1000
-    assert units.parse("16 Gb", "bytes") == 2e9
-    assert units.parse("6.4 Gb/s", "bit_rate") == pytest.approx(6.4e9)
-    assert units.parse("0.32 pJ/bit/mm", "energy_per_bit_mm") == pytest.approx(0.32e-9)
-    assert units.parse("65 mA", "current") == pytest.approx(0.065)
-    assert units.parse(3.5, "time") == 3.5  # bare numbers are SI
+    # one grammar (kvpipe.units) for device files and system files
+    p = units.parse_quantity
+    assert p("13.75 ns", Kind.SECONDS) == pytest.approx(13.75e-9)
+    assert p("1 KiB", Kind.BYTES) == 1024
+    assert p("1 KB", Kind.BYTES) == 1000
+    assert p("16 Gb", Kind.BYTES) == 2e9
+    assert p("6.4 Gb/s", Kind.BITS_PER_S) == pytest.approx(6.4e9)  # per pin: bits, not bytes
+    assert p("6400 MT/s", Kind.BITS_PER_S) == pytest.approx(6.4e9)
+    assert p("0.32 pJ/bit/mm", Kind.J_PER_BIT_MM) == pytest.approx(0.32e-12)
+    assert p("65 mA", Kind.AMPERES) == pytest.approx(0.065)
+    assert p("8.5 mm", Kind.LENGTH_MM) == 8.5 and p("9 um", Kind.LENGTH_MM) == pytest.approx(9e-3)
+    assert p("10 %", Kind.FRACTION) == pytest.approx(0.1)
+    assert p(3.5, Kind.SECONDS) == 3.5  # bare numbers are SI
     assert units.parse_time_or_cycles("23 nCK", 0.625e-9) == pytest.approx(14.375e-9)
+    assert units.parse_count("16") == 16
     with pytest.raises(units.UnitError):
-        units.parse("14 furlongs", "time")
+        p("14 furlongs", Kind.SECONDS)
+    with pytest.raises(units.UnitError):
+        units.parse_count("16 banks")
 
 
 def test_shipped_devices_are_valid_and_sourced() -> None:

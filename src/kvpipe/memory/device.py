@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from kvpipe.memory import units
+from kvpipe import units
+from kvpipe.units import Kind
 from kvpipe.memory.energy import OpEnergy, resolve_energy
 from kvpipe.memory.organization import Organization, Timing
 
@@ -141,7 +142,7 @@ class _Reader:
             return minimum
         return n
 
-    def quantity(self, d: Mapping[str, Any], key: str, kind: str, path: str,
+    def quantity(self, d: Mapping[str, Any], key: str, kind: Kind, path: str,
                  default: float | None = None, positive: bool = True) -> float:
         p = _join(path, key)
         if key not in d:
@@ -149,8 +150,14 @@ class _Reader:
                 self.fail(p, "missing")
                 return 1.0
             return default
+        raw = d[key]
+        if kind in _UNIT_REQUIRED and not units.has_unit(raw) and raw not in (0, "0"):
+            # system files read bare lengths as mm (their keys carry the unit); the field names
+            # here carry none, so ask for the unit rather than guess
+            self.fail(p, f"{raw!r} needs a unit here, e.g. '{raw} mm'")
+            return 1.0
         try:
-            x = units.parse(d[key], kind)
+            x = units.parse_quantity(raw, kind)
         except units.UnitError as e:
             self.fail(p, str(e))
             return 1.0
@@ -182,6 +189,9 @@ class _Reader:
             self.fail(path, f"must not be negative, got {x:g}")
             return 0.0
         return x
+
+
+_UNIT_REQUIRED = (Kind.LENGTH_MM, Kind.AREA_MM2)
 
 
 def _join(path: str, key: str) -> str:
@@ -237,10 +247,10 @@ def _organization(r: _Reader, o: Mapping[str, Any]) -> Organization:
         bank_groups=r.count(o, "bank_groups", p, default=1),
         banks_per_group=r.count(o, "banks_per_group", p),
         rows_per_bank=r.count(o, "rows_per_bank", p),
-        row_bytes=int(r.quantity(o, "row_bytes", "bytes", p)),
+        row_bytes=int(r.quantity(o, "row_bytes", Kind.BYTES, p)),
         io_width_bits=r.count(o, "io_width_bits", p),
         burst_length=r.count(o, "burst_length", p),
-        data_rate_bits_per_s=r.quantity(o, "data_rate", "bit_rate", p),
+        data_rate_bits_per_s=r.quantity(o, "data_rate", Kind.BITS_PER_S, p),
         dies=r.count(o, "dies", p, default=1),
     )
     _check_geometry(r, o, org)
@@ -261,7 +271,7 @@ def _check_geometry(r: _Reader, o: Mapping[str, Any], org: Organization) -> None
         r.fail(f"{p}.row_bytes", f"impossible geometry: a row of {org.row_bytes} B is not a whole "
                f"number of {org.burst_bytes} B bursts (io_width_bits x burst_length / 8)")
     if "capacity" in o:
-        cap = r.quantity(o, "capacity", "bytes", p)
+        cap = r.quantity(o, "capacity", Kind.BYTES, p)
         geo = org.capacity_bytes
         if abs(cap - geo) > 0.01 * cap:
             r.fail(f"{p}.capacity", f"impossible geometry: {cap:.4g} B stated but channels x banks "
@@ -332,21 +342,21 @@ def _attachment(r: _Reader, a: Mapping[str, Any], org: Organization) -> Attach2p
             r.fail(f"{p}.board_fanout", "expected true or false")
             fanout = False
         return Attach2p5D(
-            footprint_along_edge_mm=r.quantity(a, "footprint_along_edge", "length", p) * 1e3,
-            footprint_depth_mm=r.quantity(a, "footprint_depth", "length", p) * 1e3,
-            shoreline_mm=r.quantity(a, "shoreline", "length", p) * 1e3,
+            footprint_along_edge_mm=r.quantity(a, "footprint_along_edge", Kind.LENGTH_MM, p),
+            footprint_depth_mm=r.quantity(a, "footprint_depth", Kind.LENGTH_MM, p),
+            shoreline_mm=r.quantity(a, "shoreline", Kind.LENGTH_MM, p),
             board_fanout=fanout,
         )
     if kind == "3d":
         r.unknown(a, {"type", "footprint", "bond_pitch", "data_bond_fraction", "rate_per_bond",
                       "stack_height", "capacity_per_layer"}, p)
         att = Attach3D(
-            footprint_mm2=r.quantity(a, "footprint", "area", p) * 1e6,
-            bond_pitch_m=r.quantity(a, "bond_pitch", "length", p),
-            data_bond_fraction=r.quantity(a, "data_bond_fraction", "ratio", p),
-            rate_per_bond_bits_per_s=r.quantity(a, "rate_per_bond", "bit_rate", p),
+            footprint_mm2=r.quantity(a, "footprint", Kind.AREA_MM2, p),
+            bond_pitch_m=r.quantity(a, "bond_pitch", Kind.LENGTH_MM, p) * 1e-3,
+            data_bond_fraction=r.quantity(a, "data_bond_fraction", Kind.FRACTION, p),
+            rate_per_bond_bits_per_s=r.quantity(a, "rate_per_bond", Kind.BITS_PER_S, p),
             stack_height=r.count(a, "stack_height", p),
-            capacity_per_layer_bytes=r.quantity(a, "capacity_per_layer", "bytes", p),
+            capacity_per_layer_bytes=r.quantity(a, "capacity_per_layer", Kind.BYTES, p),
         )
         if att.data_bond_fraction > 1:
             r.fail(f"{p}.data_bond_fraction", "must be a fraction in (0, 1]")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kvpipe.memory import units
+from kvpipe import units
 
 # HBM2 stack currents per 128-bit legacy channel (DRAMsim3-HBM2 [power]) and the HBM2 KGSD
 # outline: the 2.5D fine-grained stack shares them (see the sources in fgdram_like).
@@ -115,4 +115,4 @@ def fgdram_like(name: str = "FGDRAM", attach: str = "2.5d", grains: int = 512,
 
 
 def _seconds(text: str) -> float:
-    return units.parse(text, "time")
+    return units.parse_quantity(text, units.Kind.SECONDS)

@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from kvpipe.memory import units
+from kvpipe import units
 from kvpipe.memory.organization import Organization, Timing
+from kvpipe.units import Kind
 
 VDD_REF_V = 1.2
 ACT_J_PER_ROW_BIT_REF = 0.909e-9 / 8192  # O'Connor 2017 Table 3: 0.909 nJ per 1 KiB HBM2 row
@@ -127,13 +128,13 @@ def resolve_energy(e: Mapping[str, Any], org: Organization, timing: Timing, fail
             fail(f"{path}.{key}", f"unknown field (expected one of {sorted(_ENERGY_KEYS)})")
     q = _Quantities(e, fail, path)
     idd = _idd(e.get("idd"), fail, f"{path}.idd")
-    vdd = q.get("vdd", "voltage") or VDD_REF_V
+    vdd = q.get("vdd", Kind.VOLTS) or VDD_REF_V
     how: dict[str, str] = {}
 
     act = _act_pre(q, org, timing, idd, vdd, how)
     read = _read_core(q, org, idd, vdd, how)
     write = _write_core(q, org, idd, vdd, read, how)
-    io = q.get("io", "energy_per_bit")
+    io = q.get("io", Kind.J_PER_BIT)
     if io is None:
         fail(f"{path}.io", "missing (interface energy per bit is not in IDD figures)")
         io = 0.0
@@ -156,11 +157,14 @@ class _Quantities:
     def __init__(self, e: Mapping[str, Any], fail: Fail, path: str) -> None:
         self.e, self.fail, self.path = e, fail, path
 
-    def get(self, key: str, kind: str) -> float | None:
+    def get(self, key: str, kind: Kind) -> float | None:
         if key not in self.e:
             return None
+        if kind == Kind.LENGTH_MM and not units.has_unit(self.e[key]) and self.e[key] not in (0, "0"):
+            self.fail(f"{self.path}.{key}", f"{self.e[key]!r} needs a unit here, e.g. '{self.e[key]} mm'")
+            return None
         try:
-            x = units.parse(self.e[key], kind)
+            x = units.parse_quantity(self.e[key], kind)
         except units.UnitError as err:
             self.fail(f"{self.path}.{key}", str(err))
             return None
@@ -180,8 +184,8 @@ def _idd(raw: Any, fail: Fail, path: str) -> IddCurrents | None:
         if key not in _IDD_KEYS:
             fail(f"{path}.{key}", f"unknown field (expected one of {sorted(_IDD_KEYS)})")
     q = _Quantities(raw, fail, path)
-    got = {k: q.get(k, "current") for k in ("idd0", "idd2n", "idd3n", "idd4r", "idd4w", "idd5b")}
-    vdd = q.get("vdd", "voltage")
+    got = {k: q.get(k, Kind.AMPERES) for k in ("idd0", "idd2n", "idd3n", "idd4r", "idd4w", "idd5b")}
+    vdd = q.get("vdd", Kind.VOLTS)
     missing = [k for k, v in got.items() if v is None] + ([] if vdd else ["vdd"])
     for k in missing:
         if k not in raw:
@@ -208,10 +212,10 @@ def _idd(raw: Any, fail: Fail, path: str) -> IddCurrents | None:
 
 def _act_pre(q: _Quantities, org: Organization, t: Timing, idd: IddCurrents | None,
              vdd: float, how: dict[str, str]) -> float:
-    if (x := q.get("act_pre", "energy")) is not None:
+    if (x := q.get("act_pre", Kind.JOULES)) is not None:
         how["act_pre_j"] = "given"
         return x
-    if (x := q.get("act_pre_per_row_bit", "energy_per_bit")) is not None:
+    if (x := q.get("act_pre_per_row_bit", Kind.J_PER_BIT)) is not None:
         how["act_pre_j"] = "act_pre_per_row_bit x row bits"
         return x * org.row_bytes * 8
     if idd is not None:
@@ -222,18 +226,18 @@ def _act_pre(q: _Quantities, org: Organization, t: Timing, idd: IddCurrents | No
 
 
 def _geometry_core(q: _Quantities, vdd: float) -> float | None:
-    datapath = q.get("datapath", "length")
+    datapath = q.get("datapath", Kind.LENGTH_MM)
     if datapath is None:
         return None
     return geometry_read_core_j_per_bit(
-        datapath * 1e3, vdd, tsv_j_per_bit=q.get("tsv", "energy_per_bit") or 0.0,
-        cell_j_per_bit=q.get("cell", "energy_per_bit"),
-        wire_j_per_bit_mm=q.get("wire", "energy_per_bit_mm"))
+        datapath, vdd, tsv_j_per_bit=q.get("tsv", Kind.J_PER_BIT) or 0.0,
+        cell_j_per_bit=q.get("cell", Kind.J_PER_BIT),
+        wire_j_per_bit_mm=q.get("wire", Kind.J_PER_BIT_MM))
 
 
 def _read_core(q: _Quantities, org: Organization, idd: IddCurrents | None, vdd: float,
                how: dict[str, str]) -> float | None:
-    if (x := q.get("read_core", "energy_per_bit")) is not None:
+    if (x := q.get("read_core", Kind.J_PER_BIT)) is not None:
         how["read_core_j_per_bit"] = "given"
         return x
     if (x := _geometry_core(q, vdd)) is not None:
@@ -247,7 +251,7 @@ def _read_core(q: _Quantities, org: Organization, idd: IddCurrents | None, vdd: 
 
 def _write_core(q: _Quantities, org: Organization, idd: IddCurrents | None, vdd: float,
                 read: float | None, how: dict[str, str]) -> float | None:
-    if (x := q.get("write_core", "energy_per_bit")) is not None:
+    if (x := q.get("write_core", Kind.J_PER_BIT)) is not None:
         how["write_core_j_per_bit"] = "given"
         return x
     if "read_core" not in q.e and (x := _geometry_core(q, vdd)) is not None:
@@ -262,7 +266,7 @@ def _write_core(q: _Quantities, org: Organization, idd: IddCurrents | None, vdd:
 
 def _background(q: _Quantities, org: Organization, idd: IddCurrents | None,
                 how: dict[str, str]) -> float | None:
-    if (x := q.get("background", "power")) is not None:
+    if (x := q.get("background", Kind.WATTS)) is not None:
         how["background_w"] = "given"
         return x
     if idd is not None:
@@ -273,10 +277,10 @@ def _background(q: _Quantities, org: Organization, idd: IddCurrents | None,
 
 def _refresh(q: _Quantities, org: Organization, t: Timing, idd: IddCurrents | None,
              how: dict[str, str]) -> float | None:
-    if (x := q.get("refresh", "power")) is not None:
+    if (x := q.get("refresh", Kind.WATTS)) is not None:
         how["refresh_w"] = "given"
         return x
-    if (x := q.get("refresh_per_ref", "energy")) is not None:
+    if (x := q.get("refresh_per_ref", Kind.JOULES)) is not None:
         how["refresh_w"] = "refresh_per_ref x channels / tREFI"
         return x * org.channels / t.t_refi_s
     if idd is not None:
