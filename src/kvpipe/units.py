@@ -257,6 +257,18 @@ def format_quantity(value: float, kind: Kind | str, digits: int = 3) -> str:
     return f"{text} {prefix}{unit}"
 
 
+_BINARY_PREFIXES = (("Ti", 2.0**40), ("Gi", 2.0**30), ("Mi", 2.0**20), ("Ki", 2.0**10))
+
+
+def format_bytes_binary(value: float, digits: int = 3) -> str:
+    """A byte count computed from binary geometry, with binary prefixes: ``2**32`` -> ``"4 GiB"``
+    (parses back with :func:`parse_quantity`)."""
+    for prefix, scale in _BINARY_PREFIXES:
+        if abs(value) >= scale:
+            return f"{value / scale:.{digits}g} {prefix}B"
+    return f"{value:.{digits}g} B"
+
+
 def _plain(value: float, digits: int) -> str:
     if math.isfinite(value) and 10**digits <= abs(value) < 1e15:
         return f"{value:.0f}"

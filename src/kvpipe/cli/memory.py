@@ -12,6 +12,7 @@ from rich.table import Table
 
 from kvpipe.cli.output import json_number
 from kvpipe.cli.tables import make_console
+from kvpipe.report.memory_figures import capacity_text
 from kvpipe.config.units import Kind, format_quantity
 
 
@@ -194,14 +195,14 @@ def _print_compare(ds: Any, png: Path) -> None:
         t.add_column(col, justify="right" if col not in ("memory", "device") else "left")
     for r in ds.rows:
         t.add_row(
-            r.name, r.device, format_quantity(r.capacity_bytes, Kind.BYTES),
+            r.name, r.device, capacity_text(r, r.capacity_bytes),
             format_quantity(r.peak_bw_bytes_per_s, Kind.BYTES_PER_S), f"{r.read_j_per_bit * 1e12:.2f}",
             format_quantity(r.effective_bw_bytes_per_s, Kind.BYTES_PER_S),
             f"{r.row_hit_rate:.1%}", f"{r.core_j_per_bit * 1e12:.2f}", f"{r.access_path_j_per_bit * 1e12:.2f}",
             f"{r.effective_j_per_bit * 1e12:.2f}", f"{r.bw_to_capacity_per_s:,.0f} /s",
             f"{r.units_per_reticle_die} x {r.unit} ({r.attach})",
             format_quantity(r.bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S),
-            format_quantity(r.capacity_per_reticle_die_bytes, Kind.BYTES),
+            capacity_text(r, r.capacity_per_reticle_die_bytes),
         )
     con.print(t)
     for d in ds.demands:
@@ -370,3 +371,4 @@ def _print_requirements(req: Any) -> None:
             "yes" if p.fits_beside_group else "no",
         )
     con.print(t)
+

@@ -16,7 +16,7 @@ how many units attach.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -50,6 +50,7 @@ class DeviceComparison:
     bw_per_reticle_die_bytes_per_s: float  # effective
     capacity_per_reticle_die_bytes: float
     reticle_limit: str
+    capacity_binary: bool = False  # the capacity comes from a device's geometry (print it in GiB)
 
     @property
     def bw_to_capacity_per_s(self) -> float:
@@ -68,8 +69,8 @@ def compare_devices(
     rows = []
     for i, d in enumerate(devices):
         tech = techs[i] if i < len(techs) and techs[i] is not None else None
-        rows.append(_row(d, tech or to_memory_tech(d, pattern, model="scalar"), pattern, cycle_requests,
-                         controller))
+        row = _row(d, tech or to_memory_tech(d, pattern, model="scalar"), pattern, cycle_requests, controller)
+        rows.append(row if tech else replace(row, capacity_binary=True))
     return tuple(rows)
 
 

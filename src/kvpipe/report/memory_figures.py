@@ -3,6 +3,8 @@ the pipeline's operating points ask of it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import base64
 import html
 from collections.abc import Mapping
@@ -68,14 +70,14 @@ def render_device_section(study: DeviceStudy, figure_pngs: Mapping[str, bytes], 
     rows = []
     for r in study.rows:
         cells = (
-            r.name, r.device, format_quantity(r.capacity_bytes, Kind.BYTES),
+            r.name, r.device, capacity_text(r, r.capacity_bytes),
             format_quantity(r.peak_bw_bytes_per_s, Kind.BYTES_PER_S), f"{r.read_j_per_bit * 1e12:.2f}",
             format_quantity(r.effective_bw_bytes_per_s, Kind.BYTES_PER_S), f"{r.row_hit_rate:.1%}",
             f"{r.core_j_per_bit * 1e12:.2f}", f"{r.access_path_j_per_bit * 1e12:.2f}",
             f"{r.effective_j_per_bit * 1e12:.2f}", f"{r.bw_to_capacity_per_s:,.0f} /s",
             f"{r.units_per_reticle_die} x {r.unit} ({r.attach})",
             format_quantity(r.bw_per_reticle_die_bytes_per_s, Kind.BYTES_PER_S),
-            format_quantity(r.capacity_per_reticle_die_bytes, Kind.BYTES),
+            capacity_text(r, r.capacity_per_reticle_die_bytes),
         )
         rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
     need = "; ".join(
@@ -104,3 +106,10 @@ def render_device_section(study: DeviceStudy, figure_pngs: Mapping[str, bytes], 
                      "<figcaption>Capacity and effective KV bandwidth one reticle-size die can attach, "
                      "and what the operating points need.</figcaption></figure>")
     return "\n".join(parts)
+
+
+def capacity_text(row: Any, value: float) -> str:
+    """Bytes in the unit they were computed in: GiB for a device's binary geometry, else GB."""
+    from kvpipe.units import format_bytes_binary
+
+    return format_bytes_binary(value) if row.capacity_binary else format_quantity(value, Kind.BYTES)
