@@ -135,3 +135,11 @@ def test_trace_is_written_with_its_mapping(capsys, tmp_path):
     assert main(["memory", "trace", "DDR5", "--requests", "10", "--out", str(tmp_path / "d.trace")]) == 0
     assert (tmp_path / "d.trace.mapping.txt").read_text().count("dramsim3 address_mapping") == 1
     assert main(["memory", "trace", "NOPE", "--out", str(tmp_path / "x")]) == 2
+
+
+def test_trace_and_controller_bounds(capsys, tmp_path):
+    assert main(["memory", "trace", "HBM3", "--requests", "100000000000", "--out", str(tmp_path / "t")]) == 2
+    assert "--requests" in capsys.readouterr().err
+    assert not (tmp_path / "t").exists()
+    assert main(["memory", "compare", "--queue-depth", "1000000", "--out", str(tmp_path)]) == 2
+    assert "--queue-depth" in capsys.readouterr().err

@@ -236,8 +236,15 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     )
     from kvpipe.report.files import check_output_path, staged_output
 
+    from kvpipe.config.limits import MAX_USERS
+    from kvpipe.workload.arch import MAX_CONTEXT_TOKENS
+
     for name in ("context", "kv_bytes", "users", "requests"):
         _positive(name.replace("_", "-"), getattr(args, name))
+    for flag, value, most in (("--requests", args.requests, MAX_CYCLE_REQUESTS), ("--users", args.users, MAX_USERS),
+                              ("--context", args.context, MAX_CONTEXT_TOKENS), ("--kv-bytes", args.kv_bytes, 2**30)):
+        if value > most:
+            raise UserError(f"  {flag}: at most {most:,}, got {value:,}")
     out, mapping = Path(args.out), Path(f"{args.out}.mapping.txt")
     for p in (out, mapping):
         check_output_path(p, "--out", is_dir=False)
