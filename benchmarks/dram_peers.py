@@ -7,9 +7,11 @@ pJ/bit <= 10 %).
 
 ``--multi-user`` prints instead the FG-3D and HBM3 multi-user table of docs/memory.md §6
 (cycle model: mean of 2 seeds of 200,000 requests); ``--controller`` the controller table of
-docs/memory.md §5 (HBM2 and HBM3, a few interleaved users, cycle model, 200,000 requests).
+docs/memory.md §5 (HBM2 and HBM3, a few interleaved users, cycle model, 200,000 requests);
+``--agreement`` the closed form against the cycle model over 234 cases (9 devices, contexts 16
+and 1024, queue depths 16/32/64, 1-32 users; 40,000 requests each), docs/memory.md §4.
 
-Run: ``.venv/bin/python benchmarks/dram_peers.py [--requests N] [--multi-user | --controller]``
+Run: ``.venv/bin/python benchmarks/dram_peers.py [--requests N] [--multi-user | --controller | --agreement]``
 """
 
 from __future__ import annotations
@@ -81,13 +83,39 @@ def controllers() -> None:
         print(f"| {label} | " + " | ".join(cells) + " |")
 
 
+AGREEMENT_DEVICES = ("HBM3", "GDDR6", "FG-3D", "LPDDR5X", "HBM2", "DDR5", "HBM4", "GDDR7", "FGDRAM")
+
+
+def agreement() -> None:
+    errors, hits = [], []
+    for name in AGREEMENT_DEVICES:
+        d = catalog.device(name)
+        for ctx in (16, 1024):
+            for q in (16, 32, 64):
+                for users in (1, 2, 4, 8, 16, 32):
+                    if ctx == 16 and users > 1 and q != 32:
+                        continue
+                    p, c = kv_pattern(ctx, 4096, users), Controller(q)
+                    cyc = simulate_kv(d, p, n_requests=40_000, controller=c)
+                    f = analytic(d, p, c)
+                    errors.append(abs(cyc.effective_bw_bytes_per_s / float(f.effective_bw_bytes_per_s) - 1))
+                    hits.append(abs(cyc.row_hit_rate - float(f.row_hit_rate)))
+    errors.sort()
+    print(f"{len(errors)} cases: |bandwidth difference| median {statistics.median(errors):.1%}, "
+          f"90th percentile {errors[int(0.9 * len(errors))]:.1%}, beyond 15 %: {sum(e > 0.15 for e in errors)}; "
+          f"|row-hit difference| median {statistics.median(hits):.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=1_000_000)
     ap.add_argument("--multi-user", action="store_true")
     ap.add_argument("--controller", action="store_true")
+    ap.add_argument("--agreement", action="store_true")
     args = ap.parse_args()
-    if args.controller:
+    if args.agreement:
+        agreement()
+    elif args.controller:
         controllers()
     elif args.multi_user:
         multi_user()
