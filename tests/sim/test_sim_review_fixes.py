@@ -211,8 +211,8 @@ def test_reject_reasons_are_checked():
 
     sim = Simulation(toy_system(), Requests.of([0.0], [5], [5]), SimConfig())
     with pytest.raises(ValueError, match="unknown rejection reason"):
-        sim.reject(0, "because")
-    assert np.all(np.array(sim.reject_reason) == "")
+        sim.requests.reject(0, "because")
+    assert np.all(sim.requests.records().reject_reason == "")
 
 
 # ---- 12: docs/sim.md examples name files that exist --------------------------------------

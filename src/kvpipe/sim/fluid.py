@@ -24,19 +24,22 @@ a lone prompt's train is cached by its length); the step itself sums a few per-u
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kvpipe.perf.prefill import attended_context_scalar
-from kvpipe.perf.service import resident_kv_bytes
-from kvpipe.sim.config import Admission
+from kvpipe.perf.service import ServiceTable, resident_kv_bytes
+from kvpipe.sim.admission import KvLedger
+from kvpipe.sim.config import Admission, SimConfig
 from kvpipe.sim.errors import SimulationError
-from kvpipe.sim.events import Preemption, PrefillDone, RequestFinished
-from kvpipe.sim.seats import lone_train_profile, pass_profile
+from kvpipe.sim.events import PipelineStep, Preemption, PrefillDone, RequestFinished
+from kvpipe.sim.result import TimelineLog
+from kvpipe.sim.seats import Seats, lone_train_profile, pass_profile
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.sim.loop import Event
 
 _EPS = 1e-9
 # consecutive steps that move neither the clock nor the cycle count before the run is given up
@@ -46,8 +49,7 @@ _MAX_STALLED_STEPS = 10_000
 class _Coefficients:
     """The service table as Python floats, for evaluating one unit at a time (S1)."""
 
-    def __init__(self, sim: Simulation) -> None:
-        t = sim.table
+    def __init__(self, t: ServiceTable) -> None:
         self.G = t.n_classes
         self.W = len(t.windows)
         self.windows = [float(w) for w in t.windows]
@@ -80,14 +82,16 @@ class _Coefficients:
 
 
 class FluidPipeline:
-    def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
-        self.table = t = sim.table
-        self.seats = s = sim.seats
-        self.k = _Coefficients(sim)
-        self.tol = sim.config.step_tolerance
-        self.preempt = sim.config.admission is Admission.PREEMPT
-        self.chunk = sim.config.chunk_tokens
+    def __init__(
+        self, table: ServiceTable, seats: Seats, config: SimConfig, ledger: KvLedger, log: TimelineLog | None
+    ) -> None:
+        self.table = t = table
+        self.seats = s = seats
+        self.ledger = ledger
+        self.k = _Coefficients(t)
+        self.tol = config.step_tolerance
+        self.preempt = config.admission is Admission.PREEMPT
+        self.chunk = config.chunk_tokens
         G, M = t.n_classes, s.units
         self.G = G
         self.Phi = 0.0  # cycles every running unit has made since t = 0
@@ -128,8 +132,8 @@ class FluidPipeline:
         self.energy_dyn_j = 0.0
         self._busy = [0.0] * (3 * G)  # processing, link, KV DRAM seconds per group, by class
         self._rates = [0.0] * (3 * G)
-        self._log = sim.timeline
-        self._log_max = sim.config.timeline_max_passes
+        self._log = log
+        self._log_max = config.timeline_max_passes
         self._stalled = 0  # steps in a row that moved neither t nor Phi
         self._last_step = (math.nan, math.nan)
 
@@ -155,7 +159,7 @@ class FluidPipeline:
         req, jp, phi = self.seats.req, self.join_phi, self.Phi + _EPS
         return any(s != exclude and req[s] >= 0 and jp[s] <= phi for s in self._unit_seats(m))
 
-    def join(self, seat: int, t: float) -> None:
+    def join(self, seat: int, t: float) -> Sequence[Event]:
         """A request takes ``seat``: it rides from its unit's next cycle boundary (now, if the
         unit carries no one)."""
         m = int(self.seats.unit[seat])
@@ -166,6 +170,7 @@ class FluidPipeline:
             self.join_phi[seat] = self.base[m] + math.ceil(self.Phi - self.base[m] - _EPS)
         self.touched.add(m)
         self.dirty = True
+        return ()
 
     def _vacate(self, seat: int) -> None:
         self.join_phi[seat] = math.nan
@@ -353,6 +358,10 @@ class FluidPipeline:
         if self.preempt:
             self._sync_kv()
 
+    def replan(self, now: float) -> PipelineStep | None:
+        t_next = self.plan()
+        return PipelineStep(max(t_next, now), self.generation, self) if t_next < math.inf else None
+
     def plan(self) -> float:
         """(S5, S6) The common cycle time of the running units and the time of the next step."""
         self.dirty = False
@@ -388,7 +397,7 @@ class FluidPipeline:
         dt = d_phi * tau
         if self.preempt:
             growth = np.array(S[self._GROW:self._GROW + G]) / tau  # KV bytes per second per group (S8)
-            free = self.sim.kv_cap - self.sim.kv_used
+            free = self.ledger.cap - self.ledger.used
             mask = self.table.has_kv & (growth > 0)
             if mask.any():
                 t_full = float(np.min(np.maximum(free[mask], 0.0) / growth[mask]))
@@ -402,15 +411,15 @@ class FluidPipeline:
             self._log.utilization.append((self.t, tuple(x / tau for x in self._proc), tuple(x / tau for x in self._link)))
         return self.next_t
 
-    def step(self, generation: int, t: float) -> None:
+    def step(self, generation: int, t: float) -> Sequence[Event]:
         """A planned step ends (the engine advanced to ``t``): handle the milestones reached."""
         if generation != self.generation:
-            return  # planned before the state changed
+            return ()  # planned before the state changed
         self.Phi = max(self.Phi, self._phi_next)  # snap onto the boundary
         Phi = self.Phi
         self._check_progress(t, Phi)
         seats = self.seats
-        loop = self.sim.loop
+        out: list[Event] = []
         due = [m for m in self.live if self.nxt[m] <= Phi + 1e-7]
         due.sort()
         for m in due:
@@ -427,13 +436,14 @@ class FluidPipeline:
                     continue
                 if seats.first_k[s] == kr:
                     seats.first_k[s] = -1
-                    loop.schedule(PrefillDone(t, req))
+                    out.append(PrefillDone(t, req))
                 if kr >= int(seats.pre[s] + seats.dec[s]):
                     self._vacate(s)
-                    loop.schedule(RequestFinished(t, req, s))
+                    out.append(RequestFinished(t, req, s))
         if self._kv_full:
-            self._preempt_newest(t)
+            out.extend(self._preempt_newest(t))
         self.dirty = True
+        return out
 
     def _check_progress(self, t: float, Phi: float) -> None:
         """Raise instead of spinning when steps no longer move the clock or the cycle count
@@ -462,15 +472,15 @@ class FluidPipeline:
         for s in np.flatnonzero((seats.req >= 0) & (seats.fixed == 0)).tolist():
             if self.join_phi[s] <= self.Phi + _EPS:
                 held = resident_kv_bytes(self.table, np.float64(self._held_tokens(s)))
-                self.sim.set_kv(int(seats.req[s]), held)
+                self.ledger.set(int(seats.req[s]), held)
 
-    def _preempt_newest(self, t: float) -> None:
+    def _preempt_newest(self, t: float) -> list[Event]:
         seats = self.seats
         occ = np.flatnonzero(seats.req >= 0)
         if occ.size == 0:
-            return
+            return []
         s = int(occ[np.argmax(seats.order[occ])])
         gen = seats.generated(s, max(self.Phi - self.join_phi[s], 0.0))
         req = int(seats.req[s])
         self._vacate(s)
-        self.sim.loop.schedule(Preemption(t, req, s, gen))
+        return [Preemption(t, req, s, gen)]

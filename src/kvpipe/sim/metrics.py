@@ -196,8 +196,8 @@ def compute_metrics(sim: Simulation, rec: RequestRecords) -> SimMetrics:
     if cfg.slo_tpot_s is not None:
         ok &= ~(tpot > cfg.slo_tpot_s)  # one-token requests have no TPOT and pass
     arrived = (rec.arrival_s >= t0) & (rec.arrival_s <= t1)
-    cap = sim.kv_cap
-    mask = sim.kv_mask
+    cap = sim.ledger.cap
+    mask = sim.ledger.mask
     kv_cap_util = np.where(mask, (b.kv_byte_s - a.kv_byte_s) / window / cap if cap > 0 else 0.0, 0.0)
     n_fin = int(fin.sum())
     util = Utilization(
@@ -232,5 +232,5 @@ def compute_metrics(sim: Simulation, rec: RequestRecords) -> SimMetrics:
         mean_requests_running=(b.running_s - a.running_s) / window,
         mean_time_in_system_s=float(np.mean(e2e[fin])) if fin.any() else math.nan,
         utilization=util,
-        series=_series(sim._series, t1, cfg.series_points, cap, mask),
+        series=_series(sim.series, t1, cfg.series_points, cap, mask),
     )

@@ -20,26 +20,31 @@ Groups are visited class by class in the order the classes first appear in the p
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kvpipe.perf.service import resident_kv_bytes
-from kvpipe.sim.config import Admission
+from kvpipe.perf.service import ServiceTable, resident_kv_bytes
+from kvpipe.sim.admission import KvLedger
+from kvpipe.sim.config import Admission, SimConfig
 from kvpipe.sim.events import CycleDone, CycleStart, Preemption, PrefillDone, RequestFinished, StageDone
 from kvpipe.sim.events.stage_done import ARRIVE, LINK_DONE, PROC_DONE
-from kvpipe.sim.seats import PassProfile, pass_profile
+from kvpipe.sim.result import TimelineLog
+from kvpipe.sim.seats import PassProfile, Seats, pass_profile
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.sim.loop import Event
 
 
 class ReferencePipeline:
-    def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
-        self.table = t = sim.table
-        self.seats = s = sim.seats
-        self.preempt = sim.config.admission is Admission.PREEMPT
+    def __init__(
+        self, table: ServiceTable, seats: Seats, config: SimConfig, ledger: KvLedger, log: TimelineLog | None
+    ) -> None:
+        self.table = t = table
+        self.seats = s = seats
+        self.ledger = ledger
+        self.preempt = config.admission is Admission.PREEMPT
         G = t.n_classes
         self.stage_class = np.repeat(np.arange(G), t.counts.astype(np.int64)).tolist()
         S = len(self.stage_class)
@@ -63,31 +68,33 @@ class ReferencePipeline:
         self.busy_link = np.zeros(G)
         self.busy_kv = np.zeros(G)
         self.dirty = False
-        self._log = sim.timeline
-        self._max_passes = sim.config.timeline_max_passes
-        self._start_t: dict[tuple[int, int, int], float] = {}
+        self._log = log
+        self._max_passes = config.timeline_max_passes
 
     def advance_to(self, t: float) -> None:
         pass
 
+    def replan(self, now: float) -> None:
+        return None
+
     # ---- seats --------------------------------------------------------------------------
 
-    def join(self, seat: int, t: float) -> None:
+    def join(self, seat: int, t: float) -> Sequence[Event]:
         self.k[seat] = 0
         m = int(self.seats.unit[seat])
         if not self.running[m] and not self.start_pending[m]:
             self.start_pending[m] = True
-            self.sim.loop.schedule(CycleStart(t, m))
+            return [CycleStart(t, m, self)]
+        return ()
 
-    def start_cycle(self, m: int, t: float) -> None:
+    def start_cycle(self, m: int, t: float) -> Sequence[Event]:
         self.start_pending[m] = False
         seats = self.seats
-        if self.preempt:
-            self._reserve_growth(m, t)
+        out: list[Event] = self._reserve_growth(m, t) if self.preempt else []
         mem = [s for s in range(m * seats.b, min((m + 1) * seats.b, seats.n)) if seats.req[s] >= 0]
         if not mem:
             self.running[m] = False
-            return
+            return out
         idx = np.array(mem, dtype=np.int64)
         k = self.k[idx]
         tokens, attn, read, _ = seats.pass_work(idx, k, seats.context(idx, k.astype(np.float64)))
@@ -97,17 +104,18 @@ class ReferencePipeline:
         self.members[m] = [(s, int(seats.req[s])) for s in mem]
         self.running[m] = True
         self.tail[m] = -np.inf
-        self._arrive(m, 0, t)
+        out.extend(self._arrive(m, 0, t))
+        return out
 
     # ---- servers ------------------------------------------------------------------------
 
-    def _arrive(self, m: int, stage: int, t: float) -> None:
+    def _arrive(self, m: int, stage: int, t: float) -> Sequence[Event]:
         if self.proc_busy[stage]:
             self.proc_q[stage].append(m)
-        else:
-            self._start_proc(m, stage, t)
+            return ()
+        return self._start_proc(m, stage, t)
 
-    def _start_proc(self, m: int, stage: int, t: float) -> None:
+    def _start_proc(self, m: int, stage: int, t: float) -> list[Event]:
         c = self.stage_class[stage]
         prof = self.prof[m]
         assert prof is not None
@@ -115,7 +123,7 @@ class ReferencePipeline:
         w = self.inv_count[c]
         self.busy_proc[c] += prof.p_sum[c] * w
         self.busy_kv[c] += prof.kv_sum[c] * w
-        loop = self.sim.loop
+        out: list[Event] = []
         if prof.chunks == 1:
             end = t + prof.p_sum[c]
         else:  # a chunk train cuts through (F6)
@@ -124,13 +132,14 @@ class ReferencePipeline:
             hop = self.hop[c]
             self.tail[m] = end + prof.l_last[c] + hop
             if stage + 1 < self.n_stages:
-                loop.schedule(StageDone(t + prof.p_first[c] + prof.l_first[c] + hop, m, stage + 1, ARRIVE))
+                out.append(StageDone(t + prof.p_first[c] + prof.l_first[c] + hop, m, stage + 1, ARRIVE, self))
             else:
-                loop.schedule(CycleDone(self.tail[m], m))
+                out.append(CycleDone(self.tail[m], m, self))
         self._span(stage, c, m, t, end, "proc")
-        loop.schedule(StageDone(end, m, stage, PROC_DONE))
+        out.append(StageDone(end, m, stage, PROC_DONE, self))
+        return out
 
-    def _start_link(self, m: int, stage: int, t: float) -> None:
+    def _start_link(self, m: int, stage: int, t: float) -> StageDone:
         c = self.stage_class[stage]
         prof = self.prof[m]
         assert prof is not None
@@ -138,39 +147,41 @@ class ReferencePipeline:
         self.link_busy[stage] = True
         self.busy_link[c] += d * self.inv_count[c]
         self._span(stage, c, m, t, t + d, "link")
-        self.sim.loop.schedule(StageDone(t + d, m, stage, LINK_DONE))
+        return StageDone(t + d, m, stage, LINK_DONE, self)
 
-    def stage_event(self, m: int, stage: int, phase: int, t: float) -> None:
+    def stage_event(self, m: int, stage: int, phase: int, t: float) -> Sequence[Event]:
         if phase == ARRIVE:
-            self._arrive(m, stage, t)
-        elif phase == PROC_DONE:
+            return self._arrive(m, stage, t)
+        out: list[Event] = []
+        if phase == PROC_DONE:
             q = self.proc_q[stage]
             if q:
-                self._start_proc(q.popleft(), stage, t)
+                out.extend(self._start_proc(q.popleft(), stage, t))
             else:
                 self.proc_busy[stage] = False
             prof = self.prof[m]
             if prof is not None and prof.chunks > 1:
-                return  # a train's transfers were scheduled when it started here
+                return out  # a train's transfers were scheduled when it started here
             if self.link_busy[stage]:
                 self.link_q[stage].append(m)
             else:
-                self._start_link(m, stage, t)
+                out.append(self._start_link(m, stage, t))
         else:  # LINK_DONE
             q = self.link_q[stage]
             if q:
-                self._start_link(q.popleft(), stage, t)
+                out.append(self._start_link(q.popleft(), stage, t))
             else:
                 self.link_busy[stage] = False
             t_next = t + self.hop[self.stage_class[stage]]
             if stage + 1 < self.n_stages:
-                self.sim.loop.schedule(StageDone(t_next, m, stage + 1, ARRIVE))
+                out.append(StageDone(t_next, m, stage + 1, ARRIVE, self))
             else:
-                self.sim.loop.schedule(CycleDone(t_next, m))
+                out.append(CycleDone(t_next, m, self))
+        return out
 
-    def cycle_done(self, m: int, t: float) -> None:
+    def cycle_done(self, m: int, t: float) -> Sequence[Event]:
         seats = self.seats
-        loop = self.sim.loop
+        out: list[Event] = []
         for s, req in self.members[m]:
             if seats.req[s] != req:
                 continue  # preempted during the cycle
@@ -179,40 +190,42 @@ class ReferencePipeline:
             self.tokens_out += 1.0  # every cycle yields a token: the prefill's first, or a decode
             if seats.first_k[s] == kk:
                 seats.first_k[s] = -1
-                loop.schedule(PrefillDone(t, req))
+                out.append(PrefillDone(t, req))
             if kk >= seats.total[s]:
                 seats.vacate(s)
-                loop.schedule(RequestFinished(t, req, s))
+                out.append(RequestFinished(t, req, s))
         self.members[m] = []
         self.running[m] = False
         self.start_pending[m] = True
-        loop.schedule(CycleStart(t, m))
+        out.append(CycleStart(t, m, self))
+        return out
 
     # ---- KV growth (preempt mode) -------------------------------------------------------
 
-    def _reserve_growth(self, m: int, t: float) -> None:
-        """Before a cycle, each decoding seat of the unit needs room for one more token."""
+    def _reserve_growth(self, m: int, t: float) -> list[Event]:
+        """Before a cycle, each decoding seat of the unit needs room for one more token; the
+        preemptions that makes room."""
         seats = self.seats
-        sim = self.sim
+        ledger = self.ledger
+        out: list[Event] = []
         for s in range(m * seats.b, min((m + 1) * seats.b, seats.n)):
             req = int(seats.req[s])
             if req < 0 or seats.fixed[s] > 0 or self.k[s] < seats.pre[s]:
                 continue
             held = float(seats.context(np.array([s]), self.k[[s]].astype(np.float64))[0]) + 1.0
             need = resident_kv_bytes(self.table, np.float64(held))
-            while np.any((sim.kv_used - sim.kv_held[req] + need)[sim.kv_mask] > sim.kv_cap * (1 + 1e-12)):
+            while not ledger.fits(need, without=req):
                 victim = self._newest()
                 gen = seats.generated(victim, float(self.k[victim]))
                 vreq = int(seats.req[victim])
                 seats.vacate(victim)
-                loop_ev = Preemption(t, vreq, victim, gen)
-                sim.loop.schedule(loop_ev)
-                sim.kv_used -= sim.kv_held[vreq]  # freed now; Preemption.release settles the rest
-                sim.kv_held[vreq] = np.zeros_like(need)
+                out.append(Preemption(t, vreq, victim, gen))
+                ledger.drop(vreq)  # freed now; the Preemption event settles the rest
                 if victim == s:
                     break
             if seats.req[s] == req:
-                sim.set_kv(req, need)
+                ledger.set(req, need)
+        return out
 
     def _newest(self) -> int:
         occ = np.flatnonzero(self.seats.req >= 0)

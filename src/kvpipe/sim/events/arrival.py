@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.sim.loop import Event
+    from kvpipe.sim.serving import Serving
 
 
 @dataclass(slots=True)
@@ -15,16 +17,15 @@ class Arrival:
     request: int
     priority: ClassVar[int] = 5
 
-    def handle(self, sim: Simulation) -> None:
+    def handle(self, sim: Serving) -> Sequence[Event]:
         r = self.request
-        sim.next_open_arrival(r)
-        if not sim.fits_alone(r):
-            sim.reject(r, "kv_never_fits")
-            return
-        bound = sim.config.max_queue
-        if bound is not None and len(sim.queue) >= bound:
-            sim.reject(r, "queue_full")
-            return
-        sim.enter(r)
-        sim.queue.append(r)
-        sim.admit()
+        nxt = sim.traffic.after_arrival(r)
+        out: list[Event] = [] if nxt is None else [nxt]
+        why = sim.admission.refusal(r)
+        if why is not None:
+            sim.requests.reject(r, why)
+            return out
+        sim.tracer.mark(r, "queued", self.time)
+        sim.admission.enqueue(r)
+        out.extend(sim.admission.admit(self.time))
+        return out

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.sim.loop import Event
+    from kvpipe.sim.reference import ReferencePipeline
+    from kvpipe.sim.serving import Serving
 
 
 @dataclass(slots=True)
 class CycleStart:
     time: float
     unit: int
+    pipeline: ReferencePipeline
     priority: ClassVar[int] = 7
 
-    def handle(self, sim: Simulation) -> None:
-        sim.pipe.start_cycle(self.unit, self.time)  # type: ignore[union-attr]
+    def handle(self, sim: Serving) -> Sequence[Event]:
+        return self.pipeline.start_cycle(self.unit, self.time)

@@ -5,18 +5,22 @@ carry an old ``generation`` and do nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.sim.fluid import FluidPipeline
+    from kvpipe.sim.loop import Event
+    from kvpipe.sim.serving import Serving
 
 
 @dataclass(slots=True)
 class PipelineStep:
     time: float
     generation: int
+    pipeline: FluidPipeline
     priority: ClassVar[int] = 1
 
-    def handle(self, sim: Simulation) -> None:
-        sim.pipe.step(self.generation, self.time)  # type: ignore[union-attr]
+    def handle(self, sim: Serving) -> Sequence[Event]:
+        return self.pipeline.step(self.generation, self.time)

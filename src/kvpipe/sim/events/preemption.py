@@ -4,11 +4,13 @@ its prompt and the tokens it has produced)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.sim.loop import Event
+    from kvpipe.sim.serving import Serving
 
 
 @dataclass(slots=True)
@@ -19,11 +21,9 @@ class Preemption:
     generated: int  # output tokens it had produced
     priority: ClassVar[int] = 4
 
-    def handle(self, sim: Simulation) -> None:
-        r = self.request
-        sim.generated[r] = self.generated
-        sim.preemptions[r] += 1
-        sim.release(r, self.seat)
-        sim.trace_mark(r, "queued", self.time)
-        sim.queue.appendleft(r)
-        sim.admit()
+    def handle(self, sim: Serving) -> Sequence[Event]:
+        r, t = self.request, self.time
+        sim.requests.preempted(r, self.generated)
+        sim.admission.release(r, self.seat, t)
+        sim.admission.requeue(r, t)
+        return sim.admission.admit(t)

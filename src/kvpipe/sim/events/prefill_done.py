@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.sim.loop import Event
+    from kvpipe.sim.serving import Serving
 
 
 @dataclass(slots=True)
@@ -15,6 +17,7 @@ class PrefillDone:
     request: int
     priority: ClassVar[int] = 2
 
-    def handle(self, sim: Simulation) -> None:
-        sim.first_token_s[self.request] = self.time
-        sim.trace_mark(self.request, "decode", self.time)
+    def handle(self, sim: Serving) -> Sequence[Event]:
+        sim.requests.first_token(self.request, self.time)
+        sim.tracer.mark(self.request, "decode", self.time)
+        return ()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.sim.loop import Event
+    from kvpipe.sim.serving import Serving
 
 
 @dataclass(slots=True)
@@ -16,12 +18,12 @@ class RequestFinished:
     seat: int
     priority: ClassVar[int] = 3
 
-    def handle(self, sim: Simulation) -> None:
-        r = self.request
-        sim.finish_s[r] = self.time
-        sim.generated[r] = int(sim.output[r])
-        sim.release(r, self.seat)
-        sim.leave(r)
-        sim.trace_mark(r, None, self.time)
-        sim.client_done(r, self.time)
-        sim.admit()
+    def handle(self, sim: Serving) -> Sequence[Event]:
+        r, t = self.request, self.time
+        sim.requests.finished(r, t)
+        sim.admission.release(r, self.seat, t)
+        sim.tracer.mark(r, None, t)
+        nxt = sim.traffic.after_finish(r, t)
+        out: list[Event] = [] if nxt is None else [nxt]
+        out.extend(sim.admission.admit(t))
+        return out

@@ -3,11 +3,13 @@ end of the warm-up starts the measured window."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.sim.loop import Event
+    from kvpipe.sim.serving import Serving
 
 
 @dataclass(slots=True)
@@ -16,5 +18,6 @@ class Snapshot:
     name: str
     priority: ClassVar[int] = 8
 
-    def handle(self, sim: Simulation) -> None:
-        sim.snapshots[self.name] = sim.counters()
+    def handle(self, sim: Serving) -> Sequence[Event]:
+        sim.control.snapshot(self.name)
+        return ()

@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.sim.loop import Event
+    from kvpipe.sim.reference import ReferencePipeline
+    from kvpipe.sim.serving import Serving
 
 ARRIVE, PROC_DONE, LINK_DONE = 0, 1, 2
 
@@ -21,7 +24,8 @@ class StageDone:
     unit: int
     stage: int
     phase: int
+    pipeline: ReferencePipeline
     priority: ClassVar[int] = 0
 
-    def handle(self, sim: Simulation) -> None:
-        sim.pipe.stage_event(self.unit, self.stage, self.phase, self.time)  # type: ignore[union-attr]
+    def handle(self, sim: Serving) -> Sequence[Event]:
+        return self.pipeline.stage_event(self.unit, self.stage, self.phase, self.time)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.sim.loop import Event
+    from kvpipe.sim.serving import Serving
 
 
 @dataclass(slots=True)
@@ -14,5 +16,6 @@ class Stop:
     time: float
     priority: ClassVar[int] = 9
 
-    def handle(self, sim: Simulation) -> None:
-        sim.stopped = True
+    def handle(self, sim: Serving) -> Sequence[Event]:
+        sim.control.stop()
+        return ()

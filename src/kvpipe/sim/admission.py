@@ -1,0 +1,168 @@
+"""Admission (docs/sim.md, S8): the KV bytes each chip group holds, and the policy that lets
+queued requests into free seats first come first served while every group can hold their KV.
+
+:class:`KvLedger` is the accounting (bytes held per group class, per request); the pipelines
+read it and, in preempt mode, grow a request's holding. :class:`AdmissionPolicy` owns the
+queue and the free seats and decides who runs.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kvpipe.perf.service import ServiceTable, resident_kv_bytes
+from kvpipe.sim.config import Admission, SimConfig
+from kvpipe.sim.seats import Seats
+from kvpipe.sim.table import RequestTable
+from kvpipe.sim.tracer import Tracer
+
+if TYPE_CHECKING:
+    from kvpipe.sim.loop import Event
+    from kvpipe.sim.pipeline import Pipeline
+
+_SLACK = 1 + 1e-12  # relative slack of the capacity check (rounding of sums of bytes)
+
+
+class KvLedger:
+    """KV bytes held in one group of each class: in total (``used``) and per request."""
+
+    def __init__(self, table: ServiceTable) -> None:
+        self.table = table
+        self.cap = table.kv_capacity_bytes_per_group
+        self.mask = table.has_kv
+        self.used = np.zeros(table.n_classes)
+        self.held: dict[int, np.ndarray] = {}
+        self._limit = self.cap * _SLACK
+        self._need: dict[float, tuple[np.ndarray, bool]] = {}  # tokens -> (bytes per class, fits alone)
+
+    def need(self, tokens: float) -> np.ndarray:
+        """(P3) KV bytes per group class of a request holding ``tokens`` tokens."""
+        return self._need_fits(tokens)[0]
+
+    def fits_alone(self, tokens: float) -> bool:
+        """Whether ``tokens`` tokens of KV fit in empty groups."""
+        return self._need_fits(tokens)[1]
+
+    def _need_fits(self, tokens: float) -> tuple[np.ndarray, bool]:
+        hit = self._need.get(tokens)
+        if hit is None:
+            need = resident_kv_bytes(self.table, np.float64(tokens))
+            need.setflags(write=False)  # shared by every request of this length
+            hit = (need, bool(np.all(need[self.mask] <= self._limit)))
+            if len(self._need) < 1_000_000:
+                self._need[tokens] = hit
+        return hit
+
+    def fits(self, need: np.ndarray, without: int = -1) -> bool:
+        """Whether ``need`` more bytes fit (after freeing request ``without``'s holding)."""
+        used = self.used if without < 0 else self.used - self.held[without]
+        return not np.any((used + need)[self.mask] > self._limit)
+
+    def hold(self, r: int, need: np.ndarray) -> None:
+        self.used += need
+        self.held[r] = need
+
+    def set(self, r: int, held: np.ndarray) -> None:
+        """Preempt mode: request ``r`` now holds ``held`` bytes per group class."""
+        self.used += held - self.held[r]
+        self.held[r] = held
+
+    def drop(self, r: int) -> None:
+        """Free request ``r``'s bytes at once (it stays in the ledger, holding nothing)."""
+        held = self.held[r]
+        self.used -= held
+        self.held[r] = np.zeros_like(held)
+
+    def release(self, r: int) -> None:
+        self.used -= self.held.pop(r)
+        np.maximum(self.used, 0.0, out=self.used)
+
+
+class AdmissionPolicy:
+    """First come first served into free seats while every group can hold the KV (S8).
+
+    ``reserve``: a request holds the KV of its prompt and whole output from admission on;
+    ``preempt``: of its prompt and the tokens produced so far, grown by the pipeline (and
+    preempted by it when a group is full). ``max_queue`` turns arrivals away.
+    """
+
+    def __init__(
+        self, config: SimConfig, requests: RequestTable, seats: Seats, ledger: KvLedger, pipeline: Pipeline,
+        tracer: Tracer,
+    ) -> None:
+        self.requests = requests
+        self.seats = seats
+        self.ledger = ledger
+        self.pipeline = pipeline
+        self.tracer = tracer
+        self.max_queue = config.max_queue
+        self.fixed = config.fixed_context_tokens
+        self.reserve = config.admission is Admission.RESERVE
+        self.prefill = config.prefill
+        self.queue: deque[int] = deque()
+        self.free: list[int] = list(range(seats.n))
+        self.n_running = 0
+        self._order = 0
+
+    def refusal(self, r: int) -> str | None:
+        """Why an arriving request ``r`` is turned away (a ``REJECT_REASONS`` key), or None."""
+        req = self.requests
+        tokens = self.fixed if self.fixed is not None else int(req.prompt_tokens[r] + req.output_tokens[r])
+        if not self.ledger.fits_alone(tokens):
+            return "kv_never_fits"
+        if self.max_queue is not None and len(self.queue) >= self.max_queue:
+            return "queue_full"
+        return None
+
+    def enqueue(self, r: int) -> None:
+        self.queue.append(r)
+
+    def requeue(self, r: int, t: float) -> None:
+        """A preempted request goes back to the head of the queue."""
+        self.tracer.mark(r, "queued", t)
+        self.queue.appendleft(r)
+
+    def kv_tokens(self, r: int) -> int:
+        """Tokens of KV request ``r`` must hold to be admitted (S8)."""
+        req = self.requests
+        if self.fixed is not None:
+            return self.fixed
+        if self.reserve:
+            return int(req.prompt_tokens[r] + req.output_tokens[r])
+        return int(req.prompt_tokens[r] + req.generated[r])
+
+    def admit(self, t: float) -> Sequence[Event]:
+        """Admit queued requests while a seat and KV are free; the pipeline's events."""
+        queue, free, ledger, req = self.queue, self.free, self.ledger, self.requests
+        out: list[Event] = []
+        while queue and free:
+            r = queue[0]
+            need = ledger.need(self.kv_tokens(r))
+            if not ledger.fits(need):
+                break
+            queue.popleft()
+            seat = heapq.heappop(free)
+            ledger.hold(r, need)
+            req.admitted(r, t)
+            self.n_running += 1
+            self._order += 1
+            self.seats.occupy(
+                seat, r, int(req.prompt_tokens[r]), int(req.output_tokens[r]), int(req.generated[r]), self.prefill,
+                self.fixed, self._order,
+            )
+            self.tracer.mark(r, "prefill" if self.prefill else "decode", t)
+            self.tracer.kv(t, ledger.used, ledger.mask)
+            out.extend(self.pipeline.join(seat, t))
+        return out
+
+    def release(self, r: int, seat: int, t: float) -> None:
+        """Request ``r`` leaves ``seat`` (finished or preempted): its KV and seat are free."""
+        self.ledger.release(r)
+        self.tracer.kv(t, self.ledger.used, self.ledger.mask)
+        heapq.heappush(self.free, seat)
+        self.n_running -= 1
