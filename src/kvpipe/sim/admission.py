@@ -36,51 +36,60 @@ class KvLedger:
         self.cap = table.kv_capacity_bytes_per_group
         self.mask = table.has_kv
         self.used = np.zeros(table.n_classes)
+        self.used_list = self.used.tolist()  # the same as Python floats (the per-event code reads it)
         self.held: dict[int, np.ndarray] = {}
         self._limit = self.cap * _SLACK
-        self._need: dict[float, tuple[np.ndarray, bool]] = {}  # tokens -> (bytes per class, fits alone)
+        self._kv_classes = np.flatnonzero(self.mask).tolist()
+        # tokens -> (bytes per class, the same as a list, whether it fits in empty groups)
+        self._need: dict[int, tuple[np.ndarray, list[float], bool]] = {}
 
-    def need(self, tokens: float) -> np.ndarray:
-        """(P3) KV bytes per group class of a request holding ``tokens`` tokens."""
-        return self._need_fits(tokens)[0]
-
-    def fits_alone(self, tokens: float) -> bool:
-        """Whether ``tokens`` tokens of KV fit in empty groups."""
-        return self._need_fits(tokens)[1]
-
-    def _need_fits(self, tokens: float) -> tuple[np.ndarray, bool]:
+    def _entry(self, tokens: int) -> tuple[np.ndarray, list[float], bool]:
         hit = self._need.get(tokens)
         if hit is None:
-            need = resident_kv_bytes(self.table, np.float64(tokens))
+            need = resident_kv_bytes(self.table, np.float64(tokens))  # (P3)
             need.setflags(write=False)  # shared by every request of this length
-            hit = (need, bool(np.all(need[self.mask] <= self._limit)))
+            hit = (need, need.tolist(), bool(np.all(need[self.mask] <= self._limit)))
             if len(self._need) < 1_000_000:
                 self._need[tokens] = hit
         return hit
 
-    def fits(self, need: np.ndarray, without: int = -1) -> bool:
-        """Whether ``need`` more bytes fit (after freeing request ``without``'s holding)."""
-        used = self.used if without < 0 else self.used - self.held[without]
-        return not np.any((used + need)[self.mask] > self._limit)
+    def fits_alone(self, tokens: int) -> bool:
+        """Whether the KV of ``tokens`` tokens fits in empty groups."""
+        return self._entry(tokens)[2]
 
-    def hold(self, r: int, need: np.ndarray) -> None:
+    def try_hold(self, r: int, tokens: int) -> bool:
+        """Request ``r`` takes the KV of ``tokens`` tokens if every group has room for it."""
+        need, need_list, _ = self._entry(tokens)
+        used, limit = self.used_list, self._limit
+        for g in self._kv_classes:
+            if used[g] + need_list[g] > limit:
+                return False
         self.used += need
+        self.used_list = self.used.tolist()
         self.held[r] = need
+        return True
+
+    def fits(self, need: np.ndarray, without: int) -> bool:
+        """Whether ``need`` bytes fit in place of request ``without``'s holding."""
+        return not np.any((self.used - self.held[without] + need)[self.mask] > self._limit)
 
     def set(self, r: int, held: np.ndarray) -> None:
         """Preempt mode: request ``r`` now holds ``held`` bytes per group class."""
         self.used += held - self.held[r]
+        self.used_list = self.used.tolist()
         self.held[r] = held
 
     def drop(self, r: int) -> None:
         """Free request ``r``'s bytes at once (it stays in the ledger, holding nothing)."""
         held = self.held[r]
         self.used -= held
+        self.used_list = self.used.tolist()
         self.held[r] = np.zeros_like(held)
 
     def release(self, r: int) -> None:
         self.used -= self.held.pop(r)
         np.maximum(self.used, 0.0, out=self.used)
+        self.used_list = self.used.tolist()
 
 
 class AdmissionPolicy:
@@ -142,12 +151,10 @@ class AdmissionPolicy:
         out: list[Event] = []
         while queue and free:
             r = queue[0]
-            need = ledger.need(self.kv_tokens(r))
-            if not ledger.fits(need):
+            if not ledger.try_hold(r, self.kv_tokens(r)):
                 break
             queue.popleft()
             seat = heapq.heappop(free)
-            ledger.hold(r, need)
             req.admitted(r, t)
             self.n_running += 1
             self._order += 1

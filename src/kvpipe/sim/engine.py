@@ -68,7 +68,7 @@ class Simulation:
         self.int_system = 0.0
         self.int_queue = 0.0
         self.int_running = 0.0
-        self.int_kv = np.zeros(self.table.n_classes)
+        self.int_kv = [0.0] * self.table.n_classes
         self.stopped = False
         self.snapshots: dict[str, Counters] = {}
         self.series: list[Counters] = []
@@ -128,7 +128,7 @@ class Simulation:
             self.int_system += (n_queue + adm.n_running) * dt
             self.int_queue += n_queue * dt
             self.int_running += adm.n_running * dt
-            self.int_kv += self.ledger.used * dt
+            self.int_kv = [a + u * dt for a, u in zip(self.int_kv, self.ledger.used_list)]
             self._t_last = t
         self.pipeline.advance_to(t)
         if t >= self._next_sample:
@@ -149,7 +149,7 @@ class Simulation:
             in_system_s=self.int_system,
             queued_s=self.int_queue,
             running_s=self.int_running,
-            kv_byte_s=self.int_kv.copy(),
+            kv_byte_s=np.array(self.int_kv),
             kv_bytes=self.ledger.used.copy(),
             in_system=len(adm.queue) + adm.n_running,
             completed=self.requests.completed,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -44,6 +44,18 @@ if TYPE_CHECKING:
 _EPS = 1e-9
 # consecutive steps that move neither the clock nor the cycle count before the run is given up
 _MAX_STALLED_STEPS = 10_000
+
+
+class _Plan(NamedTuple):
+    """A seat's residency (:meth:`Seats.occupy`) as Python numbers, for the per-unit code."""
+
+    req: int
+    pre: int  # prefill cycles: 1 (the chunk train) or 0
+    p_eff: float  # prompt tokens prefilled
+    kv0: float  # KV tokens the first decode cycle reads
+    dec: int  # decode cycles
+    fixed: float  # fixed decode context (0: growing)
+    many_chunks: bool  # the prompt is a train of several chunks (F6)
 
 
 class _Coefficients:
@@ -72,6 +84,9 @@ class _Coefficients:
         self.e_read = (c @ t.kv_bytes_per_ctx * t.j_per_kv_read_byte).tolist()
         self.e_sram = (c @ t.sram_bytes * t.j_per_sram_byte).tolist()
         self.kv_per_ctx = t.kv_bytes_per_ctx.tolist()  # (G, W) resident / appended bytes
+        # per class, what a unit's evaluation reads (one tuple per class: fewer look-ups)
+        self.classes = list(zip(self.lin, self.write, self.link, self.count, self.attn, self.read, self.sram,
+                                self.kv_per_ctx, strict=True))
 
     def sram_at(self, row: list[float], n: float) -> float:
         last = self.n_tab - 1
@@ -100,6 +115,10 @@ class FluidPipeline:
         self.generation = 0
         self.next_t = math.inf
         self.join_phi = np.full(s.n, np.nan).tolist()  # Phi at which each seat's residency starts
+        # per seat, its residency's plan as Python numbers (None: empty); see Seats.occupy
+        self.plans: list[_Plan | None] = [None] * s.n
+        self.first_k = [-1] * s.n  # progress of the first output token (-1: out)
+        self.unit_seats = [range(m * s.b, min((m + 1) * s.b, s.n)) for m in range(M)]
         self.base = [0.0] * M  # a unit's own cycle count is Phi - base
         self.live: set[int] = set()  # units with seats (they circulate)
         self.touched: set[int] = set()
@@ -112,7 +131,8 @@ class FluidPipeline:
         self._AD, self._BD, self._AK, self._BK = 0, 2 * G, 4 * G, 5 * G
         self._AE, self._BE, self._DEC, self._GROW = 6 * G, 6 * G + 1, 6 * G + 2, 6 * G + 3
         self._width = 7 * G + 3
-        self.rows: list[list[float]] = [[0.0] * self._width for _ in range(M)]
+        self._zero_row = [0.0] * self._width
+        self.rows: list[list[float]] = [self._zero_row] * M
         self.sums = [0.0] * self._width
         self._refreshes = 0
         self._train_cache: dict[int, tuple[float, list[float]]] = {}
@@ -151,18 +171,20 @@ class FluidPipeline:
 
     # ---- membership ---------------------------------------------------------------------
 
-    def _unit_seats(self, m: int) -> range:
-        b = self.seats.b
-        return range(m * b, min((m + 1) * b, self.seats.n))
-
     def _has_active(self, m: int, exclude: int = -1) -> bool:
-        req, jp, phi = self.seats.req, self.join_phi, self.Phi + _EPS
-        return any(s != exclude and req[s] >= 0 and jp[s] <= phi for s in self._unit_seats(m))
+        plans, jp, phi = self.plans, self.join_phi, self.Phi + _EPS
+        return any(s != exclude and plans[s] is not None and jp[s] <= phi for s in self.unit_seats[m])
 
     def join(self, seat: int, t: float) -> Sequence[Event]:
         """A request takes ``seat``: it rides from its unit's next cycle boundary (now, if the
         unit carries no one)."""
-        m = int(self.seats.unit[seat])
+        seats = self.seats
+        self.plans[seat] = _Plan(
+            int(seats.req[seat]), int(seats.pre[seat]), float(seats.p_eff[seat]), float(seats.kv0[seat]),
+            int(seats.dec[seat]), float(seats.fixed[seat]), seats.chunks(seat) > 1,
+        )
+        self.first_k[seat] = int(seats.first_k[seat])
+        m = int(seats.unit[seat])
         if self.seats.b == 1 or not self._has_active(m, exclude=seat):
             self.base[m] = self.Phi
             self.join_phi[seat] = self.Phi
@@ -174,12 +196,13 @@ class FluidPipeline:
 
     def _vacate(self, seat: int) -> None:
         self.join_phi[seat] = math.nan
+        self.plans[seat] = None
         self.seats.vacate(seat)
         m = int(self.seats.unit[seat])
         if self.seats.b > 1 and not self._has_active(m):
             self.base[m] = self.Phi
-            for s in self._unit_seats(m):  # riders waiting for the next boundary start now
-                if self.seats.req[s] >= 0:
+            for s in self.unit_seats[m]:  # riders waiting for the next boundary start now
+                if self.plans[s] is not None:
                     self.join_phi[s] = self.Phi
         self.touched.add(m)
         self.dirty = True
@@ -189,53 +212,52 @@ class FluidPipeline:
     def _refresh(self, m: int) -> None:
         """Re-evaluate unit ``m`` at the current ``Phi``: its work, cycle time, resource times
         and energy per cycle with their slopes per cycle, and its next milestone."""
-        k, seats, Phi = self.k, self.seats, self.Phi
+        k, Phi = self.k, self.Phi
         W, G = k.W, k.G
+        windows = k.windows
+        plans, join_phi, first_k = self.plans, self.join_phi, self.first_k
+        phi_eps = Phi + _EPS
         n = 0.0
         A = [0.0] * W  # attended context (S1)
         R = [0.0] * W  # KV tokens read from DRAM
         dA = [0.0] * W  # growth per cycle of both, from growing decode seats
-        ndec = 0
         nxt = math.inf
         members = False
         train = False  # a prompt in more than one chunk: the numpy path (F6)
         kink = math.inf  # cycles until a slope changes (window reached, overlap branch switch)
         active: list[int] = []
-        for s in self._unit_seats(m):
-            if seats.req[s] < 0:
+        for s in self.unit_seats[m]:
+            plan = plans[s]
+            if plan is None:
                 continue
             members = True
-            jp = self.join_phi[s]
-            if jp > Phi + _EPS:  # rides from the next boundary
+            jp = join_phi[s]
+            if jp > phi_eps:  # rides from the next boundary
                 nxt = min(nxt, jp)
                 continue
             active.append(s)
+            _, pre, p_eff, kv0, dec, fixed, many_chunks = plan
             kk = Phi - jp
             kf = math.floor(kk + _EPS)
-            pre = int(seats.pre[s])
             if kf < pre:  # the prompt (F1, F4)
-                if seats.chunks(s) > 1:
-                    train = True
-                p = float(seats.p_eff[s])
-                n += p
+                train = train or many_chunks
+                n += p_eff
                 for w in range(W):
-                    A[w] += attended_context_scalar(0.0, p, k.windows[w])
+                    A[w] += attended_context_scalar(0.0, p_eff, windows[w])
                 nk = kf + 1
             else:  # one decode token; the context in the middle of the current cycle (S6)
-                ndec += 1
                 n += 1.0
-                fixed = float(seats.fixed[s])
-                ctx = fixed if fixed > 0 else float(seats.kv0[s]) + (kk - pre) - 0.5
+                ctx = fixed if fixed > 0 else kv0 + (kk - pre) - 0.5
                 for w in range(W):
-                    win = k.windows[w]
+                    win = windows[w]
                     v = min(ctx, win)
                     A[w] += v
                     R[w] += v
                     if fixed == 0 and ctx < win:
                         dA[w] += 1.0
                         kink = min(kink, win - ctx)  # the context reaches the window
-                nk = pre + int(seats.dec[s])
-            fk = int(seats.first_k[s])
+                nk = pre + dec
+            fk = first_k[s]
             if kf < fk < nk:
                 nk = fk
             nxt = min(nxt, jp + nk)
@@ -243,7 +265,7 @@ class FluidPipeline:
             self.live.discard(m)
             self.aL[m] = -math.inf
             self.bL[m] = 0.0
-            self._set_row(m, [0.0] * self._width)
+            self._set_row(m, self._zero_row)
             self.nxt[m] = math.inf
             self.milestone[m] = math.inf
             return
@@ -254,31 +276,44 @@ class FluidPipeline:
         L = k.hop_total
         dL = 0.0
         drift = 0.0
-        procs, dprocs, links, kvs, dkvs = [0.0] * G, [0.0] * G, [0.0] * G, [0.0] * G, [0.0] * G
-        for g in range(G):
-            at, rd = k.attn[g], k.read[g]
-            comp = n * k.lin[g]  # (P7) summed over the unit's tokens
-            kv = n * k.write[g]  # (P9)
+        # the row (see __init__): a_proc | links | d_proc | zeros | a_kv | d_kv | E, dE, tokens | growth
+        a_proc: list[float] = []
+        links: list[float] = []
+        d_proc: list[float] = []
+        a_kv: list[float] = []
+        d_kv: list[float] = []
+        grow: list[float] = []
+        for lin, write, link_s, count, at, rd, sram_row, kv_per_ctx in k.classes:
+            comp = n * lin  # (P7) summed over the unit's tokens
+            kv = n * write  # (P9)
             dcomp = dkv = 0.0
+            g_grow = 0.0
             for w in range(W):
                 comp += A[w] * at[w]
                 kv += R[w] * rd[w]
                 dcomp += dA[w] * at[w]
                 dkv += dA[w] * rd[w]
-            sram = k.sram_at(k.sram[g], n)  # (P8)
+                g_grow += dA[w] * kv_per_ctx[w]
+            sram = k.sram_at(sram_row, n)  # (P8)
             if comp >= kv and comp >= sram:  # (P4) the overlap rule: the longest of the three
                 proc, dproc = comp, dcomp
             elif kv >= sram:
                 proc, dproc = kv, dkv
             else:
                 proc, dproc = sram, 0.0
-            for v, d in ((comp, dcomp), (kv, dkv)):  # another term overtakes the longest
-                if d > dproc:
-                    kink = min(kink, (proc - v) / (d - dproc))
-            procs[g], dprocs[g], kvs[g], dkvs[g] = proc, dproc, kv, dkv
-            links[g] = n * k.link[g]  # (P10)
-            L += k.count[g] * (proc + links[g])
-            dL += k.count[g] * dproc
+            if dcomp > dproc:  # another term overtakes the longest
+                kink = min(kink, (proc - comp) / (dcomp - dproc))
+            if dkv > dproc:
+                kink = min(kink, (proc - kv) / (dkv - dproc))
+            link = n * link_s  # (P10)
+            a_proc.append(proc - Phi * dproc)
+            links.append(link)
+            d_proc.append(dproc)
+            a_kv.append(kv - Phi * dkv)
+            d_kv.append(dkv)
+            grow.append(g_grow)
+            L += count * (proc + link)
+            dL += count * dproc
             if proc > 0:
                 drift = max(drift, abs(dproc) / proc)
         if L > 0:
@@ -290,11 +325,8 @@ class FluidPipeline:
             dE += dA[w] * (k.e_attn[w] + k.e_read[w])
         self.aL[m] = L - Phi * dL
         self.bL[m] = dL
-        row = [v - Phi * d for v, d in zip(procs, dprocs, strict=True)] + links + dprocs + [0.0] * G
-        row += [v - Phi * d for v, d in zip(kvs, dkvs, strict=True)] + dkvs
-        row += [E - Phi * dE, dE, float(len(active))]  # every seat yields a token per cycle
-        row += [sum(dA[w] * k.kv_per_ctx[g][w] for w in range(W)) for g in range(G)]
-        self._set_row(m, row)
+        # every seat yields a token per cycle
+        self._set_row(m, a_proc + links + d_proc + [0.0] * G + a_kv + d_kv + [E - Phi * dE, dE, float(len(active))] + grow)
         self.milestone[m] = nxt
         # between kinks every figure is exactly affine in Phi; the tolerance only guards the
         # common period's max over units (S6)
@@ -339,7 +371,7 @@ class FluidPipeline:
         if self._refreshes % 4096 == 0:  # re-add from scratch now and then (rounding)
             self.sums = [sum(col) for col in zip(*self.rows, strict=True)]
         else:
-            self.sums = [a + n - o for a, n, o in zip(self.sums, row, old, strict=True)]
+            self.sums = [a + n - o for a, n, o in zip(self.sums, row, old)]
 
     # ---- time ---------------------------------------------------------------------------
 
@@ -372,7 +404,7 @@ class FluidPipeline:
         self.touched.clear()
         live = self.live
         nxt = self.nxt
-        phi_next = min(nxt[m] for m in live) if live else math.inf
+        phi_next = min([nxt[m] for m in live]) if live else math.inf
         if phi_next == math.inf:
             self._tau = math.inf
             self._tok = self._energy = 0.0
@@ -384,15 +416,15 @@ class FluidPipeline:
         G = self.G
         S = self.sums
         ad, bd, ak, bk = self._AD, self._BD, self._AK, self._BK
-        D = [S[ad + j] + mid * S[bd + j] for j in range(2 * G)]
+        D = [a + mid * b for a, b in zip(S[ad:ad + 2 * G], S[bd:bd + 2 * G])]
         aL, bL = self.aL, self.bL
-        tau = max(max(aL[m] + mid * bL[m] for m in live), max(D))  # (S5)
+        tau = max(max([aL[m] + mid * bL[m] for m in live]), max(D))  # (S5)
         self._tau = tau
         self._tok = S[self._DEC]
         self._energy = S[self._AE] + mid * S[self._BE]
         self._proc = D[:G]
         self._link = D[G:]
-        self._kv = [S[ak + j] + mid * S[bk + j] for j in range(G)]
+        self._kv = [a + mid * b for a, b in zip(S[ak:ak + G], S[bk:bk + G])]
         self._rates = D + self._kv
         dt = d_phi * tau
         if self.preempt:
@@ -420,26 +452,28 @@ class FluidPipeline:
         self._check_progress(t, Phi)
         seats = self.seats
         out: list[Event] = []
-        due = [m for m in self.live if self.nxt[m] <= Phi + 1e-7]
+        reach = Phi + 1e-7
+        nxt, milestone, plans, first_k = self.nxt, self.milestone, self.plans, self.first_k
+        due = [m for m in self.live if nxt[m] <= reach]
         due.sort()
         for m in due:
             self.touched.add(m)
-            if self.milestone[m] > Phi + 1e-7:
+            if milestone[m] > reach:
                 continue  # a re-evaluation, not a milestone
-            for s in self._unit_seats(m):
-                req = int(seats.req[s])
-                if req < 0:
+            for s in self.unit_seats[m]:
+                plan = plans[s]
+                if plan is None:
                     continue
                 kk = Phi - self.join_phi[s]
                 kr = round(kk)
                 if kr < 0 or abs(kk - kr) > 1e-6:
                     continue
-                if seats.first_k[s] == kr:
-                    seats.first_k[s] = -1
-                    out.append(PrefillDone(t, req))
-                if kr >= int(seats.pre[s] + seats.dec[s]):
+                if first_k[s] == kr:
+                    first_k[s] = seats.first_k[s] = -1
+                    out.append(PrefillDone(t, plan.req))
+                if kr >= plan.pre + plan.dec:
                     self._vacate(s)
-                    out.append(RequestFinished(t, req, s))
+                    out.append(RequestFinished(t, plan.req, s))
         if self._kv_full:
             out.extend(self._preempt_newest(t))
         self.dirty = True
