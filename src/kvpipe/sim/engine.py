@@ -9,7 +9,6 @@ integrals for Little's law and the counters the metrics are computed from.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
