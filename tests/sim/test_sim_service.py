@@ -12,7 +12,7 @@ from kvpipe.mapping import place
 from kvpipe.perf import evaluate_system, inputs_from_system
 from kvpipe.perf.prefill import evaluate_prefill_system
 from kvpipe.perf.service import pass_energy, pass_energy_total, pass_times, service_table, window_context
-from kvpipe.sim.seats import lone_train_profile, pass_profile
+from kvpipe.sim.seats import lone_train_profile, lone_train_profiles, pass_profile
 
 SYSTEMS = {
     "dense": lambda u, c, b: toy_system(users=u, context=c, micro_batch=b),
@@ -86,3 +86,14 @@ def test_sram_table_extrapolates_past_expert_saturation():
     # the embedding class reads 128 B rows: 100 more tokens, 100 more rows over 0.128 x 1e12 B/s
     assert pt.sram_s[1, 0] - pt.sram_s[0, 0] == pytest.approx(100 * 128 / 0.128e12, rel=1e-9)
     np.testing.assert_allclose(pt.sram_s[1, 1:], pt.sram_s[0, 1:], rtol=1e-9)
+
+
+def test_lone_trains_computed_together_equal_those_computed_one_by_one():
+    # the fast mode computes the trains of a run's known prompts in batches of equal chunk
+    # counts; every figure must be the one the per-prompt path gives, to the bit
+    t = _table(toy_system())
+    prompts = [17, 32, 33, 40, 47, 48, 100, 5, 16, 40]
+    batch = lone_train_profiles(t, prompts, 16)
+    assert sorted(batch) == [17, 32, 33, 40, 47, 48, 100]  # one-chunk prompts are not trains
+    for p, prof in batch.items():
+        assert prof == lone_train_profile(t, p, 16), p

@@ -80,8 +80,12 @@ class Simulation:
         self.tracer = Tracer(self.timeline, config.timeline_max_requests, config.timeline_max_passes)
         if config.mode is Mode.REFERENCE:
             self._check_reference_size(b)
-        pipe_type = FluidPipeline if config.mode is Mode.FAST else ReferencePipeline
-        self.pipeline: Pipeline = pipe_type(self.table, self.seats, config, self.ledger, self.timeline)
+        self.pipeline: Pipeline
+        if config.mode is Mode.FAST:
+            known = self.requests.prompt_tokens[: len(self.requests)].tolist()  # empty for a closed loop
+            self.pipeline = FluidPipeline(self.table, self.seats, config, self.ledger, self.timeline, known)
+        else:
+            self.pipeline = ReferencePipeline(self.table, self.seats, config, self.ledger, self.timeline)
         self.admission = AdmissionPolicy(config, self.requests, self.seats, self.ledger, self.pipeline, self.tracer)
         self.serving = Serving(self.requests, self.admission, self.traffic, self.tracer, self)
 

@@ -24,7 +24,7 @@ a lone prompt's train is cached by its length); the step itself sums a few per-u
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -36,7 +36,7 @@ from kvpipe.sim.config import Admission, SimConfig
 from kvpipe.sim.errors import SimulationError
 from kvpipe.sim.events import PipelineStep, Preemption, PrefillDone, RequestFinished
 from kvpipe.sim.result import TimelineLog
-from kvpipe.sim.seats import Seats, lone_train_profile, pass_profile
+from kvpipe.sim.seats import PassProfile, Seats, lone_train_profile, lone_train_profiles, pass_profile
 
 if TYPE_CHECKING:
     from kvpipe.sim.loop import Event
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 _EPS = 1e-9
 # consecutive steps that move neither the clock nor the cycle count before the run is given up
 _MAX_STALLED_STEPS = 10_000
+_TRAIN_CACHE_SIZE = 100_000  # lone prompts' trains kept, by length
 
 
 class _Plan(NamedTuple):
@@ -98,8 +99,11 @@ class _Coefficients:
 
 class FluidPipeline:
     def __init__(
-        self, table: ServiceTable, seats: Seats, config: SimConfig, ledger: KvLedger, log: TimelineLog | None
+        self, table: ServiceTable, seats: Seats, config: SimConfig, ledger: KvLedger, log: TimelineLog | None,
+        prompts: Iterable[int] = (),
     ) -> None:
+        """``prompts``: the prompt lengths the run will see, if known; with one seat per unit
+        every prompt rides alone, so their trains are computed up front, together."""
         self.table = t = table
         self.seats = s = seats
         self.ledger = ledger
@@ -136,6 +140,10 @@ class FluidPipeline:
         self.sums = [0.0] * self._width
         self._refreshes = 0
         self._train_cache: dict[int, tuple[float, list[float]]] = {}
+        if s.b == 1 and config.prefill:
+            for p, prof in lone_train_profiles(t, prompts, config.chunk_tokens).items():
+                if len(self._train_cache) < _TRAIN_CACHE_SIZE:
+                    self._train_cache[p] = (prof.latency_s, self._train_row(prof, 1))
         self.nxt = [math.inf] * M  # Phi of the unit's next milestone or re-evaluation
         self.milestone = [math.inf] * M
         # the current step's per-cycle rates
@@ -335,7 +343,7 @@ class FluidPipeline:
 
     def _refresh_train(self, m: int, active: list[int], nxt: float) -> None:
         """A unit carrying a prompt in several chunks: its pass is a train (F6), one cycle."""
-        seats, Phi, G = self.seats, self.Phi, self.G
+        seats, Phi = self.seats, self.Phi
         key = int(seats.p_eff[active[0]]) if len(active) == 1 else None
         hit = self._train_cache.get(key) if key is not None else None
         if hit is not None:  # a lone prompt's pass depends on its length only
@@ -356,13 +364,18 @@ class FluidPipeline:
             prof = pass_profile(self.table, tokens, attn, read)
         self.aL[m] = prof.latency_s
         self.bL[m] = 0.0
-        row = prof.p_sum + prof.l_sum + [0.0] * (2 * G) + prof.kv_sum + [0.0] * G
-        row += [prof.energy_j, 0.0, float(len(active))] + [0.0] * G
-        if key is not None and len(self._train_cache) < 100_000:
+        row = self._train_row(prof, len(active))
+        if key is not None and len(self._train_cache) < _TRAIN_CACHE_SIZE:
             self._train_cache[key] = (prof.latency_s, row)
         self._set_row(m, row)
         self.milestone[m] = nxt
         self.nxt[m] = nxt
+
+    def _train_row(self, prof: PassProfile, seats: int) -> list[float]:
+        """The summable row (see __init__) of a unit whose pass is the train ``prof``."""
+        G = self.G
+        row = prof.p_sum + prof.l_sum + [0.0] * (2 * G) + prof.kv_sum + [0.0] * G
+        return row + [prof.energy_j, 0.0, float(seats)] + [0.0] * G
 
     def _set_row(self, m: int, row: list[float]) -> None:
         old = self.rows[m]
