@@ -125,6 +125,8 @@ class Simulation:
 
     def advance_to(self, t: float) -> None:
         dt = t - self._t_last
+        if dt <= 0 and self.series:  # nothing moves (the pipeline and the samples are at t already)
+            return
         if dt > 0:
             adm = self.admission
             n_queue = len(adm.queue)
