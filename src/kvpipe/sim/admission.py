@@ -117,6 +117,7 @@ class AdmissionPolicy:
         self.free: list[int] = list(range(seats.n))
         self.n_running = 0
         self._order = 0
+        self._requeued_at: dict[int, float] = {}  # preempted request -> when it went back to the queue
 
     def refusal(self, r: int) -> str | None:
         """Why an arriving request ``r`` is turned away (a ``REJECT_REASONS`` key), or None."""
@@ -132,9 +133,11 @@ class AdmissionPolicy:
         self.queue.append(r)
 
     def requeue(self, r: int, t: float) -> None:
-        """A preempted request goes back to the head of the queue."""
+        """A preempted request goes back to the head of the queue; it is not readmitted at the
+        instant it was preempted (the room it freed goes to the requests that grew into it)."""
         self.tracer.mark(r, "queued", t)
         self.queue.appendleft(r)
+        self._requeued_at[r] = t
 
     def kv_tokens(self, r: int) -> int:
         """Tokens of KV request ``r`` must hold to be admitted (S8)."""
@@ -151,8 +154,9 @@ class AdmissionPolicy:
         out: list[Event] = []
         while queue and free:
             r = queue[0]
-            if not ledger.try_hold(r, self.kv_tokens(r)):
+            if self._requeued_at.get(r) == t or not ledger.try_hold(r, self.kv_tokens(r)):
                 break
+            self._requeued_at.pop(r, None)
             queue.popleft()
             seat = heapq.heappop(free)
             req.admitted(r, t)
