@@ -482,7 +482,8 @@ class FluidPipeline:
                 if kr < 0 or abs(kk - kr) > 1e-6:
                     continue
                 if first_k[s] == kr:
-                    first_k[s] = seats.first_k[s] = -1
+                    first_k[s] = -1
+                    seats.first_token_out(s)
                     out.append(PrefillDone(t, plan.req))
                 if kr >= plan.pre + plan.dec:
                     self._vacate(s)

@@ -189,7 +189,7 @@ class ReferencePipeline:
             kk = int(self.k[s])
             self.tokens_out += 1.0  # every cycle yields a token: the prefill's first, or a decode
             if seats.first_k[s] == kk:
-                seats.first_k[s] = -1
+                seats.first_token_out(s)
                 out.append(PrefillDone(t, req))
             if kk >= seats.total[s]:
                 seats.vacate(s)

@@ -76,6 +76,10 @@ class Seats:
     def vacate(self, seat: int) -> None:
         self.req[seat] = -1
 
+    def first_token_out(self, seat: int) -> None:
+        """The seat's request has its first output token (no milestone left for it)."""
+        self.first_k[seat] = -1
+
     def generated(self, seat: int, k: float) -> int:
         """Output tokens of the request once the seat has made ``k`` cycles of progress."""
         return int(self.gen0[seat]) + math.floor(k + 1e-9)
