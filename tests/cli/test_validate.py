@@ -56,7 +56,7 @@ def test_every_error_stays_inside_its_documented_guard(path: Path) -> None:
 def test_the_published_rows_and_their_knobs(predictions) -> None:
     assert set(predictions) == {
         "groq-llama2-70b", "cerebras-llama31-70b", "cerebras-llama31-8b", "waferllm-llama3-8b",
-        "h100-mlperf41-llama2-70b", "h200-mlperf41-llama2-70b",
+        "cerebras-llama31-405b", "groq-llama31-70b", "groq-mixtral-8x7b", "h100-mlperf41-llama2-70b", "h200-mlperf41-llama2-70b",
     }
     h200 = predictions["h200-mlperf41-llama2-70b"]
     assert h200.within_target and h200.devices == 1 and h200.batch_used > 100  # "max": what the KV holds
@@ -65,6 +65,9 @@ def test_the_published_rows_and_their_knobs(predictions) -> None:
     assert 1e-6 < groq.implied_hop_latency_s < 2e-5  # the diagnostic: microseconds per stage
     # the model's own mean stage: a tree all-reduce over 8 chips, 3 steps of 1 us plus payload (docs/model.md)
     assert 3e-6 < groq.stage_latency_s < 3.5e-6
+    # 405B: no published wafer count; the row takes the fewest CS-3 holding the bf16 weights,
+    # 811.7 GB / 44 GB = 18.4 -> 19 wafers
+    assert predictions["cerebras-llama31-405b"].devices == 19
     assert all(p.row.target == (0.25 if p.row.kind == "gpu" else 0.35) for p in predictions.values())
 
 
@@ -73,19 +76,21 @@ def test_validate_json(capsys) -> None:
     assert code == 0
     d = json.loads(out)
     assert {"rows", "median_abs_error"} <= d.keys()
-    assert len(d["rows"]) == 6
+    assert len(d["rows"]) == 9
     for row in d["rows"]:
         assert {"system", "model", "metric", "published", "predicted", "error"} <= row.keys()
         assert row["error"] == pytest.approx(row["predicted"] / row["published"] - 1)
+        assert row["date"] and row["software"]  # every published row says when, and from which software
     errs = sorted(abs(r["error"]) for r in d["rows"])
-    assert d["median_abs_error"] == pytest.approx((errs[2] + errs[3]) / 2)  # six rows: mean of the middle two
-    # spatial and GPU medians apart: 4 spatial rows (mean of the middle two), 2 GPU rows (their mean)
-    for kind, key in (("spatial", "median_abs_error_spatial"), ("gpu", "median_abs_error_gpu")):
-        part = sorted(abs(r["error"]) for r in d["rows"] if r["kind"] == kind)
-        assert len(part) == {"spatial": 4, "gpu": 2}[kind]
-        assert d[key] == pytest.approx((part[len(part) // 2 - 1] + part[len(part) // 2]) / 2)
+    assert d["median_abs_error"] == pytest.approx(errs[4])  # nine rows: the fifth
+    # spatial and GPU medians apart: 7 spatial rows (the fourth), 2 GPU rows (their mean)
+    spatial = sorted(abs(r["error"]) for r in d["rows"] if r["kind"] == "spatial")
+    gpu = sorted(abs(r["error"]) for r in d["rows"] if r["kind"] == "gpu")
+    assert len(spatial) == 7 and len(gpu) == 2
+    assert d["median_abs_error_spatial"] == pytest.approx(spatial[3])
+    assert d["median_abs_error_gpu"] == pytest.approx((gpu[0] + gpu[1]) / 2)
     assert d["measured"]["rows"] == []
-    assert sum(g["rows"] for g in d["groups"]) == 6  # every row in one group
+    assert sum(g["rows"] for g in d["groups"]) == 9  # every row in one group
 
 
 def test_validate_table(capsys) -> None:

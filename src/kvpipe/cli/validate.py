@@ -71,6 +71,8 @@ def validation_json(preds: list[Prediction], measured: MeasuredReport, data: str
             "implied_hop_latency_s": json_number(p.implied_hop_latency_s) if p.implied_hop_latency_s is not None else None,
             "stage_latency_s": json_number(p.stage_latency_s) if p.stage_latency_s is not None else None,
             "source": r.source,
+            "date": r.date,
+            "software": r.software,
         })
     gpu = [p for p in preds if p.row.kind == "gpu"]
     spatial = [p for p in preds if p.row.kind == "spatial"]

@@ -21,7 +21,9 @@ tokens_per_s_aggregate, chips_published, chip_note, source, firmness`` then the 
   ``spare-sram`` for machines whose KV lives in free SRAM;
 * ``target`` the issue's tolerance (0.25 GPU, 0.35 spatial); ``guard_low``, ``guard_high``
   the band a test holds each error to (the target where it is met, else the documented band
-  of a known miss); ``knob_note`` why the knobs are what they are.
+  of a known miss); ``knob_note`` why the knobs are what they are;
+* optional ``date`` (when the figure was published or measured) and ``software`` (the software
+  generation that produced it): carried into ``validate --json``, never used in a prediction.
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ class Row:
     source: str
     firmness: str
     note: str
+    date: str = ""
+    software: str = ""
 
 
 @dataclass(frozen=True)
@@ -246,7 +250,7 @@ def _parse_row(rec: dict[str, Any], where: str, errors: list[tuple[str, str]]) -
         published=published, precisions=Precisions(*precs), batch=batch, tensor=tensor, pipeline=pipeline,
         chips=chips, context=context, reserve_tokens=reserve or context, prompt_tokens=prompt, output_tokens=output, kv_memory=kv_memory or "preset",
         target=target, guard_low=low, guard_high=high, source=cell("source"), firmness=cell("firmness"),
-        note=cell("knob_note"),
+        note=cell("knob_note"), date=cell("date"), software=cell("software"),
     )
 
 
