@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.table import Table
 
+from kvpipe.cli.design import add_design_parser
 from kvpipe.cli.output import json_number
 from kvpipe.cli.tables import make_console
 from kvpipe.report.memory_figures import capacity_text
@@ -62,6 +63,8 @@ def add_memory_parser(sub: Any) -> None:
                      help="also size a device description of your own, with its closed-form KV figures (repeatable)")
     req.add_argument("--json", action="store_true")
     req.set_defaults(func=_cmd_requirements)
+
+    add_design_parser(msub)
 
 
 MAX_CYCLE_REQUESTS = 10_000_000  # per device: ~5 s of the cycle-level model each (docs/memory.md benchmark)
@@ -337,6 +340,7 @@ def requirements_json(req: Any) -> dict[str, Any]:
                 "name": t.name,
                 "meets": t.meets,
                 "meets_energy": t.meets_energy,
+                "failing": _failing(req, t),
                 "fits_beside_group": t.provisioned.fits_beside_group,
                 "dies_per_group": t.provisioned.units_per_group,
                 "units_for_bandwidth": t.provisioned.units_for_bandwidth,
@@ -349,6 +353,21 @@ def requirements_json(req: Any) -> dict[str, Any]:
             for t in req.technologies
         ],
     }
+
+
+def _failing(req: Any, t: Any) -> list[dict[str, Any]]:
+    """Each criterion ``t`` fails, with its figure and the limit it exceeds."""
+    p = t.provisioned
+    out = []
+    for name in t.failing:
+        if name == "energy":
+            value, limit = p.kv_effective_j_per_bit * 1e12, req.max_kv_pj_per_bit
+            what = f"{value:.3g} > {limit:.3g} pJ/bit allowed"
+        else:
+            value, limit = p.units_per_group, p.max_units_per_reticle_die * req.demand.reticle_dies_per_group
+            what = f"{value} units > {limit:.3g} fit beside the group's {req.demand.reticle_dies_per_group:.3g} reticle dies"
+        out.append({"criterion": name, "value": json_number(value), "limit": json_number(limit), "what": what})
+    return out
 
 
 def _print_requirements(req: Any) -> None:
@@ -373,9 +392,11 @@ def _print_requirements(req: Any) -> None:
     for r in req.technologies:
         p = r.provisioned
         t.add_row(
-            r.name, "yes" if r.meets else "no", f"{p.units_per_group}", f"{p.units_for_bandwidth}", f"{p.units_for_capacity}",
+            r.name, "yes" if r.meets else "no: " + ", ".join(r.failing), f"{p.units_per_group}", f"{p.units_for_bandwidth}", f"{p.units_for_capacity}",
             f"{p.capacity_overprovision:,.1f}", f"{p.kv_effective_j_per_bit * 1e12:.2f}", f"{p.joules_per_token:.3g}",
             "yes" if p.fits_beside_group else "no",
         )
     con.print(t)
-
+    for r in req.technologies:
+        if r.failing:
+            con.print(f"{r.name} fails " + "; ".join(f"{f['criterion']}: {f['what']}" for f in _failing(req, r)))

@@ -60,7 +60,7 @@ def parse_explore(raw: Any, base_dir: Path, source: str = "sweep file") -> Explo
         errors.append(("seed", f"expected a whole number >= 0, got {seed!r}"))
     axes = _axes(raw.get("axes"), method, errors)
     objectives = _objectives(raw.get("objectives", DEFAULT_OBJECTIVES), {a.name for a in axes}, errors)
-    system = _system(raw.get("system"), base_dir, errors)
+    system = system_field(raw.get("system"), base_dir, errors)
     if system is not None:
         errors += _context_errors(system, axes)
     if errors:
@@ -196,7 +196,9 @@ def _objectives(raw: Any, axis_names: set[str], errors: ErrorList) -> list[tuple
     return out
 
 
-def _system(raw: Any, base_dir: Path, errors: ErrorList) -> System | None:
+def system_field(raw: Any, base_dir: Path, errors: ErrorList,
+                 not_spatial: str = "explore sweeps spatial pipelines; GPU systems are evaluated with kvpipe evaluate") -> System | None:
+    """The ``system`` field of a file: a shipped system name or a system YAML path relative to the file."""
     if not isinstance(raw, str) or not raw:
         errors.append(("system", "required: a shipped system name (e.g. seed) or a system YAML path"))
         return None
@@ -210,9 +212,9 @@ def _system(raw: Any, base_dir: Path, errors: ErrorList) -> System | None:
         errors.append((f"system ({raw})", str(e)))
         return None
     if not isinstance(system, System):
-        errors.append(("system", "explore sweeps spatial pipelines; GPU systems are evaluated with kvpipe evaluate"))
+        errors.append(("system", not_spatial))
         return None
     return system
 
 
-__all__ = ["DEFAULT_OBJECTIVES", "MAX_POINTS", "METHODS", "load_explore", "parse_explore"]
+__all__ = ["DEFAULT_OBJECTIVES", "MAX_POINTS", "METHODS", "load_explore", "parse_explore", "system_field"]

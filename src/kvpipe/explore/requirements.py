@@ -45,6 +45,12 @@ class TechRequirement:
     def name(self) -> str:
         return self.provisioned.tech.name
 
+    @property
+    def failing(self) -> tuple[str, ...]:
+        """The criteria not met: ``energy`` (KV energy above the allowance), ``fit`` (more units than
+        the group's logic dies can attach)."""
+        return tuple(k for k, ok in (("energy", self.meets_energy), ("fit", self.provisioned.fits_beside_group)) if not ok)
+
 
 @dataclass(frozen=True)
 class Requirements:

@@ -1,0 +1,223 @@
+"""``kvpipe memory design``: search the DRAM device space for a KV memory that meets a target."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from kvpipe.cli.output import json_number
+from kvpipe.cli.tables import make_console
+from kvpipe.config.units import Kind, format_quantity
+
+
+def add_design_parser(msub: Any) -> None:
+    des = msub.add_parser("design", help="search DRAM device descriptions for one that meets a KV target; Pareto set and binding limits")
+    des.add_argument("--target", required=True, metavar="FILE", help="target YAML (docs/memory.md, 'Inverse design'; examples/design/)")
+    des.add_argument("--top", type=int, default=12, help="Pareto designs to print (default 12; --json has them all)")
+    des.add_argument("--json", action="store_true")
+    des.set_defaults(func=_cmd_design)
+
+
+@dataclass(frozen=True)
+class DesignRun:
+    """A search with what its target was made of."""
+
+    result: Any  # explore.device_design.DesignResult
+    requirements: dict[str, Any]  # bandwidth / energy / capacity -> Requirement
+    reference: str
+    reference_j_per_bit: float
+    reference_bw_per_die_bytes_per_s: float
+    needs: Any  # SystemNeeds or None
+    pattern_from: str
+
+
+def run_design(target_file: Path) -> DesignRun:
+    from kvpipe import catalog
+    from kvpipe.cli.errors import UserError
+    from kvpipe.config.design_target import load_design_target
+    from kvpipe.explore.device_design import DesignTarget, Technology, search, strictest, system_needs
+    from kvpipe.explore.requirements import Target
+    from kvpipe.memory import analytic, device_arrays, device_from_dict, fgdram_like, reticle_figures
+    from kvpipe.memory.select import system_pattern
+
+    spec = load_design_target(target_file)
+    ref_device = _device(spec.reference, UserError)
+    system = spec.system or catalog.seed_system()
+    load = replace(system.workload, users=spec.users or system.workload.users,
+                   context_tokens=spec.context_tokens or system.workload.context_tokens)
+    system = replace(system, workload=load)
+    pattern = system_pattern(system)
+    needs = None
+    if spec.system is not None:
+        needs = system_needs(system, Target(load.users, load.context_tokens, spec.tokens_per_s_per_user, spec.joules_per_token))
+        if needs.max_j_per_bit <= 0:
+            raise UserError(f"  joules_per_token: the budget {spec.joules_per_token:g} J leaves nothing for the KV memory")
+    ref = analytic(ref_device, pattern)
+    ref_j = float(ref.total_j_per_bit)
+    ref_bw = reticle_figures(ref_device, unit_bw_bytes_per_s_override=float(ref.effective_bw_bytes_per_s)).bw_bytes_per_s
+    bw: list[tuple[str, float]] = []
+    energy: list[tuple[str, float]] = []
+    cap: list[tuple[str, float]] = []
+    if needs is not None:
+        bw.append(("the system at this load (users x tokens/s x KV bytes per token, per reticle die)", needs.bw_per_die_bytes_per_s))
+        energy.append(("the system's KV energy allowance", needs.max_j_per_bit))
+        cap.append(("the system at this load (all users' KV, per reticle die)", needs.capacity_per_die_bytes))
+    if spec.bw_factor:
+        bw.append((f"{spec.bw_factor:g}x {ref_device.name} ({_tbs(ref_bw)} per reticle die)", spec.bw_factor * ref_bw))
+    if spec.pj_factor:
+        energy.append((f"{ref_device.name} ({ref_j * 1e12:.2f} pJ/bit) / {spec.pj_factor:g}", ref_j / spec.pj_factor))
+    for stated, figure in ((bw, spec.bw_per_die_bytes_per_s), (energy, spec.max_j_per_bit), (cap, spec.capacity_per_die_bytes)):
+        if figure is not None:
+            stated.append(("stated in the target file", figure))
+    reqs = {"bandwidth": strictest(bw, True), "energy": strictest(energy, False), "capacity": strictest(cap, True)}
+    logic = spec.logic_w_per_mm2 if spec.logic_w_per_mm2 is not None else needs.logic_w_per_mm2 if needs else 0.0
+    target = DesignTarget(reqs["bandwidth"].value, reqs["energy"].value, reqs["capacity"].value, logic, spec.thermal_limit_w_per_mm2)
+    base = device_arrays(device_from_dict(fgdram_like(name="design", attach="3d")))
+    result = search(spec.space, Technology(), target, base, pattern)
+    how = f"{system.model.name} at {load.context_tokens:,} tokens of context"
+    return DesignRun(result, reqs, ref_device.name, ref_j, ref_bw, needs, how if spec.system else how + " (the seed system's)")
+
+
+def _device(name: str, error: type[Exception]) -> Any:
+    from kvpipe.memory import shipped_device, shipped_device_names
+
+    if name not in shipped_device_names():
+        raise error(f"  reference: no device {name!r}; known: {', '.join(shipped_device_names())}")
+    return shipped_device(name)
+
+
+def _cmd_design(args: argparse.Namespace) -> int:
+    from kvpipe.cli.errors import UserError
+
+    if args.top < 1:
+        raise UserError(f"  --top: must be at least 1, got {args.top}")
+    run = run_design(Path(args.target))
+    if args.json:
+        print(json.dumps(design_json(run), indent=2))
+    else:
+        _print_design(run, args.top)
+    return 0
+
+
+def _tbs(x: float) -> str:
+    return format_quantity(x, Kind.BYTES_PER_S)
+
+
+def design_row(run: DesignRun, i: int) -> dict[str, Any]:
+    from kvpipe.explore.device_design import binding_limit, energy_breakdown, shortfalls
+
+    c = run.result.candidates
+    name, used = binding_limit(c, i)
+    bw, j = float(c.bw_per_die_bytes_per_s[i]), float(c.j_per_bit[i])
+    return {
+        "knobs": {k: json_number(float(v[i])) for k, v in c.knobs.items()},
+        "cells_per_bitline": json_number(float(c.cells_per_bitline[i])),
+        "datapath_mm": json_number(float(c.datapath_mm[i])),
+        "bw_per_reticle_die_bytes_per_s": json_number(bw),
+        "bw_vs_reference": json_number(bw / run.reference_bw_per_die_bytes_per_s),
+        "pj_per_bit": json_number(j * 1e12),
+        "pj_per_bit_better_than_reference": json_number(run.reference_j_per_bit / j),
+        "pj_per_bit_parts": {k: json_number(v * 1e12) for k, v in energy_breakdown(c, i).items()},
+        "capacity_per_reticle_die_bytes": json_number(float(c.capacity_bytes[i])),
+        "dram_w": json_number(float(c.dram_w[i])),
+        "stack_w_per_mm2": json_number(float(c.stack_w_per_mm2[i])),
+        "utilisation": {k: json_number(float(v[i])) for k, v in c.utilisation.items()},
+        "binding_limit": name,
+        "binding_utilisation": json_number(used),
+        "misses": {k: json_number(v) for k, v in shortfalls(run.result, i).items()},
+    }
+
+
+def design_json(run: DesignRun) -> dict[str, Any]:
+    from kvpipe.explore.device_design import TECHNOLOGY_SOURCES, closest, relaxations
+
+    r, t = run.result, run.result.target
+    return {
+        "pattern": run.pattern_from,
+        "reference": {"device": run.reference, "pj_per_bit": json_number(run.reference_j_per_bit * 1e12),
+                      "bw_per_reticle_die_bytes_per_s": json_number(run.reference_bw_per_die_bytes_per_s)},
+        "requirements": {
+            k: {"value": json_number(q.value), "basis": [{"why": why, "value": json_number(v)} for why, v in q.basis]}
+            for k, q in run.requirements.items()
+        },
+        "logic_w_per_mm2": json_number(t.logic_w_per_mm2),
+        "thermal_limit_w_per_mm2": json_number(t.thermal_limit_w_per_mm2),
+        "space": {k: list(v) for k, v in r.space.__dict__.items()},
+        "candidates": r.candidates.n,
+        "meeting": r.n_meeting,
+        "failing": r.failing,
+        "pareto_of": "designs meeting the target" if r.n_meeting else "physically feasible designs (none meets the target)",
+        "pareto": [design_row(run, int(i)) for i in r.pareto],
+        "nearest_miss": None if r.n_meeting else design_row(run, closest(r)),
+        "relaxations": [
+            {"criterion": x.criterion, "designs_meeting_the_rest": x.designs,
+             "best_miss_ratio": json_number(x.best_ratio) if x.designs else None}
+            for x in relaxations(r)
+        ],
+        "technology_sources": dict(TECHNOLOGY_SOURCES),
+    }
+
+
+def _limits(utilisation: dict[str, float]) -> str:
+    """The two limits a design is closest to, with how much of each it uses."""
+    top = sorted(utilisation.items(), key=lambda kv: -kv[1])[:2]
+    return ", ".join(f"{k} {v:.0%}" for k, v in top)
+
+
+_UNITS = {"bandwidth": Kind.BYTES_PER_S, "capacity": Kind.BYTES}
+
+
+def _figure(kind: str, v: float) -> str:
+    return f"{v * 1e12:.3g} pJ/bit" if kind == "energy" else format_quantity(v, _UNITS[kind])
+
+
+def _print_design(run: DesignRun, top: int) -> None:
+    from kvpipe.explore.device_design import LIMIT_LABELS, Technology, closest, relaxations, shortfalls
+
+    con = make_console()
+    r, t = run.result, run.result.target
+    con.print(f"KV pattern of {run.pattern_from}")
+    words = {"bandwidth": "at least", "energy": "at most", "capacity": "at least"}
+    for k, q in run.requirements.items():
+        why = "; ".join(f"{w}: {_figure(k, v)}" for w, v in q.basis)
+        con.print(f"{k} per reticle die {words[k]} {_figure(k, q.value)}  ({why})")
+    con.print(f"budget: stack <= {t.thermal_limit_w_per_mm2:.3g} W/mm^2 with {t.logic_w_per_mm2:.3g} W/mm^2 of logic under it; "
+              f"the DRAM covers at most {Technology().usable_area_fraction:.0%} of a {t.die_area_mm2:.0f} mm^2 logic die")
+    con.print(f"searched {r.candidates.n:,} devices: {r.n_meeting:,} meet every criterion; failing: "
+              + ", ".join(f"{k} {n:,}" for k, n in r.failing.items()))
+    rows = [design_row(run, int(i)) for i in r.pareto]
+    rows.sort(key=lambda d: -d["bw_per_reticle_die_bytes_per_s"])
+    title = "Pareto set (bandwidth, pJ/bit, capacity) of the designs meeting the target" if r.n_meeting else \
+        "no design meets the target: Pareto set of the physically feasible ones"
+    tab = Table(title=f"{title} ({len(rows)}, first {min(top, len(rows))} by bandwidth)")
+    for col in ("ch x layers", "banks", "subarr (cells/BL)", "row", "width x rate", "pitch", "BW/die", f"x {run.reference}",
+                "pJ/bit", f"{run.reference}/x", "capacity", "W/mm^2", "binding limits (use)"):
+        tab.add_column(col, justify="right")
+    for d in rows[:top]:
+        k = d["knobs"]
+        tab.add_row(
+            f"{k['channels_per_layer']:.0f} x {k['stack_height']:.0f}", f"{k['banks_per_channel']:.0f}",
+            f"{k['subarrays_per_bank']:.0f} ({d['cells_per_bitline']:.0f})", f"{k['row_bytes']:.0f} B",
+            f"{k['io_width_bits']:.0f} x {k['data_rate_bits_per_s'] / 1e9:g} Gb/s", f"{k['bond_pitch_m'] * 1e6:g} um",
+            _tbs(d["bw_per_reticle_die_bytes_per_s"]), f"{d['bw_vs_reference']:.2f}", f"{d['pj_per_bit']:.3f}",
+            f"{d['pj_per_bit_better_than_reference']:.2f}", format_quantity(d["capacity_per_reticle_die_bytes"], Kind.BYTES),
+            f"{d['stack_w_per_mm2']:.3f}", _limits(d["utilisation"]),
+        )
+    con.print(tab)
+    if r.n_meeting:
+        return
+    i = closest(r)
+    miss = shortfalls(r, i)
+    con.print("nearest miss: " + ", ".join(f"{k} off by {v:.2f}x" for k, v in miss.items()))
+    for x in relaxations(r):
+        if not x.designs:
+            continue
+        label = LIMIT_LABELS.get(x.criterion, x.criterion)
+        extra = f": its stack runs at {x.best_ratio * t.thermal_limit_w_per_mm2:.3g} W/mm^2" if x.criterion == "thermal" else ""
+        con.print(f"  forbidden by {label}: {x.designs:,} designs meet every other criterion; the best of them "
+                  f"misses it by {x.best_ratio:.2f}x{extra}")
