@@ -214,7 +214,7 @@ def _axis_value(v: Any, kind: Kind | None, factor: float, where: str, errors: Er
     try:
         x = parse_quantity(v, kind, positive=True) * factor
     except UnitError as e:
-        errors.append((where, e.message))
+        errors.append((where, f'expected a pin rate such as "4 Gb/s", got {v!r}' if kind is Kind.BYTES_PER_S else e.message))
         return None
     if kind is Kind.BYTES:
         if not float(x).is_integer() or x < 32 or int(x) % 32:
