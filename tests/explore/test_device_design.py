@@ -111,6 +111,9 @@ def test_four_point_search_by_hand(base):
     thermal = next(x for x in relaxations(cool) if x.criterion == "thermal")
     assert (thermal.designs, thermal.best) == (1, winner)
     assert thermal.best_ratio == pytest.approx(0.377 / 0.35, abs=0.01)
+    # (D14) within 0.35 W/mm^2 the DRAM may dissipate (0.35 - 0.3) x 858 - 2.742 W standby/refresh
+    # = 40.158 W; at 0.79417 pJ/bit dynamic (0.05431 + 0.68987 + 0.0500) that streams 6.321 TB/s
+    assert cool.candidates.sustained_bw_bytes_per_s[winner] == pytest.approx(6.321e12, rel=1e-3)
     bandwidth = next(x for x in relaxations(cool) if x.criterion == "bandwidth")
     assert bandwidth.designs == 2  # the 1-layer designs run cool enough, but are too slow
     assert bandwidth.best_ratio == pytest.approx(10 / 4.096, rel=0.05)
@@ -139,3 +142,20 @@ def test_more_pins_per_area_hit_the_pitch_and_area_limits(base):
 def test_strictest_requirement():
     assert strictest([("study", 23e12), ("5x HBM3E", 35.7e12)], True).value == 35.7e12
     assert strictest([("study", 1.73e-12), ("HBM3E / 3", 1.15e-12)], False).value == 1.15e-12
+
+
+def test_a_design_loads_as_a_device_with_the_same_figures(base):
+    # The exported description goes through the ordinary device path (validation, energy resolution,
+    # DeviceArrays) and the memory model must give what the vectorized search gave for that design.
+    from kvpipe.explore.device_design import device_description
+    from kvpipe.memory import analytic, reticle_figures
+
+    knobs = {k: np.array([float(v)]) for k, v in HAND.items()}
+    c = evaluate_candidates(knobs, Technology(), _target(), base, PATTERN)
+    dev = device_from_dict(device_description(c, 0, Technology(), _target()))
+    assert dev.capacity_bytes == c.capacity_bytes[0] == 120_259_084_288
+    f = analytic(dev, PATTERN)
+    assert float(f.effective_bw_bytes_per_s) == pytest.approx(float(c.bw_per_die_bytes_per_s[0]), rel=1e-7)
+    assert float(f.total_j_per_bit) == pytest.approx(float(c.j_per_bit[0]), rel=1e-7)
+    die = reticle_figures(dev)  # one stack per logic die, its bonds (8 % used) do not bound it
+    assert (die.units, die.limit) == (1, "DRAM device (grains x rate)")

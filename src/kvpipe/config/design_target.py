@@ -4,7 +4,8 @@ the device space to search. Every mistake is reported at once, each with its fie
 Layout (docs/memory.md, "Inverse design")::
 
     system: seed                  # optional: a shipped system or a system YAML (relative to this file)
-    users: 128                    # optional, with system: the load (default: the system's workload)
+    users: 128                    # optional, with system: the load (default: the system's workload);
+                                  # operating_point: the study's users at 90 % of single-user speed
     context: 8192
     tokens_per_s_per_user: 5000   # optional: default what the pipeline sustains
     joules_per_token: 0.1         # optional: default KV <= half of J/token
@@ -30,6 +31,7 @@ from kvpipe.config.units import Kind, UnitError, parse_quantity
 from kvpipe.explore.device_design import DesignSpace
 from kvpipe.system import System
 
+OPERATING_POINT = "operating_point"
 MAX_CANDIDATES = 5_000_000  # one search's arrays stay well inside a laptop's memory
 DEFAULT_THERMAL_LIMIT_W_PER_MM2 = 0.5  # the stack budget of docs/memory.md (D13), with its source there
 _TOP_KEYS = {"system", "users", "context", "tokens_per_s_per_user", "joules_per_token", "reference",
@@ -57,6 +59,7 @@ _FLUX = re.compile(r"^\s*(?P<power>.+?W)\s*/\s*mm(\^?2|²)\s*$")
 class DesignTargetSpec:
     system: System | None
     users: int | None
+    users_at_operating_point: bool  # users: the study's operating point (users at 90 % of single-user speed)
     context_tokens: int | None
     tokens_per_s_per_user: float | None
     joules_per_token: float | None
@@ -90,10 +93,11 @@ def parse_design_target(raw: Any, base_dir: Path, source: str = "target file") -
         if key not in _TOP_KEYS:
             errors.append((str(key), f"unknown field (expected one of {', '.join(sorted(_TOP_KEYS))})"))
     system = system_field(raw.get("system"), base_dir, errors, _NOT_SPATIAL) if "system" in raw else None
+    at_operating_point = raw.get("users") == OPERATING_POINT
     load = {k: _positive_number(raw, k, errors, whole=k in ("users", "context"))
-            for k in ("users", "context", "tokens_per_s_per_user", "joules_per_token")}
+            for k in ("users", "context", "tokens_per_s_per_user", "joules_per_token") if not (k == "users" and at_operating_point)}
     if system is None and "system" not in raw:
-        errors.extend((k, "needs a system to apply to") for k, v in load.items() if k in raw)
+        errors.extend((k, "needs a system to apply to") for k in load if k in raw)
     reference = raw.get("reference", "HBM3E")
     if not isinstance(reference, str) or not reference:
         errors.append(("reference", f"expected a device name such as HBM3E, got {reference!r}"))
@@ -119,7 +123,8 @@ def parse_design_target(raw: Any, base_dir: Path, source: str = "target file") -
         raise ConfigError([("space", f"{n:,} candidates exceed the {MAX_CANDIDATES:,} one search may hold; narrow it")],
                           source)
     return DesignTargetSpec(
-        system=system, users=_int(load["users"]), context_tokens=_int(load["context"]),
+        system=system, users=_int(load.get("users")), users_at_operating_point=at_operating_point,
+        context_tokens=_int(load["context"]),
         tokens_per_s_per_user=load["tokens_per_s_per_user"], joules_per_token=load["joules_per_token"],
         reference=reference, pj_factor=pj_factor, bw_factor=bw_factor,
         bw_per_die_bytes_per_s=stated["bw_per_reticle_die"], max_j_per_bit=stated["pj_per_bit"],

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -174,6 +175,7 @@ class Candidates:
     utilisation: Mapping[str, Arr]  # per limit in LIMITS: used / allowed (<= 1 within it)
     dram_w: Arr  # DRAM power at the target bandwidth
     stack_w_per_mm2: Arr
+    sustained_bw_bytes_per_s: Arr  # the most it can stream within the thermal budget (<= its bandwidth)
 
     @property
     def bw_per_die_bytes_per_s(self) -> Arr:
@@ -319,19 +321,23 @@ def evaluate_candidates(knobs: Mapping[str, Arr], tech: Technology, target: Desi
     served = np.minimum(target.bw_per_die_bytes_per_s, bw)
     dram_w = f.dynamic_j_per_bit * 8.0 * served + d.background_w + d.refresh_w  # (D13)
     flux = target.logic_w_per_mm2 + dram_w / target.die_area_mm2
+    # (D14) the heat the budget leaves for the DRAM's dynamic power, as a bandwidth
+    headroom_w = (target.thermal_limit_w_per_mm2 - target.logic_w_per_mm2) * target.die_area_mm2 - d.background_w - d.refresh_w
+    sustained = np.minimum(bw, np.maximum(headroom_w, 0.0) / (8.0 * f.dynamic_j_per_bit))
     utilisation = {
         "bond_pitch": u_pitch, "area": u_area, "thermal": flux / target.thermal_limit_w_per_mm2,
         "column_cycle": bw / (channels * BURST_BYTES / tech.t_ccd_min_s), "activate_rate": u_act,
         "bank_cycle": u_bank, "energy": f.total_j_per_bit / target.max_j_per_bit,
     }
     return Candidates(knobs=dict(knobs), cells_per_bitline=n, datapath_mm=datapath_mm, capacity_bytes=capacity,
-                      figures=f, device=d, utilisation=utilisation, dram_w=dram_w, stack_w_per_mm2=flux)
+                      figures=f, device=d, utilisation=utilisation, dram_w=dram_w, stack_w_per_mm2=flux,
+                      sustained_bw_bytes_per_s=sustained)
 
 
 def search(space: DesignSpace, tech: Technology, target: DesignTarget, base: DeviceArrays, pattern: KVPattern,
            controller: Controller = Controller()) -> DesignResult:
-    """Evaluate the whole grid; the designs that meet the target and their Pareto set
-    (bandwidth per die up, pJ/bit down, capacity per die up)."""
+    """Evaluate the whole grid; the designs that meet the target and their Pareto set (bandwidth per
+    die sustained within the thermal budget up, pJ/bit down, capacity per die up)."""
     c = evaluate_candidates(grid(space), tech, target, base, pattern, controller)
     u = c.utilisation
     feasible = (u["bond_pitch"] <= 1.0) & (u["area"] <= 1.0) & (u["thermal"] <= 1.0)
@@ -345,7 +351,7 @@ def search(space: DesignSpace, tech: Technology, target: DesignTarget, base: Dev
     }
     meets = np.logical_and.reduce(list(criteria.values()))
     pool = np.flatnonzero(meets) if meets.any() else np.flatnonzero(feasible)
-    obj = np.column_stack([c.bw_per_die_bytes_per_s[pool], c.j_per_bit[pool], c.capacity_bytes[pool]])
+    obj = np.column_stack([c.sustained_bw_bytes_per_s[pool], c.j_per_bit[pool], c.capacity_bytes[pool]])
     front = pool[pareto_front(obj, (True, False, True))] if pool.size else pool
     return DesignResult(target, space, c, feasible, meets, front, criteria)
 
@@ -404,6 +410,53 @@ def relaxations(result: DesignResult) -> tuple[Relaxation, ...]:
     return tuple(out)
 
 
+def device_description(c: Candidates, i: int, tech: Technology, target: DesignTarget,
+                       name: str = "kv-design") -> dict[str, Any]:
+    """Design ``i`` as a device description (the form ``memory.device_from_dict`` and device YAML
+    files take): one unit is the whole stack on the logic die. Loading it and running the memory model
+    gives the search's own figures for that design (a test checks it)."""
+    k = {key: float(v[i]) for key, v in c.knobs.items()}
+    d = c.device
+    h, rate = int(k["stack_height"]), k["data_rate_bits_per_s"]
+
+    def ns(x: Arr) -> str:
+        return f"{float(x[i]) * 1e9:.9g} ns"
+
+    area_mm2 = tech.usable_area_fraction * target.die_area_mm2
+    how = ("derived by kvpipe memory design (docs/memory.md, Inverse design D1-D12) from the knobs and the "
+           "Technology constants, each with its source there (D)")
+    return {
+        "name": name, "family": "3D-stacked fine-grained DRAM (designed)", "unit": "3D stack",
+        "organization": {
+            "channels": int(d.channels[i]), "bank_groups": 1, "banks_per_group": int(k["banks_per_channel"]),
+            "rows_per_bank": int(k["subarrays_per_bank"] * c.cells_per_bitline[i]), "row_bytes": int(k["row_bytes"]),
+            "io_width_bits": int(k["io_width_bits"]), "burst_length": int(BURST_BYTES * 8 // int(k["io_width_bits"])),
+            "data_rate": f"{rate / 1e9:.9g} Gb/s", "dies": h,
+        },
+        "timing": {
+            "tCK": "1 ns", "tRCD": ns(d.t_rcd_s), "tRP": ns(d.t_rp_s), "tRAS": ns(d.t_rc_s - d.t_rp_s), "tRC": ns(d.t_rc_s),
+            "tCCD_S": ns(d.t_ccd_short_s), "tCCD_L": ns(d.t_ccd_long_s), "tRRD_S": ns(d.t_rrd_short_s),
+            "tRRD_L": ns(d.t_rrd_long_s), "tFAW": ns(d.t_faw_s), "tWTR": ns(np.broadcast_to(d.t_wtr_s, c.capacity_bytes.shape)),
+            "tRTW": ns(d.t_rtw_s), "tCWL": ns(np.broadcast_to(d.t_cwl_s, c.capacity_bytes.shape)),
+            "tRTP": ns(np.broadcast_to(d.t_rtp_s, c.capacity_bytes.shape)),
+            "tRFC": ns(np.broadcast_to(d.t_rfc_s, c.capacity_bytes.shape)), "tREFI": ns(d.t_refi_s), "refresh": "per_bank",
+            "tRFCpb": ns(np.broadcast_to(d.t_rfc_pb_s, c.capacity_bytes.shape)),
+        },
+        "energy": {
+            "act_pre": f"{float(d.act_pre_j[i]) * 1e12:.9g} pJ", "read_core": f"{float(d.read_core_j_per_bit[i]) * 1e12:.9g} pJ/bit",
+            "write_core": f"{float(d.write_core_j_per_bit[i]) * 1e12:.9g} pJ/bit",
+            "io": f"{float(d.io_j_per_bit[i]) * 1e12:.9g} pJ/bit", "background": f"{float(d.background_w[i]):.9g} W",
+            "refresh": f"{float(d.refresh_w[i]):.9g} W",
+        },
+        "attachment": {
+            "type": "3d", "footprint": f"{area_mm2:.9g} mm2", "bond_pitch": f"{k['bond_pitch_m'] * 1e6:.9g} um",
+            "data_bond_fraction": tech.data_bond_fraction, "rate_per_bond": f"{rate / 1e9:.9g} Gb/s", "stack_height": h,
+            "capacity_per_layer": f"{float(c.capacity_bytes[i]) / h:.12g} B",
+        },
+        "sources": {section: how for section in ("organization", "timing", "energy", "attachment")},
+    }
+
+
 def energy_breakdown(c: Candidates, i: int) -> dict[str, float]:
     """pJ/bit of design ``i`` by part (activation, core = cell + wire + TSV, I/O, standby + refresh)."""
     f = c.figures
@@ -415,6 +468,6 @@ def energy_breakdown(c: Candidates, i: int) -> dict[str, float]:
 
 __all__ = [
     "AXES", "LIMITS", "LIMIT_LABELS", "TECHNOLOGY_SOURCES", "Candidates", "DesignResult", "DesignSpace",
-    "DesignTarget", "Relaxation", "Requirement", "SystemNeeds", "Technology", "binding_limit", "bitline_scale", "closest", "energy_breakdown",
+    "DesignTarget", "Relaxation", "Requirement", "SystemNeeds", "Technology", "binding_limit", "bitline_scale", "closest", "device_description", "energy_breakdown",
     "evaluate_candidates", "grid", "miss_ratios", "relaxations", "search", "shortfalls", "strictest", "system_needs",
 ]
