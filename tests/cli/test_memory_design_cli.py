@@ -94,3 +94,27 @@ def test_requirements_name_failing_criteria(capsys, tmp_path):
     assert energy["value"] == hbm3e["kv_effective_pj_per_bit"] and energy["limit"] == out["max_kv_pj_per_bit"]
     assert main(["memory", "requirements", str(p)]) == 0
     assert "hbm3e fails energy:" in capsys.readouterr().out
+
+
+def test_users_at_the_operating_point(capsys, tmp_path):
+    from kvpipe import catalog
+    from kvpipe.explore.requirements import Target
+    from kvpipe.explore.seed import headline
+    from kvpipe.mapping import place
+
+    s = catalog.seed_system()
+    users = headline(s, place(s.model, s.precisions, s.chip, s.mapping), list(catalog.memories())).users_at_90pct_speed
+    p = tmp_path / "t.yaml"
+    p.write_text("system: seed\nusers: operating_point\nspace: {channels_per_layer: [512], banks_per_channel: [4], "
+                 "subarrays_per_bank: [16], row_bytes: [512 B], io_width_bits: [16], data_rate: [2 Gb/s], "
+                 "bond_pitch: [9 um], stack_height: [2]}\n")
+    assert main(["memory", "design", "--target", str(p), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert f"{users:,} users" in out["pattern"]
+    # with a system and no factors, the requirements are the study's own at that load
+    from kvpipe.explore.device_design import system_needs
+
+    needs = system_needs(s, Target(users, s.workload.context_tokens))
+    assert out["requirements"]["bandwidth"]["value"] == needs.bw_per_die_bytes_per_s
+    assert out["requirements"]["capacity"]["value"] == needs.capacity_per_die_bytes
+    assert out["logic_w_per_mm2"] == needs.logic_w_per_mm2

@@ -160,6 +160,7 @@ def design_row(run: DesignRun, i: int) -> dict[str, Any]:
 
 
 def design_json(run: DesignRun) -> dict[str, Any]:
+    from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_SOURCE, STACK_THERMAL_LIMIT_W_PER_MM2
     from kvpipe.explore.device_design import TECHNOLOGY_SOURCES, closest, relaxations
 
     r, t = run.result, run.result.target
@@ -173,6 +174,7 @@ def design_json(run: DesignRun) -> dict[str, Any]:
         },
         "logic_w_per_mm2": json_number(t.logic_w_per_mm2),
         "thermal_limit_w_per_mm2": json_number(t.thermal_limit_w_per_mm2),
+        "thermal_limit_source": "the target file" if t.thermal_limit_w_per_mm2 != STACK_THERMAL_LIMIT_W_PER_MM2 else STACK_THERMAL_LIMIT_SOURCE,
         "space": {k: list(v) for k, v in r.space.__dict__.items()},
         "candidates": r.candidates.n,
         "meeting": r.n_meeting,

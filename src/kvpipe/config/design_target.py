@@ -28,12 +28,12 @@ from typing import Any
 from kvpipe.config.explore import system_field
 from kvpipe.config.loader import ConfigError, ErrorList, read_yaml
 from kvpipe.config.units import Kind, UnitError, parse_quantity
+from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_W_PER_MM2
 from kvpipe.explore.device_design import DesignSpace
 from kvpipe.system import System
 
 OPERATING_POINT = "operating_point"
 MAX_CANDIDATES = 5_000_000  # one search's arrays stay well inside a laptop's memory
-DEFAULT_THERMAL_LIMIT_W_PER_MM2 = 0.5  # the stack budget of docs/memory.md (D13), with its source there
 _TOP_KEYS = {"system", "users", "context", "tokens_per_s_per_user", "joules_per_token", "reference",
              "better_than_reference", "requirements", "budget", "space"}
 _FACTOR_KEYS = {"pj_per_bit", "bw_per_reticle_die"}
@@ -129,7 +129,7 @@ def parse_design_target(raw: Any, base_dir: Path, source: str = "target file") -
         reference=reference, pj_factor=pj_factor, bw_factor=bw_factor,
         bw_per_die_bytes_per_s=stated["bw_per_reticle_die"], max_j_per_bit=stated["pj_per_bit"],
         capacity_per_die_bytes=stated["capacity_per_reticle_die"],
-        thermal_limit_w_per_mm2=thermal if thermal is not None else DEFAULT_THERMAL_LIMIT_W_PER_MM2,
+        thermal_limit_w_per_mm2=thermal if thermal is not None else STACK_THERMAL_LIMIT_W_PER_MM2,
         logic_w_per_mm2=logic, space=space,
     )
 
@@ -229,5 +229,5 @@ def _axis_value(v: Any, kind: Kind | None, factor: float, where: str, errors: Er
     return x
 
 
-__all__ = ["DEFAULT_THERMAL_LIMIT_W_PER_MM2", "MAX_CANDIDATES", "DesignTargetSpec", "load_design_target",
+__all__ = ["MAX_CANDIDATES", "OPERATING_POINT", "DesignTargetSpec", "load_design_target",
            "parse_design_target"]
