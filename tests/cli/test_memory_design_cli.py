@@ -57,12 +57,12 @@ def test_explicit_requirements_four_designs(capsys, tmp_path):
 def test_bad_target_file_exits_2(capsys, tmp_path):
     p = tmp_path / "bad.yaml"
     p.write_text(
-        "system: seed\nusers: -3\nwhat: 1\nbetter_than_reference: {pj_per_bit: 0}\n"
+        "system: seed\nmodel: llama-9\nusers: -3\nwhat: 1\nbetter_than_reference: {pj_per_bit: 0}\n"
         "budget: {thermal_limit: hot}\nspace: {data_rate: [fast], stack_height: [0], row_bytes: [100 B], nope: [1]}\n"
     )
     assert main(["memory", "design", "--target", str(p)]) == 2
     err = capsys.readouterr().err
-    for field in ("users", "what", "better_than_reference.pj_per_bit", "budget.thermal_limit", "space.data_rate[0]",
+    for field in ("model", "users", "what", "better_than_reference.pj_per_bit", "budget.thermal_limit", "space.data_rate[0]",
                   "space.stack_height[0]", "space.row_bytes[0]", "space.nope"):
         assert field in err, field
     assert "Traceback" not in err

@@ -4,6 +4,7 @@ the device space to search. Every mistake is reported at once, each with its fie
 Layout (docs/memory.md, "Inverse design")::
 
     system: seed                  # optional: a shipped system or a system YAML (relative to this file)
+    model: llama-3.1-405b         # optional, with system: another catalog model on the same parts
     users: 128                    # optional, with system: the load (default: the system's workload);
                                   # operating_point: the study's users at 90 % of single-user speed
     context: 8192
@@ -25,16 +26,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from kvpipe import catalog
+from kvpipe.catalog.entry import unknown_name_message
 from kvpipe.config.explore import system_field
 from kvpipe.config.loader import ConfigError, ErrorList, read_yaml
 from kvpipe.config.units import Kind, UnitError, parse_quantity
 from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_W_PER_MM2
 from kvpipe.explore.device_design import DesignSpace
 from kvpipe.system import System
+from kvpipe.workload import Model
 
 OPERATING_POINT = "operating_point"
 MAX_CANDIDATES = 5_000_000  # one search's arrays stay well inside a laptop's memory
-_TOP_KEYS = {"system", "users", "context", "tokens_per_s_per_user", "joules_per_token", "reference",
+_TOP_KEYS = {"system", "model", "users", "context", "tokens_per_s_per_user", "joules_per_token", "reference",
              "better_than_reference", "requirements", "budget", "space"}
 _FACTOR_KEYS = {"pj_per_bit", "bw_per_reticle_die"}
 _REQUIREMENT_KINDS = {"bw_per_reticle_die": Kind.BYTES_PER_S, "pj_per_bit": Kind.J_PER_BIT,
@@ -93,11 +97,14 @@ def parse_design_target(raw: Any, base_dir: Path, source: str = "target file") -
         if key not in _TOP_KEYS:
             errors.append((str(key), f"unknown field (expected one of {', '.join(sorted(_TOP_KEYS))})"))
     system = system_field(raw.get("system"), base_dir, errors, _NOT_SPATIAL) if "system" in raw else None
+    model = _model(raw, errors)
+    if model is not None and system is not None:
+        system = replace(system, model=model)
     at_operating_point = raw.get("users") == OPERATING_POINT
     load = {k: _positive_number(raw, k, errors, whole=k in ("users", "context"))
             for k in ("users", "context", "tokens_per_s_per_user", "joules_per_token") if not (k == "users" and at_operating_point)}
-    if system is None and "system" not in raw:
-        errors.extend((k, "needs a system to apply to") for k in load if k in raw)
+    if "system" not in raw:
+        errors.extend((k, "needs a system to apply to") for k in (*load, "model") if k in raw)
     reference = raw.get("reference", "HBM3E")
     if not isinstance(reference, str) or not reference:
         errors.append(("reference", f"expected a device name such as HBM3E, got {reference!r}"))
@@ -132,6 +139,17 @@ def parse_design_target(raw: Any, base_dir: Path, source: str = "target file") -
         thermal_limit_w_per_mm2=thermal if thermal is not None else STACK_THERMAL_LIMIT_W_PER_MM2,
         logic_w_per_mm2=logic, space=space,
     )
+
+
+def _model(raw: Mapping[str, Any], errors: ErrorList) -> Model | None:
+    """``model``: a catalog model to put on the system (its chips are placed anew)."""
+    if "model" not in raw:
+        return None
+    value, known = raw["model"], catalog.names("model")
+    if not isinstance(value, str) or value not in known:
+        errors.append(("model", unknown_name_message("model", str(value), known)))
+        return None
+    return catalog.model(value)
 
 
 def _int(x: float | None) -> int | None:
