@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +175,7 @@ def design_json(run: DesignRun) -> dict[str, Any]:
         "logic_w_per_mm2": json_number(t.logic_w_per_mm2),
         "thermal_limit_w_per_mm2": json_number(t.thermal_limit_w_per_mm2),
         "thermal_limit_source": "the target file" if t.thermal_limit_w_per_mm2 != STACK_THERMAL_LIMIT_W_PER_MM2 else STACK_THERMAL_LIMIT_SOURCE,
-        "space": {k: list(v) for k, v in r.space.__dict__.items()},
+        "space": asdict(r.space),
         "candidates": r.candidates.n,
         "meeting": r.n_meeting,
         "failing": r.failing,
@@ -191,10 +191,12 @@ def design_json(run: DesignRun) -> dict[str, Any]:
     }
 
 
-def _limits(utilisation: dict[str, float]) -> str:
-    """The two limits a design is closest to, with how much of each it uses."""
-    short = {"bond_pitch": "pitch", "column_cycle": "tCCD", "activate_rate": "tFAW", "bank_cycle": "tRC"}
-    top = sorted(utilisation.items(), key=lambda kv: -kv[1])[:2]
+def _limits(d: dict[str, Any]) -> str:
+    """The two limits a design is closest to, with how much of each it uses; energy names its largest part."""
+    parts = d["pj_per_bit_parts"]
+    short = {"bond_pitch": "pitch", "column_cycle": "tCCD", "activate_rate": "tFAW", "bank_cycle": "tRC",
+             "energy": f"energy ({max(parts, key=parts.get)})"}
+    top = sorted(d["utilisation"].items(), key=lambda kv: -kv[1])[:2]
     return " ".join(f"{short.get(k, k)} {v:.0%}" for k, v in top)
 
 
@@ -235,7 +237,7 @@ def _print_design(run: DesignRun, top: int) -> None:
             f"{k['io_width_bits']:.0f} x {k['data_rate_bits_per_s'] / 1e9:g} Gb/s", f"{k['bond_pitch_m'] * 1e6:g} um",
             _tbs(d["bw_per_reticle_die_bytes_per_s"]), _tbs(d["sustained_bw_per_reticle_die_bytes_per_s"]), f"{d['bw_vs_reference']:.2f}", f"{d['pj_per_bit']:.3f}",
             f"{d['pj_per_bit_better_than_reference']:.2f}", format_quantity(d["capacity_per_reticle_die_bytes"], Kind.BYTES),
-            f"{d['stack_w_per_mm2']:.3f}", _limits(d["utilisation"]),
+            f"{d['stack_w_per_mm2']:.3f}", _limits(d),
         )
     con.print(tab)
     if r.n_meeting:
