@@ -118,3 +118,15 @@ def test_users_at_the_operating_point(capsys, tmp_path):
     assert out["requirements"]["bandwidth"]["value"] == needs.bw_per_die_bytes_per_s
     assert out["requirements"]["capacity"]["value"] == needs.capacity_per_die_bytes
     assert out["logic_w_per_mm2"] == needs.logic_w_per_mm2
+
+
+def test_device_out_is_a_device_file(capsys, tmp_path):
+    from kvpipe.config.devices import load_device
+
+    out = tmp_path / "sub" / "found.yaml"
+    assert main(["memory", "design", "--target", str(EXAMPLE), "--device-out", str(out), "--json"]) == 0
+    best = max(json.loads(capsys.readouterr().out)["pareto"], key=lambda d: d["sustained_bw_per_reticle_die_bytes_per_s"])
+    dev = load_device(out)
+    assert dev.name == "found" and dev.capacity_bytes == best["capacity_per_reticle_die_bytes"]
+    assert main(["memory", "design", "--target", str(EXAMPLE), "--device-out", str(tmp_path)]) == 2  # a directory
+    assert "--device-out" in capsys.readouterr().err

@@ -104,6 +104,10 @@ def _cmd_design(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise UserError(f"  --top: must be at least 1, got {args.top}")
+    if args.device_out:
+        from kvpipe.report.files import check_output_path
+
+        check_output_path(Path(args.device_out), "--device-out", is_dir=False)
     run = run_design(Path(args.target))
     if args.device_out:
         _write_device(run, Path(args.device_out))
@@ -118,7 +122,7 @@ def _write_device(run: DesignRun, path: Path) -> None:
     import yaml
 
     from kvpipe.explore.device_design import Technology, device_description
-    from kvpipe.report.files import write_bytes_atomic
+    from kvpipe.report.files import staged_output
 
     r = run.result
     c = r.candidates
@@ -126,7 +130,8 @@ def _write_device(run: DesignRun, path: Path) -> None:
     what = "meets the target" if r.n_meeting else "is feasible but does NOT meet the target"
     header = f"# A KV DRAM device found by kvpipe memory design; it {what}.\n"
     desc = device_description(r.candidates, best, Technology(), r.target, name=path.stem)
-    write_bytes_atomic(path, (header + yaml.safe_dump(desc, sort_keys=False)).encode())
+    with staged_output(path, "--device-out", is_dir=False, command="memory design") as stage:
+        stage.path.write_text(header + yaml.safe_dump(desc, sort_keys=False), encoding="utf-8")
 
 
 def _tbs(x: float) -> str:
