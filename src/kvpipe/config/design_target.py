@@ -37,7 +37,7 @@ from kvpipe.system import System
 from kvpipe.workload import Model
 
 OPERATING_POINT = "operating_point"
-MAX_CANDIDATES = 5_000_000  # one search's arrays stay well inside a laptop's memory
+MAX_CANDIDATES = 2_000_000  # ~0.4 kB per candidate: one search stays under ~1 GB
 _TOP_KEYS = {"system", "model", "users", "context", "tokens_per_s_per_user", "joules_per_token", "reference",
              "better_than_reference", "requirements", "budget", "space"}
 _FACTOR_KEYS = {"pj_per_bit", "bw_per_reticle_die"}
