@@ -58,12 +58,12 @@ def test_bad_target_file_exits_2(capsys, tmp_path):
     p = tmp_path / "bad.yaml"
     p.write_text(
         "system: seed\nmodel: llama-9\nusers: -3\nwhat: 1\nbetter_than_reference: {pj_per_bit: 0}\n"
-        "budget: {thermal_limit: hot}\nspace: {data_rate: [fast], stack_height: [0], row_bytes: [100 B], nope: [1]}\n"
+        "budget: {thermal_limit: hot}\nspace: {data_rate: [fast], stack_height: [0], row_bytes: [100 B], io_width_bits: [16, 24], nope: [1]}\n"
     )
     assert main(["memory", "design", "--target", str(p)]) == 2
     err = capsys.readouterr().err
     for field in ("model", "users", "what", "better_than_reference.pj_per_bit", "budget.thermal_limit", "space.data_rate[0]",
-                  "space.stack_height[0]", "space.row_bytes[0]", "space.nope"):
+                  "space.stack_height[0]", "space.row_bytes[0]", "space.io_width_bits[1]", "space.nope"):
         assert field in err, field
     assert "Traceback" not in err
     q = tmp_path / "lonely.yaml"
@@ -130,3 +130,14 @@ def test_device_out_is_a_device_file(capsys, tmp_path):
     assert dev.name == "found" and dev.capacity_bytes == best["capacity_per_reticle_die_bytes"]
     assert main(["memory", "design", "--target", str(EXAMPLE), "--device-out", str(tmp_path)]) == 2  # a directory
     assert "--device-out" in capsys.readouterr().err
+
+
+def test_too_large_a_space_exits_2(capsys, tmp_path):
+    p = tmp_path / "huge.yaml"
+    axis = ", ".join(str(v) for v in range(1, 11))
+    p.write_text("system: seed\nspace: {" + ", ".join(f"{k}: [{axis}]" for k in
+                 ("channels_per_layer", "banks_per_channel", "subarrays_per_bank", "stack_height")) + ", "
+                 "data_rate: [" + ", ".join(f"{g} Gb/s" for g in range(1, 11)) + "]}\n")
+    assert main(["memory", "design", "--target", str(p)]) == 2  # 10^5 x 4 x 4 x 4 = 6.4 M candidates
+    err = capsys.readouterr().err
+    assert "space" in err and "6,400,000" in err and "Traceback" not in err

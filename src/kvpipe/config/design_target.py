@@ -223,6 +223,11 @@ def _space(raw: Any, errors: ErrorList) -> DesignSpace:
             continue
         name, kind, factor = _SPACE[key]
         vals = [_axis_value(v, kind, factor, f"{where}[{i}]", errors) for i, v in enumerate(body)]
+        if key == "io_width_bits":
+            for i, v in enumerate(vals):
+                if v is not None and 256 % v:
+                    errors.append((f"{where}[{i}]", f"must divide the 256-bit (32 B) burst: 8, 16, 32, 64 ..., got {v}"))
+                    vals[i] = None
         if all(v is not None for v in vals):
             changes[name] = tuple(sorted({v for v in vals if v is not None}))
     return replace(DesignSpace(), **changes)
