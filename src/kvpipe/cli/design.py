@@ -19,7 +19,8 @@ def add_design_parser(msub: Any) -> None:
     des = msub.add_parser("design", help="search DRAM device descriptions for one that meets a KV target; Pareto set and binding limits")
     des.add_argument("--target", required=True, metavar="FILE", help="target YAML (docs/memory.md, 'Inverse design'; examples/design/)")
     des.add_argument("--top", type=int, default=12, help="Pareto designs to print (default 12; --json has them all)")
-    des.add_argument("--device-out", metavar="YAML", help="write the Pareto design with the most bandwidth within the thermal budget as a device file "
+    des.add_argument("--device-out", metavar="YAML",
+                     help="write the Pareto design with the most bandwidth within the thermal budget as a device file "
                      "(for memory compare --device, the cycle model, ...)")
     des.add_argument("--json", action="store_true")
     des.set_defaults(func=_cmd_design)
@@ -240,7 +241,8 @@ def _print_design(run: DesignRun, top: int) -> None:
             f"{k['channels_per_layer']:.0f} x {k['stack_height']:.0f}", f"{k['banks_per_channel']:.0f}",
             f"{k['subarrays_per_bank']:.0f} ({d['cells_per_bitline']:.0f})", f"{k['row_bytes']:.0f} B",
             f"{k['io_width_bits']:.0f} x {k['data_rate_bits_per_s'] / 1e9:g} Gb/s", f"{k['bond_pitch_m'] * 1e6:g} um",
-            _tbs(d["bw_per_reticle_die_bytes_per_s"]), _tbs(d["sustained_bw_per_reticle_die_bytes_per_s"]), f"{d['bw_vs_reference']:.2f}", f"{d['pj_per_bit']:.3f}",
+            _tbs(d["bw_per_reticle_die_bytes_per_s"]), _tbs(d["sustained_bw_per_reticle_die_bytes_per_s"]),
+            f"{d['bw_vs_reference']:.2f}", f"{d['pj_per_bit']:.3f}",
             f"{d['pj_per_bit_better_than_reference']:.2f}", format_quantity(d["capacity_per_reticle_die_bytes"], Kind.BYTES),
             f"{d['stack_w_per_mm2']:.3f}", _limits(d),
         )

@@ -392,7 +392,8 @@ def _print_requirements(req: Any) -> None:
     for r in req.technologies:
         p = r.provisioned
         t.add_row(
-            r.name, "yes" if r.meets else "no: " + ", ".join(r.failing), f"{p.units_per_group}", f"{p.units_for_bandwidth}", f"{p.units_for_capacity}",
+            r.name, "yes" if r.meets else "no: " + ", ".join(r.failing), f"{p.units_per_group}", f"{p.units_for_bandwidth}",
+            f"{p.units_for_capacity}",
             f"{p.capacity_overprovision:,.1f}", f"{p.kv_effective_j_per_bit * 1e12:.2f}", f"{p.joules_per_token:.3g}",
             "yes" if p.fits_beside_group else "no",
         )

@@ -468,6 +468,7 @@ def energy_breakdown(c: Candidates, i: int) -> dict[str, float]:
 
 __all__ = [
     "AXES", "LIMITS", "LIMIT_LABELS", "TECHNOLOGY_SOURCES", "Candidates", "DesignResult", "DesignSpace",
-    "DesignTarget", "Relaxation", "Requirement", "SystemNeeds", "Technology", "binding_limit", "bitline_scale", "closest", "device_description", "energy_breakdown",
+    "DesignTarget", "Relaxation", "Requirement", "SystemNeeds", "Technology", "binding_limit", "bitline_scale", "closest",
+    "device_description", "energy_breakdown",
     "evaluate_candidates", "grid", "miss_ratios", "relaxations", "search", "shortfalls", "strictest", "system_needs",
 ]
