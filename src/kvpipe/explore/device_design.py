@@ -276,7 +276,8 @@ def evaluate_candidates(knobs: Mapping[str, Arr], tech: Technology, target: Desi
     pins = channels * w
     bonds = area / pitch_mm**2
     u_pitch = pins / (tech.data_bond_fraction * bonds)  # (D2)
-    tsv_mm2 = pins / tech.data_bond_fraction * pitch_mm**2  # (D3) every layer is crossed by the stack's signals
+    # (D3) the lowest layer bonds face to face to the logic; the signals of the layers above cross it in TSVs
+    tsv_mm2 = (h - 1.0) * c_l * w / tech.data_bond_fraction * pitch_mm**2
     periphery_mm2 = c_l * (tech.channel_periphery_mm2 + b * tech.bank_periphery_mm2)
     row_bits = row * 8.0
     subarrays = c_l * b * s
