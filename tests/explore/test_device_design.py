@@ -11,6 +11,7 @@ from kvpipe.explore.device_design import (
     DesignTarget,
     Technology,
     evaluate_candidates,
+    forbidding_limits,
     grid,
     relaxations,
     search,
@@ -111,6 +112,8 @@ def test_four_point_search_by_hand(base):
     assert set(shortfalls(cool, winner)) == {"thermal"}
     thermal = next(x for x in relaxations(cool) if x.criterion == "thermal")
     assert (thermal.designs, thermal.best) == (1, winner)
+    assert forbidding_limits(cool) == ("thermal",)
+    assert forbidding_limits(r) == ()  # a target that is met has nothing forbidding it
     assert thermal.best_ratio == pytest.approx(0.37744 / 0.35, rel=1e-4)
     # (D14) within 0.35 W/mm^2 the DRAM may dissipate (0.35 - 0.3) x 858 - 2.82212 W standby/refresh
     # = 40.0779 W; at 0.795247 pJ/bit dynamic (0.055377 + 0.68987 + 0.0500) that streams 6.2995 TB/s

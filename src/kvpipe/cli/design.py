@@ -167,7 +167,7 @@ def design_row(run: DesignRun, i: int) -> dict[str, Any]:
 
 def design_json(run: DesignRun) -> dict[str, Any]:
     from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_SOURCE, STACK_THERMAL_LIMIT_W_PER_MM2
-    from kvpipe.explore.device_design import TECHNOLOGY_SOURCES, closest, relaxations
+    from kvpipe.explore.device_design import TECHNOLOGY_SOURCES, closest, forbidding_limits, relaxations
 
     r, t = run.result, run.result.target
     return {
@@ -188,6 +188,7 @@ def design_json(run: DesignRun) -> dict[str, Any]:
         "pareto_of": "designs meeting the target" if r.n_meeting else "physically feasible designs (none meets the target)",
         "pareto": [design_row(run, int(i)) for i in r.pareto],
         "nearest_miss": None if r.n_meeting else design_row(run, closest(r)),
+        "forbidding_limits": list(forbidding_limits(r)),
         "relaxations": [
             {"criterion": x.criterion, "designs_meeting_the_rest": x.designs,
              "best_miss_ratio": json_number(x.best_ratio) if x.designs else None}
@@ -214,7 +215,7 @@ def _figure(kind: str, v: float) -> str:
 
 
 def _print_design(run: DesignRun, top: int) -> None:
-    from kvpipe.explore.device_design import LIMIT_LABELS, Technology, closest, relaxations, shortfalls
+    from kvpipe.explore.device_design import LIMIT_LABELS, Technology, closest, forbidding_limits, relaxations, shortfalls
 
     con = make_console()
     r, t = run.result, run.result.target
@@ -252,10 +253,26 @@ def _print_design(run: DesignRun, top: int) -> None:
     i = closest(r)
     miss = shortfalls(r, i)
     con.print("nearest miss: " + ", ".join(f"{k} off by {v:.2f}x" for k, v in miss.items()))
+    con.print("dropping one criterion alone:")
     for x in relaxations(r):
-        if not x.designs:
-            continue
-        label = LIMIT_LABELS.get(x.criterion, x.criterion)
-        extra = f": its stack runs at {x.best_ratio * t.thermal_limit_w_per_mm2:.3g} W/mm^2" if x.criterion == "thermal" else ""
-        con.print(f"  forbidden by {label}: {x.designs:,} designs meet every other criterion; the best of them "
-                  f"misses it by {x.best_ratio:.2f}x{extra}")
+        if x.designs:
+            con.print(f"  {LIMIT_LABELS.get(x.criterion, x.criterion)}: {x.designs:,} designs would meet every other criterion; "
+                      f"the best {_best_of(x.criterion, x.best_ratio, t)}")
+    physical = forbidding_limits(r)
+    con.print("physical limit that forbids the target: " + (", ".join(LIMIT_LABELS[k] for k in physical) if physical else
+              "none alone (no single bond-pitch, area or thermal relaxation admits a design: several bind together, "
+              "or the space is too small)"))
+
+
+def _best_of(criterion: str, ratio: float, t: Any) -> str:
+    """How close the best design that meets everything else comes to ``criterion``, in its own units."""
+    if criterion == "bandwidth":
+        return f"reaches {_tbs(t.bw_per_die_bytes_per_s / ratio)} of {_tbs(t.bw_per_die_bytes_per_s)} ({ratio:.2f}x short)"
+    if criterion == "energy":
+        return f"needs {ratio * t.max_j_per_bit * 1e12:.3g} pJ/bit of {t.max_j_per_bit * 1e12:.3g} allowed ({ratio:.2f}x)"
+    if criterion == "capacity":
+        cap = t.capacity_per_die_bytes
+        return f"holds {format_quantity(cap / ratio, Kind.BYTES)} of {format_quantity(cap, Kind.BYTES)} ({ratio:.2f}x short)"
+    if criterion == "thermal":
+        return f"runs its stack at {ratio * t.thermal_limit_w_per_mm2:.3g} W/mm^2, over the {t.thermal_limit_w_per_mm2:.3g} limit"
+    return f"uses {ratio:.0%} of it"

@@ -458,6 +458,17 @@ def device_description(c: Candidates, i: int, tech: Technology, target: DesignTa
     }
 
 
+PHYSICAL = ("bond_pitch", "area", "thermal")
+
+
+def forbidding_limits(result: DesignResult) -> tuple[str, ...]:
+    """The physical limits (pitch, area, thermal) that alone stand between the space and the target:
+    dropping any one of them admits designs meeting everything else (none when a design meets the target)."""
+    if result.n_meeting:
+        return ()
+    return tuple(x.criterion for x in relaxations(result) if x.criterion in PHYSICAL and x.designs > 0)
+
+
 def energy_breakdown(c: Candidates, i: int) -> dict[str, float]:
     """pJ/bit of design ``i`` by part (activation, core = cell + wire + TSV, I/O, standby + refresh)."""
     f = c.figures
@@ -470,6 +481,6 @@ def energy_breakdown(c: Candidates, i: int) -> dict[str, float]:
 __all__ = [
     "AXES", "LIMITS", "LIMIT_LABELS", "TECHNOLOGY_SOURCES", "Candidates", "DesignResult", "DesignSpace",
     "DesignTarget", "Relaxation", "Requirement", "SystemNeeds", "Technology", "binding_limit", "bitline_scale", "closest",
-    "device_description", "energy_breakdown",
+    "device_description", "energy_breakdown", "forbidding_limits",
     "evaluate_candidates", "grid", "miss_ratios", "relaxations", "search", "shortfalls", "strictest", "system_needs",
 ]
