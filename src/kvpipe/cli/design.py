@@ -224,7 +224,10 @@ def _print_design(run: DesignRun, top: int) -> None:
     for k, q in run.requirements.items():
         why = "; ".join(f"{w}: {_figure(k, v)}" for w, v in q.basis)
         con.print(f"{k} per reticle die {words[k]} {_figure(k, q.value)}  ({why})")
-    con.print(f"budget: stack <= {t.thermal_limit_w_per_mm2:.3g} W/mm^2 with {t.logic_w_per_mm2:.3g} W/mm^2 of logic under it; "
+    from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_W_PER_MM2
+
+    limit_note = " (the default: an assumption, B6 in docs/model.md)" if t.thermal_limit_w_per_mm2 == STACK_THERMAL_LIMIT_W_PER_MM2 else ""
+    con.print(f"budget: stack <= {t.thermal_limit_w_per_mm2:.3g} W/mm^2{limit_note} with {t.logic_w_per_mm2:.3g} W/mm^2 of logic under it; "
               f"the DRAM covers at most {Technology().usable_area_fraction:.0%} of a {t.die_area_mm2:.0f} mm^2 logic die")
     con.print(f"searched {r.candidates.n:,} devices: {r.n_meeting:,} meet every criterion; failing: "
               + ", ".join(f"{k} {n:,}" for k, n in r.failing.items()))
