@@ -66,6 +66,10 @@ def test_bad_target_file_exits_2(capsys, tmp_path):
                   "space.stack_height[0]", "space.row_bytes[0]", "space.io_width_bits[1]", "space.nope"):
         assert field in err, field
     assert "Traceback" not in err
+    far = tmp_path / "far.yaml"
+    far.write_text("system: seed\ncontext: 10000000\n")  # beyond Llama-3.1-70B's 131,072 positions
+    assert main(["memory", "design", "--target", str(far)]) == 2
+    assert "context: 10,000,000 tokens is beyond" in capsys.readouterr().err
     q = tmp_path / "lonely.yaml"
     q.write_text("requirements: {pj_per_bit: 1 pJ/bit}\nreference: HBM9\n")
     assert main(["memory", "design", "--target", str(q)]) == 2

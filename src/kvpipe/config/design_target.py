@@ -29,7 +29,7 @@ from typing import Any
 from kvpipe import catalog
 from kvpipe.catalog.entry import unknown_name_message
 from kvpipe.config.explore import system_field
-from kvpipe.config.loader import ConfigError, ErrorList, read_yaml
+from kvpipe.config.loader import ConfigError, ErrorList, context_errors, read_yaml
 from kvpipe.config.units import Kind, UnitError, parse_quantity
 from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_W_PER_MM2
 from kvpipe.explore.device_design import DesignSpace
@@ -105,6 +105,9 @@ def parse_design_target(raw: Any, base_dir: Path, source: str = "target file") -
             for k in ("users", "context", "tokens_per_s_per_user", "joules_per_token") if not (k == "users" and at_operating_point)}
     if "system" not in raw:
         errors.extend((k, "needs a system to apply to") for k in (*load, "model") if k in raw)
+    elif system is not None:  # the model's context limit, as for the system file's own context
+        ctx = int(load["context"] or system.workload.context_tokens)
+        errors.extend(context_errors(system.model, ctx, system.workload.beyond_model_context, "context"))
     reference = raw.get("reference", "HBM3E")
     if not isinstance(reference, str) or not reference:
         errors.append(("reference", f"expected a device name such as HBM3E, got {reference!r}"))
