@@ -93,11 +93,12 @@ def run_design(target_file: Path) -> DesignRun:
 
 
 def _device(name: str, error: type[Exception]) -> Any:
-    from kvpipe.memory import shipped_device, shipped_device_names
+    from kvpipe import catalog
 
-    if name not in shipped_device_names():
-        raise error(f"  reference: no device {name!r}; known: {', '.join(shipped_device_names())}")
-    return shipped_device(name)
+    known = catalog.device_names()
+    if name.lower() not in (k.lower() for k in known):
+        raise error(f"  reference: no device {name!r}; known: {', '.join(known)}")
+    return catalog.device(name)
 
 
 def _cmd_design(args: argparse.Namespace) -> int:
