@@ -48,7 +48,7 @@ def test_contains_each_headline_number(written: SeedReportFiles, seed: SeedStudy
             fmt_rate(h.single_user_tokens_per_s),
             fmt_joules(h.joules_per_token_1_user),
             fmt_joules(h.joules_per_token_at_users_at_90pct_speed),
-            f"{h.users_at_90pct_speed:,} users keep 90 %",
+            f"{h.users_at_90pct_speed:,} users keep 90 % of the single-user speed (multiplier",
             fmt_per_s(h.kv_bw_to_capacity_ratio_per_s),
             fmt_pj_per_bit(h.required_kv_pj_per_bit),
             fmt_factor(h.required_kv_pj_per_bit_improvement_vs_hbm3e),
@@ -84,3 +84,12 @@ def test_missing_and_extra_figures(seed: SeedStudy) -> None:
     page = render_seed_html(seed, pngs)
     assert page.count("data:image/png;base64,") == 2  # the known one and the extra one
     assert "was not rendered" in page
+
+
+def test_headline_energy_rows_name_the_ideal_memory(seed: SeedStudy) -> None:
+    # joules_per_token_1_user and _at_users_at_90pct_speed are evaluated with the ideal KV memory
+    # (docs/model.md, seed study step 1); the GPU comparison's one-user J/token of the same
+    # system is on its own KV memory and differs, so the headline labels must say which one
+    labels = {key: quantity for study in seed.studies for quantity, _value, key in headline_rows(study.headline)}
+    assert "ideal KV memory" in labels["joules_per_token_1_user"]
+    assert "ideal KV memory" in labels["joules_per_token_at_users_at_90pct_speed"]

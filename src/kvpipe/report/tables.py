@@ -248,9 +248,9 @@ def headline_rows(h: Headline) -> list[tuple[str, str, str]]:
          + fmt_count(h.users_at_90pct_speed), "users_at_90pct_speed"),
         ("Users multiplier", fmt_factor(h.users_multiplier), "users_multiplier"),
         ("Aggregate throughput there", fmt_rate(h.tokens_per_s_at_90pct), "tokens_per_s_at_90pct"),
-        ("J/token, 1 user", fmt_joules(h.joules_per_token_1_user), "joules_per_token_1_user"),
+        ("J/token, 1 user, ideal KV memory", fmt_joules(h.joules_per_token_1_user), "joules_per_token_1_user"),
         (
-            "J/token at users at 90 % speed",
+            "J/token at 90 % speed, ideal KV memory",
             fmt_joules(h.joules_per_token_at_users_at_90pct_speed),
             "joules_per_token_at_users_at_90pct_speed",
         ),

@@ -228,7 +228,7 @@ def summary(study: ModelStudy) -> str:
         f"{fmt_joules(h.joules_per_token_1_user)}; on its own {h.kv_memory} KV memory one user gets "
         f"{fmt_rate(h.single_user_tokens_per_s)} (bound by {_words(h.single_user_binding_limit)}). With the ideal "
         f"memory {fmt_count(h.users_at_90pct_speed)} users keep 90 % of the single-user speed "
-        f"speed (multiplier {fmt_factor(h.users_multiplier)}) and J/token falls to "
+        f"(multiplier {fmt_factor(h.users_multiplier)}) and J/token falls to "
         f"{fmt_joules(h.joules_per_token_at_users_at_90pct_speed)} "
         f"({fmt_factor(h.joules_per_token_1_user / h.joules_per_token_at_users_at_90pct_speed)} lower) as static "
         f"power is shared. Per chip group the KV then needs {fmt_bytes(h.kv_capacity_demand_bytes_per_group)} at "
