@@ -10,6 +10,7 @@ import numpy as np
 from kvpipe import catalog
 from kvpipe.config import parse_system_yaml
 from kvpipe.explore.seed import MAX_USERS, SPEED_FRACTION, USERS_SEARCH_LIMIT, _ideal, headline
+from kvpipe.explore.uncertainty import claim_factors
 from kvpipe.mapping import place
 from kvpipe.perf.inputs import inputs_from_system
 from kvpipe.perf.model import evaluate
@@ -33,6 +34,10 @@ def test_a_pipeline_deeper_than_the_grid_gets_its_true_90pct_point():
     assert h.users_at_90pct_speed > MAX_USERS and not h.users_at_90pct_speed_is_search_limit
     single, at, past = _speeds(system, [1, h.users_at_90pct_speed, h.users_at_90pct_speed + 1])
     assert at >= SPEED_FRACTION * single > past  # the defining property, checked directly
+    # the uncertainty study's vectorized search (docs/model.md U1) finds the same point
+    f = claim_factors(system, place(system.model, system.precisions, system.chip, system.mapping),
+                      catalog.memory("hbm3e"))
+    assert float(f.users_multiplier) == h.users_multiplier
 
 
 def test_the_seed_point_is_unchanged_by_the_search():

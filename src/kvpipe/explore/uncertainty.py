@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kvpipe.explore.provision import max_kv_j_per_token
-from kvpipe.explore.seed import MAX_USERS, SPEED_FRACTION, _ideal, find_hbm3e
+from kvpipe.explore.seed import MAX_USERS, SPEED_FRACTION, USERS_SEARCH_LIMIT, _ideal, find_hbm3e
 from kvpipe.hardware.packaging import RETICLE_AREA_MM2, max_units_per_die, reticle_dies
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement, place
@@ -193,8 +193,9 @@ def claim_factors(
 
 
 def operating_users(placement: Placement, inputs: PerfInputs, shape: tuple[int, ...]) -> FloatArray:
-    """The largest user count (1..MAX_USERS) whose per-user speed is >= 90 % of one user's, at
-    every design point at once: bisection over integers (per-user speed falls with users)."""
+    """The largest user count whose per-user speed is >= 90 % of one user's, at every design
+    point at once: bisection over integers (per-user speed falls with users), over 1..MAX_USERS
+    and, where the speed still holds there, on up to USERS_SEARCH_LIMIT as the headline's search."""
     one = np.ones(shape)
     floor = SPEED_FRACTION * evaluate(placement, inputs.with_(users=one)).tokens_per_s_per_user
 
@@ -202,7 +203,9 @@ def operating_users(placement: Placement, inputs: PerfInputs, shape: tuple[int, 
         return evaluate(placement, inputs.with_(users=users)).tokens_per_s_per_user >= floor
 
     lo, hi = one.copy(), np.full(shape, float(MAX_USERS))
-    lo = np.where(ok(hi), hi, lo)  # every user count qualifies: the cap
+    deep = ok(hi)  # still at 90 % at MAX_USERS: the point lies further out
+    lo, hi = np.where(deep, hi, lo), np.where(deep, float(USERS_SEARCH_LIMIT), hi)
+    lo = np.where(deep & ok(hi), hi, lo)  # still there at the search limit: reported as the limit
     while np.any(hi - lo > 1):
         mid = np.floor((lo + hi) / 2.0)
         good = ok(mid)
