@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import struct
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
 from kvpipe.explore.seed import SeedStudy
+from kvpipe.perf.inputs import inputs_from_system
+from kvpipe.perf.model import evaluate
 from kvpipe.report.figures import (
     fig_energy_vs_users,
     fig_kv_demand,
@@ -77,3 +80,23 @@ def test_pngs_are_readable_size(written: SeedReportFiles) -> None:
         assert data[:8] == b"\x89PNG\r\n\x1a\n", key
         width, height = struct.unpack(">II", data[16:24])
         assert 900 <= width <= 2000 and 450 <= height <= 1200, (key, width, height)
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_throughput_limit_changes_are_labelled_with_the_users_bracketing_them(seed: SeedStudy, which: int) -> None:
+    """The users grid is log-spaced, so a change of binding limit lies between two grid points;
+    the label gives both, and evaluating every user count between them (an independent scan)
+    finds the change inside that bracket, to the limit the label names."""
+    s = seed.studies[which]
+    fig = fig_throughput_vs_users(s)
+    labels = [t.get_text() for t in fig.axes[0].texts if t.get_text().startswith("→")]
+    assert labels, "no limit change annotated"
+    base = inputs_from_system(s.system).with_(context_tokens=np.array([float(s.system.workload.context_tokens)]))
+    for text in labels:
+        limit, bracket = text[2:].split("\n@ ")
+        lo, hi = (int(v.replace(",", "")) for v in bracket.removesuffix(" users").split("-"))
+        assert lo < hi
+        users = np.arange(lo, hi + 1, dtype=np.float64)
+        r = evaluate(s.placement, base.with_(users=users))
+        got = [str(v) for v in np.broadcast_to(r.binding_labels(), users.shape)]
+        assert got[0] != limit.replace(" ", "_") and got[-1] == limit.replace(" ", "_"), (text, got[0], got[-1])

@@ -250,7 +250,8 @@ def fig_throughput_vs_users(study: ModelStudy) -> Figure:
                 for i, lab in changes:
                     ax.plot(users[i], y[i], "o", color=LIMIT_COLORS.get(lab, "0.3"), ms=7, mec="black", zorder=5)
                     ax.annotate(
-                        f"→ {lab.replace('_', ' ')}\n@ {fmt_count(users[i])} users",
+                        # the limit changes between two grid points, not at the second one
+                        f"→ {lab.replace('_', ' ')}\n@ {fmt_count(users[i - 1])}-{fmt_count(users[i])} users",
                         xy=(users[i], y[i]),
                         xytext=(-8, -8) if field == "tokens_per_s_per_user" else (6, -8),
                         textcoords="offset points",
