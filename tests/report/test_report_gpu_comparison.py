@@ -60,3 +60,14 @@ def test_report_has_the_section_and_figure(cmp, seed: SeedStudy, monkeypatch) ->
     assert "lean in the GPUs' favour" in page  # the validated accuracy of the GPU model in this regime is stated
     assert "Other figures" not in page  # the comparison figure sits in its own section
     assert "gpu-comparison" not in render_seed_html(seed, {})  # no comparison, no section
+
+
+def test_figure_axes_carry_units_and_the_legend_covers_no_curve(cmp) -> None:
+    from kvpipe.report.baselines import fig_gpu_comparison
+
+    fig = fig_gpu_comparison(cmp)
+    for ax in fig.axes:
+        label = ax.get_ylabel()
+        assert "[" in label and "]" in label, label
+        assert ax.get_legend() is None  # a legend inside a panel sat on the curves
+    assert len(fig.legends) == 1 and len(fig.legends[0].get_texts()) == len(cmp.sweeps)

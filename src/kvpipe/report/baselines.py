@@ -20,13 +20,20 @@ _METRICS = (
     ("tokens_per_s", "aggregate tokens/s", True),
     ("joules_per_token", "J/token", False),
 )
+_AXIS_LABELS = {  # y-axis labels with units, as the seed figures have them
+    "tokens_per_s_per_user": "tokens/s per user [tokens/s]",
+    "tokens_per_s": "aggregate tokens/s [tokens/s]",
+    "joules_per_token": "energy per decoded token [J/token]",
+}
 
 
 def fig_gpu_comparison(cmp: GpuComparison) -> Figure:
     """Per-user tokens/s, aggregate tokens/s and J/token vs users, one line per system."""
     from kvpipe.report.figures import new_figure
 
-    fig = new_figure(16.0, 5.2)
+    from kvpipe.report.figures import _users_axis
+
+    fig = new_figure(16.0, 5.6)
     axes = fig.subplots(1, 3)
     for ax, (field, label, _) in zip(axes, _METRICS, strict=True):
         for k, s in enumerate(cmp.sweeps):
@@ -38,13 +45,14 @@ def fig_gpu_comparison(cmp: GpuComparison) -> Figure:
             if cap.any():
                 i = int(np.argmax(cap))
                 ax.plot(s.users[i], y[i], "x", color=_COLORS[k % len(_COLORS)], ms=9, mew=2)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+        _users_axis(ax, cmp.spatial.users)
         ax.set_xlabel("users in flight (GPU: batch)")
-        ax.set_ylabel(label)
-        ax.grid(True, which="major", alpha=0.35)
+        ax.set_yscale("log")
+        ax.set_ylabel(_AXIS_LABELS[field])
         ax.set_title(label, fontsize=11)
-    axes[0].legend(fontsize=8, loc="lower left", framealpha=0.9)
+    # below the panels: inside, it hid where the GPU curves meet the pipeline's
+    handles, _ = axes[0].get_legend_handles_labels()
+    fig.legend(handles=handles, fontsize=9, loc="outside lower center", ncols=3, framealpha=0.92)
     fig.suptitle(
         f"{cmp.model} · {fmt_tokens(cmp.context_tokens)} of context · {cmp.precisions}\n"
         "spatial pipeline (solid) vs GPU servers (dashed); x: KV capacity reached, more users wait",
