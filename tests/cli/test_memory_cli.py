@@ -22,6 +22,16 @@ def test_memory_compare_json_and_figure(capsys, tmp_path):
         assert t["units_per_reticle_die"] >= 1
     assert (tmp_path / "memory_compare.png").stat().st_size > 10_000
     assert len(out["demand_points"]) == 2  # the seed model and its MoE twin
+    # every catalog memory is either a row or named as having no device description
+    without = [t.name for t in catalog.memories() if not t.device and t.name != "ideal"]
+    assert out["without_device"] == without and "hybrid-bonded-3d-dram" in without
+    assert not set(without) & {t["name"] for t in out["technologies"]}
+
+
+def test_memory_compare_names_the_memories_it_has_no_row_for(capsys, tmp_path):
+    assert main(["memory", "compare", "--out", str(tmp_path)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "no device description, so no row: " in printed and "hybrid-bonded-3d-dram" in printed
 
 
 def test_memory_requirements_json(capsys, tmp_path):

@@ -35,3 +35,11 @@ def test_short_runs_lose_bandwidth_to_activations():
     short, long = (compare_devices([catalog.device("HBM3E")], kv_pattern(c, b))[0] for c, b in ((1000, 128), (8192, 4096)))
     assert short.row_hit_rate <= long.row_hit_rate
     assert short.effective_bw_bytes_per_s <= long.effective_bw_bytes_per_s <= long.peak_bw_bytes_per_s
+
+
+def test_section_names_the_catalog_memories_without_a_device():
+    from dataclasses import replace
+
+    html = render_device_section(replace(_study(), without_device=("hbm4e", "hybrid-bonded-3d-dram")), {}, set())
+    assert "No device description, so no row" in html and "hbm4e, hybrid-bonded-3d-dram" in html
+    assert "No device description" not in render_device_section(_study(), {}, set())

@@ -184,6 +184,7 @@ def _compare_json(ds: Any, png: Path) -> dict[str, Any]:
             }
             for d in ds.demands
         ],
+        "without_device": list(ds.without_device),
         "figure": str(png),
     }
 
@@ -217,6 +218,9 @@ def _print_compare(ds: Any, png: Path) -> None:
               "as `kvpipe catalog memories` shows). KV columns: the device description on this pattern; "
               "core = activation + cells to pins, path = core + interface I/O and PHY, all-in = path + "
               "standby and refresh.")
+    if ds.without_device:
+        con.print(f"no device description, so no row: {', '.join(ds.without_device)} (catalog figures only: "
+                  "`kvpipe catalog memories`)")
     con.print(f"figure: {png}")
 
 

@@ -123,6 +123,7 @@ class DeviceStudy:
     rows: tuple[DeviceComparison, ...]
     demands: tuple[DemandPoint, ...]
     controller: Controller = Controller()
+    without_device: tuple[str, ...] = ()  # catalog memories that name no device description (no row)
 
 
 def demand_point(h: Headline) -> DemandPoint:
@@ -153,4 +154,6 @@ def device_study(
         kv_pattern(context, per_layer, concurrent_runs=interleaved),
         cycle_requests=cycle_requests, techs=named, controller=controller,
     )
-    return DeviceStudy(context, per_layer, interleaved, rows, tuple(demand_point(h) for h in headlines), controller)
+    without = tuple(t.name for t in techs if t.device not in by_name and t.name != "ideal")
+    return DeviceStudy(context, per_layer, interleaved, rows, tuple(demand_point(h) for h in headlines), controller,
+                       without)

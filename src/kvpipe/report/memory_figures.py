@@ -95,7 +95,9 @@ def render_device_section(study: DeviceStudy, figure_pngs: Mapping[str, bytes], 
         f"per user and layer, {study.interleaved} run(s) at a time: effective bandwidth (peak x the device's "
         "efficiency) and energy per bit, core-only (activation, cells to pins), whole access path (+ I/O and "
         "PHY) and all-in (+ standby and refresh). Per reticle die: the units the packaging rule fits. "
-        "The requirement: " + e(need) + ".</p>",
+        "The requirement: " + e(need) + "."
+        + (f" No device description, so no row (catalog figures only, as in the technology tables): "
+           f"{e(', '.join(study.without_device))}." if study.without_device else "") + "</p>",
         "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
         + "".join(rows) + "</tbody></table>",
     ]
