@@ -14,6 +14,7 @@ from kvpipe.report.format import (
     fmt_factor,
     fmt_j_per_bit,
     fmt_joules,
+    fmt_mm2,
     fmt_per_s,
     fmt_percent,
     fmt_pj_per_bit,
@@ -46,6 +47,8 @@ def test_formatting() -> None:
     assert fmt_per_s(4830.0) == "4,830 /s"
     assert fmt_factor(2.394) == "2.39×"
     assert fmt_count(1234.0) == "1,234"
+    assert fmt_mm2(71200.0) == "71,200 mm²"  # 89 chips x 800 mm^2; it printed "71200 mm^2"
+    assert fmt_mm2(800.0) == "800 mm²" and fmt_mm2(92.5) == "92.5 mm²"
     assert fmt_percent(0.5) == "50 %"
     assert si(999.96, "J") == "1 kJ"
     for bad in (None, math.nan):

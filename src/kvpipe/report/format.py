@@ -93,7 +93,12 @@ def fmt_watts(value: float | None, digits: int = 3) -> str:
 
 
 def fmt_mm2(value: float | None, digits: int = 4) -> str:
-    return _quantity(value, Kind.AREA_MM2, digits)
+    """``71200.0`` -> ``"71,200 mm²"``: grouped digits, the unit as the report's column heads
+    write it (``mm²``; input files take ``mm^2`` too)."""
+    bad = _bad(value)
+    if bad is not None:
+        return bad
+    return f"{fmt_number(value, digits)} mm²"
 
 
 def fmt_mm(value: float | None, digits: int = 3) -> str:
