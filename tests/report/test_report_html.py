@@ -93,3 +93,15 @@ def test_headline_energy_rows_name_the_ideal_memory(seed: SeedStudy) -> None:
     labels = {key: quantity for study in seed.studies for quantity, _value, key in headline_rows(study.headline)}
     assert "ideal KV memory" in labels["joules_per_token_1_user"]
     assert "ideal KV memory" in labels["joules_per_token_at_users_at_90pct_speed"]
+
+
+def test_formulas_explain_every_binding_limit_the_report_can_print() -> None:
+    # the report says "bound by kv latency" (the seed's single user on HBM3E); the formulas
+    # section listed pipeline depth, KV capacity and bandwidth, compute and links only
+    from kvpipe.perf.result import Limit
+    from kvpipe.report.html import FORMULAS
+
+    text = " ".join(" ".join(f) for f in FORMULAS)
+    for limit in Limit:
+        assert limit.label in text, limit.label
+    assert "n_g ×" not in text  # P4 sums the groups' latencies; n_g is a group's chip count (M4)

@@ -139,15 +139,18 @@ FORMULAS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "Latency of one token through the pipeline (P4)",
-        "L = Σ_groups n_g × ( max(b·t_comp, t_sram(b), b·t_kv) + b·t_link + s_g·t_hop )",
+        "L = Σ_groups ( max(b·t_comp, t_sram(b), b·t_kv) + b·t_link + C_g )",
         "b: micro-batch; t_comp, t_kv, t_link: per-token compute, KV-DRAM and link times of the group; "
-        "t_sram(b): SRAM weight streaming of one micro-batch; s_g communication stages, t_hop hop latency.",
+        "t_sram(b): SRAM weight streaming of one micro-batch; C_g: the group's communication stages "
+        "(s_g·t_hop: stages × hop latency, unless the chip or link describes its topology, docs/model.md C1..C6).",
     ),
     (
         "Throughput bound and binding limit (P5, P6)",
         "X = min( U_in / L,  X_kv_bw,  X_compute,  X_links );   x = X / U_in;   time per token = 1 / x",
         "X is aggregate tokens/s, x tokens/s per user; the argmin is the binding limit "
-        "(pipeline_depth, or kv_capacity when users do not fit; kv_bandwidth; compute; links).",
+        "(pipeline_depth, or kv_latency when waiting for KV reads is most of L (P11); kv_capacity when "
+        "users do not fit; kv_bandwidth; compute; links; a2e_link, the attention-FFN link of a split design, "
+        "docs/afd.md).",
     ),
     (
         "Energy per token (E1..E4)",
