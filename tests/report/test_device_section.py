@@ -43,3 +43,28 @@ def test_section_names_the_catalog_memories_without_a_device():
     html = render_device_section(replace(_study(), without_device=("hbm4e", "hybrid-bonded-3d-dram")), {}, set())
     assert "No device description, so no row" in html and "hbm4e, hybrid-bonded-3d-dram" in html
     assert "No device description" not in render_device_section(_study(), {}, set())
+
+
+def test_device_labels_do_not_overlap():
+    # every catalog memory's device at the seed's KV pattern, as `kvpipe memory compare` and the report draw it:
+    # HBM3 and FGDRAM share 96 GB per die at 4.9 and 6 TB/s, and their labels used to overlap
+    from dataclasses import replace
+
+    from kvpipe.explore.memory_compare import device_study
+
+    techs = [t for t in catalog.memories() if t.name != "ideal"]
+    study = device_study(catalog.seed_system(), [], techs, list(catalog.devices().values()))
+    rows = study.rows
+    demands = (DemandPoint("llama-3.1-70b: 197 users", 6.63e9, 3.2e13), DemandPoint("deepseek-v3: 616 users", 4.34e8, 3.53e12))
+    fig = fig_memory_compare(replace(study, demands=demands))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    names = {f"{r.name} (" for r in rows}
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts if any(t.get_text().startswith(n) for n in names)]
+    assert len(boxes) == len(rows)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), (a, b)

@@ -7,15 +7,45 @@ from typing import Any
 
 import base64
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from kvpipe.config.units import Kind, format_quantity
-from kvpipe.explore.memory_compare import DeviceStudy
+from kvpipe.explore.memory_compare import DeviceComparison, DeviceStudy
 
 FIGURE_KEY = "memory_compare"
+
+
+def _label_offsets(ax: Any, points: Sequence[tuple[float, float]], texts: Sequence[str],
+                   fontsize: float) -> list[tuple[float, float, str, str]]:
+    """Offset (points) and alignment of each point's label, beside its own point and off the
+    other points and the labels placed before it: right, left, above-right or below-right, the
+    first that is free (estimated text boxes in display coordinates, so the axes' scales and
+    limits must be set). Returns (dx, dy, ha, va) per point."""
+    px_per_pt = ax.figure.dpi / 72.0
+    height, char = fontsize * px_per_pt * 1.2, fontsize * px_per_pt * 0.6
+    dots = [tuple(ax.transData.transform(p)) for p in points]
+    r = 5.0  # a marker's half size in pixels
+    taken = [(x - r, y - r, x + r, y + r) for x, y in dots]
+    out: list[tuple[float, float, str, str]] = []
+    for (xd, yd), text in zip(dots, texts, strict=True):
+        width = len(text) * char
+        choice = None
+        for dx, dy, ha, va in ((6, 0, "left", "center"), (-6, 0, "right", "center"),
+                               (6, 6, "left", "bottom"), (6, -6, "left", "top")):
+            x0 = xd + dx * px_per_pt - (width if ha == "right" else 0.0)
+            y0 = yd + dy * px_per_pt - {"center": height / 2, "bottom": 0.0, "top": height}[va]
+            box = (x0, y0, x0 + width, y0 + height)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+                choice = (dx, dy, ha, va, box)
+                break
+        if choice is None:  # crowded everywhere: beside the point, to the right
+            choice = (6, 0, "left", "center", (xd, yd - height / 2, xd + width, yd + height / 2))
+        taken.append(choice[4])
+        out.append(choice[:4])
+    return out
 
 
 def fig_memory_compare(study: DeviceStudy) -> Figure:
@@ -34,23 +64,23 @@ def fig_memory_compare(study: DeviceStudy) -> Figure:
         x_label = y_label / ratio
         if lo_c < x_label < hi_c / 3:
             ax.annotate(f"{ratio:,.0f} /s", (x_label, y_label), color="0.5", fontsize=8)
-    for i, r in enumerate(sorted(rows, key=lambda r: (r.capacity_per_reticle_die_bytes, r.bw_per_reticle_die_bytes_per_s))):
-        marker = "s" if r.attach == "3d" else "o"
-        ax.scatter(r.capacity_per_reticle_die_bytes, r.bw_per_reticle_die_bytes_per_s, marker=marker, s=50, zorder=3)
-        ax.annotate(
-            f"{r.name} ({r.units_per_reticle_die} x {r.unit})",
-            (r.capacity_per_reticle_die_bytes, r.bw_per_reticle_die_bytes_per_s),
-            textcoords="offset points", xytext=(6, -9 if i % 2 else 2), fontsize=8,
-        )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(lo_c, hi_c)
+    ax.set_ylim(lo_b, hi_b)
+    # highest bandwidth first: each label takes the first side its neighbours left free
+    ordered = sorted(rows, key=lambda r: -r.bw_per_reticle_die_bytes_per_s)
+    texts = [f"{r.name} ({r.units_per_reticle_die} x {r.unit})" for r in ordered]
+    points = [(r.capacity_per_reticle_die_bytes, r.bw_per_reticle_die_bytes_per_s) for r in ordered]
+    for r, text, xy, (dx, dy, ha, va) in zip(ordered, texts, points, _label_offsets(ax, points, texts, 8),
+                                             strict=True):
+        ax.scatter(*xy, marker="s" if r.attach == "3d" else "o", s=50, zorder=3)
+        ax.annotate(text, xy, textcoords="offset points", xytext=(dx, dy), ha=ha, va=va, fontsize=8)
     for d in demands:
         ax.scatter(d.capacity_per_reticle_die_bytes, d.bw_per_reticle_die_bytes_per_s, marker="*", s=220,
                    color="gold", edgecolor="black", zorder=4)
         ax.annotate(d.label, (d.capacity_per_reticle_die_bytes, d.bw_per_reticle_die_bytes_per_s),
                     textcoords="offset points", xytext=(8, 6), fontsize=9, weight="bold")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(lo_c, hi_c)
-    ax.set_ylim(lo_b, hi_b)
     ax.set_xlabel("KV capacity per reticle-size logic die [bytes]")
     ax.set_ylabel("effective KV bandwidth per reticle-size logic die [bytes/s]")
     ax.set_title(
