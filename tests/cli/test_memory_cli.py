@@ -153,3 +153,16 @@ def test_trace_and_controller_bounds(capsys, tmp_path):
     assert not (tmp_path / "t").exists()
     assert main(["memory", "compare", "--queue-depth", "1000000", "--out", str(tmp_path)]) == 2
     assert "--queue-depth" in capsys.readouterr().err
+
+
+def test_memory_compare_and_the_report_name_the_device_columns_alike(capsys, tmp_path):
+    # the per-die bandwidth and BW/capacity here are the device's effective KV figures (HBM3E:
+    # 6.97 TB/s per die), not the catalog's peak (7.2 TB/s) the technology tables show; both
+    # tables call them "KV ..." under the same names
+    from kvpipe.report.memory_figures import DEVICE_COLUMNS
+
+    assert main(["memory", "compare", "--out", str(tmp_path)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    for name in ("KV BW / capacity", "KV BW per die", "units per die", "capacity per die"):
+        assert name in DEVICE_COLUMNS
+        assert all(word in printed for word in name.split()), name

@@ -13,7 +13,7 @@ from rich.table import Table
 from kvpipe.cli.design import add_design_parser
 from kvpipe.cli.output import json_number
 from kvpipe.cli.tables import make_console
-from kvpipe.report.memory_figures import capacity_text
+from kvpipe.report.memory_figures import DEVICE_COLUMNS, capacity_text
 from kvpipe.config.units import Kind, format_quantity
 
 
@@ -193,9 +193,7 @@ def _print_compare(ds: Any, png: Path) -> None:
     con = make_console()
     per_layer = format_quantity(ds.kv_bytes_per_token_layer, Kind.BYTES)
     t = Table(title=f"KV memory technologies: runs of {ds.context_tokens:,} tokens x {per_layer}")
-    columns = ("memory", "device", "capacity", "peak BW", "pJ/bit", "KV BW", "row hits", "KV pJ/bit core",
-               "KV pJ/bit path", "KV pJ/bit all-in", "BW/cap", "per reticle die", "die BW", "die capacity")
-    for col in columns:
+    for col in DEVICE_COLUMNS:
         t.add_column(col, justify="right" if col not in ("memory", "device") else "left")
     for r in ds.rows:
         t.add_row(

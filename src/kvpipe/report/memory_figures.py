@@ -16,6 +16,11 @@ from kvpipe.config.units import Kind, format_quantity
 from kvpipe.explore.memory_compare import DeviceComparison, DeviceStudy
 
 FIGURE_KEY = "memory_compare"
+# the device table's columns, in the report and in `kvpipe memory compare`: "KV" marks the device
+# model's figures at the KV pattern (effective bandwidth), unmarked ones are the catalog's
+DEVICE_COLUMNS = ("memory", "device", "capacity", "peak BW", "pJ/bit", "KV BW", "row hits", "KV pJ/bit core",
+                  "KV pJ/bit path", "KV pJ/bit all-in", "KV BW / capacity", "units per die", "KV BW per die",
+                  "capacity per die")
 
 
 def _label_offsets(ax: Any, points: Sequence[tuple[float, float]], texts: Sequence[str],
@@ -95,8 +100,7 @@ def fig_memory_compare(study: DeviceStudy) -> Figure:
 def render_device_section(study: DeviceStudy, figure_pngs: Mapping[str, bytes], used: set[str]) -> str:
     """The report's section on DRAM devices at the study's KV access pattern."""
     e = html.escape
-    head = ("memory", "device", "capacity", "peak BW", "pJ/bit", "KV BW", "row hits", "KV pJ/bit core",
-            "KV pJ/bit path", "KV pJ/bit all-in", "BW/capacity", "units per die", "BW per die", "capacity per die")
+    head = DEVICE_COLUMNS
     rows = []
     for r in study.rows:
         cells = (
