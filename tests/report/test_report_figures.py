@@ -100,3 +100,22 @@ def test_throughput_limit_changes_are_labelled_with_the_users_bracketing_them(se
         r = evaluate(s.placement, base.with_(users=users))
         got = [str(v) for v in np.broadcast_to(r.binding_labels(), users.shape)]
         assert got[0] != limit.replace(" ", "_") and got[-1] == limit.replace(" ", "_"), (text, got[0], got[-1])
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_throughput_limit_labels_stay_inside_their_axes(seed: SeedStudy, which: int) -> None:
+    # a label hung below a point near the bottom of the per-user panel ran into the tick labels,
+    # one right of a point near the right edge ran out of the panel
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = fig_throughput_vs_users(seed.studies[which])
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in fig.axes[:2]:
+        frame = ax.get_window_extent(renderer)
+        for t in ax.texts:
+            if t.get_text().startswith("→"):
+                box = t.get_window_extent(renderer)
+                assert frame.y0 <= box.y0 and box.y1 <= frame.y1, t.get_text()
+                assert frame.x0 <= box.x0 and box.x1 <= frame.x1, t.get_text()

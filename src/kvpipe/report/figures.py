@@ -224,6 +224,24 @@ def _plot_by_limit(ax, x: np.ndarray, y: np.ndarray, labels: np.ndarray, ls: str
     return changes
 
 
+def _keep_labels_inside(ax) -> None:
+    """Keep the limit-change labels inside the axes: one hung below a point in the lowest fifth
+    of the (log) y range goes above it, one written rightwards from the right fifth of the x
+    range goes leftwards."""
+    ax.autoscale_view()
+    lo, hi = (np.log10(v) for v in ax.get_ylim())
+    x_lo, x_hi = (np.log10(v) for v in ax.get_xlim())
+    for t in ax.texts:
+        if not t.get_text().startswith("→"):
+            continue
+        if (np.log10(t.xy[1]) - lo) < 0.2 * (hi - lo):
+            t.xyann = (t.xyann[0], 8)
+            t.set_va("bottom")
+        if t.get_ha() == "left" and (np.log10(t.xy[0]) - x_lo) > 0.8 * (x_hi - x_lo):
+            t.xyann = (-abs(t.xyann[0]), t.xyann[1])
+            t.set_ha("right")
+
+
 def fig_throughput_vs_users(study: ModelStudy) -> Figure:
     """Tokens/s per user (left) and aggregate (right) vs users, coloured by the binding limit."""
     shape = (len(study.users), len(study.contexts))
@@ -263,6 +281,7 @@ def fig_throughput_vs_users(study: ModelStudy) -> Figure:
         _users_axis(ax, users)
         ax.set_yscale("log")
         ax.set_ylabel(ylabel)
+        _keep_labels_inside(ax)
         _mark_u90(ax, study, label=(field == "tokens_per_s"))
     axes[0].axhline(0.9 * h.single_user_tokens_per_s_ideal_kv, color="0.4", lw=1.0, ls="-.")
     axes[0].annotate(
