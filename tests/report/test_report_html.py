@@ -105,3 +105,23 @@ def test_formulas_explain_every_binding_limit_the_report_can_print() -> None:
     for limit in Limit:
         assert limit.label in text, limit.label
     assert "n_g ×" not in text  # P4 sums the groups' latencies; n_g is a group's chip count (M4)
+
+
+def test_verdict_names_a_recommended_stack_that_breaks_the_thermal_budget(seed: SeedStudy) -> None:
+    # the verdict named hybrid-bonded-3d-dram as the one technology meeting both needs while the
+    # physical budgets section put it over the 0.5 W/mm² limit; the verdict now says so itself
+    from kvpipe.explore.budgets import Budget
+    from kvpipe.report.html import _too_hot
+    from kvpipe.report.verdict import verdict
+
+    study = seed.primary
+    v = replace(verdict(study), meeting_techs=("stack-a", "stack-b"))
+
+    def budget(memory: str, flux: float) -> Budget:
+        return Budget(study.system.name, "spatial", memory, 197, 89, 1e6, 4e4, 71200.0, 24000.0, True,
+                      450.0, 0.467, flux, 2000.0)
+
+    text = _too_hot(study, v, [budget("stack-a", 0.537), budget("stack-b", 0.45), budget("other", 0.9)])
+    assert "stack-a stacked on the logic then carries 0.537 W/mm², over the 0.5 W/mm² assumed limit" in text
+    assert "stack-b" not in text and "other" not in text  # under the limit; not named by the verdict
+    assert _too_hot(study, v, [budget("stack-b", 0.45)]) == ""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
+from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_W_PER_MM2, Budget
 from kvpipe.explore.provision import KV_ENERGY_SHARE
 from kvpipe.explore.seed import SPEED_FRACTION, ModelStudy, SeedStudy
 from kvpipe.report.figures import FIGURE_NAMES, FIGURE_TITLES, figure_key, figure_suffixes
-from kvpipe.report.format import fmt_factor
+from kvpipe.report.format import fmt_factor, fmt_number
 from kvpipe.report.tables import Table, assumptions_table, headline_table, memory_tech_table
 from kvpipe.report.verdict import (
     TARGET_BW_PER_DIE_IMPROVEMENT,
@@ -204,6 +205,19 @@ def _nav(entries: Iterable[tuple[str, str]]) -> str:
     return "<nav><ul>" + "".join(f'<li><a href="#{_e(a)}">{_e(t)}</a></li>' for a, t in entries) + "</ul></nav>"
 
 
+def _too_hot(model_study: ModelStudy, v: Verdict, budgets: Sequence[Budget]) -> str:
+    """The physical-budget caveat on the technologies a verdict names: those whose stack, at the
+    operating point, heats the logic die past the assumed thermal limit (the budgets section)."""
+    hot = [b for b in budgets if b.system == model_study.system.name and b.memory in v.meeting_techs
+           and b.dram_stacked and b.stack_w_per_mm2 > STACK_THERMAL_LIMIT_W_PER_MM2]
+    if not hot:
+        return ""
+    return " " + "; ".join(
+        f"{b.memory} stacked on the logic then carries {fmt_number(b.stack_w_per_mm2)} W/mm², over the "
+        f"{STACK_THERMAL_LIMIT_W_PER_MM2:g} W/mm² assumed limit (Physical budgets)" for b in hot
+    ) + "."
+
+
 def render_seed_html(
     study: SeedStudy,
     figure_pngs: Mapping[str, bytes],
@@ -243,9 +257,10 @@ def render_seed_html(
         _nav(nav),
         '<h2 id="verdict">Verdict</h2>',
     ]
-    for v in verdicts:
+    for s, v in zip(study.studies, verdicts, strict=True):
         body.append(
-            f'<div class="verdict"><p>{_e(v.summary)}</p><p class="conclusion">{_e(v.conclusion)}</p></div>'
+            f'<div class="verdict"><p>{_e(v.summary)}</p><p class="conclusion">{_e(v.conclusion)}'
+            f"{_e(_too_hot(s, v, study.budgets))}</p></div>"
         )
     if study.uncertainty:
         from kvpipe.report.robustness import hold_sentence
