@@ -212,7 +212,7 @@ def _too_hot(model_study: ModelStudy, v: Verdict, budgets: Sequence[Budget]) -> 
            and b.dram_stacked and b.stack_w_per_mm2 > STACK_THERMAL_LIMIT_W_PER_MM2]
     if not hot:
         return ""
-    return " " + "; ".join(
+    return " At the operating point, " + "; ".join(
         f"{b.memory} stacked on the logic then carries {fmt_number(b.stack_w_per_mm2)} W/mm², over the "
         f"{STACK_THERMAL_LIMIT_W_PER_MM2:g} W/mm² assumed limit (Physical budgets)" for b in hot
     ) + "."
