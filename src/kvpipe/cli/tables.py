@@ -237,8 +237,9 @@ def print_systems(out: Console | None = None) -> None:
 
 def _show_figure(name: str, value: float) -> str:
     kind = _field_kind(name)
-    if kind is None:
-        return f"{value:,.4g}"
+    if kind is None:  # a count or plain number: a whole count in full (900,000 cores, not 9e+05)
+        whole = float(value).is_integer() and abs(value) < 1e15  # False for inf and nan
+        return f"{value:,.0f}" if whole else f"{value:,.4g}"
     return format_quantity(value, kind)
 
 
