@@ -134,3 +134,16 @@ def test_a_shipped_system_by_name(capsys, tmp_path, monkeypatch):
     assert json.loads(capsys.readouterr().out)["system"] == "seed"
     assert main(["evaluate", "no-such-system"]) == 2
     assert "shipped systems: " in capsys.readouterr().err
+
+
+def test_readme_evaluate_example_is_what_evaluate_prints(capsys):
+    # the README's console example must be the command's output today, line for line
+    root = Path(__file__).parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    command = "$ .venv/bin/kvpipe evaluate examples/seed-hbm4.yaml\n"
+    assert command in readme
+    quoted = readme.split(command, 1)[1].split("```", 1)[0]
+    code, out, _ = _run(capsys, "evaluate", str(root / "examples" / "seed-hbm4.yaml"))
+    assert code == 0
+    lines = [line.strip() for line in out.strip().splitlines()]
+    assert lines == [line.strip() for line in quoted.strip().splitlines()]

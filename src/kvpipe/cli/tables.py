@@ -36,7 +36,7 @@ def evaluation_rows(model: str, context_tokens: int, r: PerfResult) -> list[tupl
         ("chips / pipeline stages / KV groups", f"{r.chips} / {r.stages} / {r.kv_groups}"),
         ("communication stages per token", f"{r.comm_stages_per_token}"),
         ("users (in flight)", f"{float(r.users):.0f} ({float(r.users_in_flight):.0f})"),
-        ("context", f"{context_tokens} tokens"),
+        ("context", f"{context_tokens:,} tokens"),
         ("latency through the pipeline", _q(r.latency_s, Kind.SECONDS)),
         ("time per token (per user)", _q(r.time_per_token_s, Kind.SECONDS)),
         ("tokens/s per user", f"{float(r.tokens_per_s_per_user):,.1f}"),
