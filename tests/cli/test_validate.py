@@ -162,6 +162,25 @@ def test_evaluate_gpu_json_has_the_stable_keys(capsys, tmp_path: Path, name: str
     assert code == 0 and "binding detail" in out
 
 
+@pytest.mark.parametrize(("name", "part"), [("rubin-nvl72", None), ("groq3-lpx-rubin", "attention")])
+def test_evaluate_gpu_kv_bandwidth_supply_is_what_the_limit_uses(capsys, name: str, part: str | None) -> None:
+    # both presets are bound by the GPUs' KV bandwidth (docs/gpu.md GS8, docs/afd.md): the KV
+    # bandwidth available per group is then what the KV demands (rubin-nvl72: 4,096 sequences in
+    # 9 micro-batches of ceil(4,096 / 9) = 456 leave 8 slots empty, a 4,096 / 4,104 shortfall), and
+    # below the achievable HBM bandwidth (0.8 x 22 TB/s), itself below the peak
+    code, out, _ = _run(capsys, "evaluate", name, "--json")
+    assert code == 0
+    d = json.loads(out)
+    hbm = d[part] if part else d
+    assert d["binding_limit"] == "kv_bandwidth"
+    demand, supply = d["kv_bw_demand_bytes_per_s_per_group"], d["kv_bw_supply_bytes_per_s_per_group"]
+    assert demand == pytest.approx(supply * (1.0 if part else 4096 / 4104), rel=1e-9)
+    assert supply < hbm["hbm_bw_achievable_bytes_per_s_per_gpu"] == pytest.approx(0.8 * 22e12)
+    assert hbm["hbm_bw_peak_bytes_per_s_per_gpu"] == pytest.approx(22e12)
+    code, out, _ = _run(capsys, "evaluate", name)
+    assert code == 0 and "demand / available" in out and "peak / achievable" in out
+
+
 GPU_BAD = [
     ("gpu: h200", "gpu: h900", "gpu"),
     ("tensor: 8", "tensor: 1", "parallelism"),

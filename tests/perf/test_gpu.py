@@ -236,3 +236,28 @@ def test_gpu_model_reuses_the_shared_formulas() -> None:
     a = gpu_inputs_from_system(s).arrays()
     assert gpu_mod.achievable_bw is achievable_bw
     assert float(achievable_bw(a["hbm_bw_bytes_per_s"], a["hbm_bw_fraction"])) == s.gpu.achievable_bw_bytes_per_s
+
+
+def test_kv_bandwidth_supply_is_the_share_left_to_kv_and_meets_demand_when_it_binds() -> None:
+    # Llama-3.1-8B bf16 on one H100, batch 16, context 16,384 (GS8, docs/gpu.md). By hand:
+    #   KV read + appended  16 x 131,072 B x (16,384 + 1)            = 34,361,835,520 B per step
+    #   weights read        15,009,849,344 + 16 x 8,192 B            = 15,009,980,416 B per step
+    #   t_kv = 34,361,835,520 / 2.68e12 = 12.8216 ms > t_weights = 5.6007 ms (GEMM math 0.40 ms,
+    #   attention math 16 x 524,288 x 16,384 / 593.4e12 = 0.23 ms): the KV stream binds.
+    #   t_stage = 49,371,815,936 B / 2.68e12 = 18.4223 ms
+    #   available to KV = 2.68e12 x t_kv / t_stage = 2.68e12 x 0.695981 = 1.865229e12 B/s
+    #   demand = 16 / t_stage x 131,072 x 16,385 B = 34,361,835,520 B / 18.4223 ms = the same
+    # while the catalog's peak is 3.35e12 B/s and the achievable 2.68e12 B/s.
+    r = evaluate_gpu_system(h100_8b(batch=16, context=16_384))
+    p = r.perf
+    assert Limit(int(p.binding_limit)) is Limit.KV_BANDWIDTH
+    assert GpuBound(int(r.binding_detail)) is GpuBound.KV_BANDWIDTH
+    assert float(p.kv_bw_supply_bytes_per_s_per_group) == pytest.approx(1.865229e12, rel=1e-6)
+    assert float(p.kv_bw_demand_bytes_per_s_per_group) == pytest.approx(1.865229e12, rel=1e-6)
+    assert float(r.hbm_bw_peak_bytes_per_s) == pytest.approx(3.35e12)
+    assert float(r.hbm_bw_achievable_bytes_per_s) == pytest.approx(2.68e12)
+    # at batch 1, context 1,024 the GEMMs' weight stream dominates: KV gets only the attention
+    # kernels' share, T_KV / T_STEP of 2.68e12, and uses all of it (the kernel waits for HBM)
+    r1 = evaluate_gpu_system(h100_8b()).perf
+    assert float(r1.kv_bw_supply_bytes_per_s_per_group) == pytest.approx(2.68e12 * T_KV / T_STEP, rel=1e-9)
+    assert float(r1.kv_bw_demand_bytes_per_s_per_group) <= float(r1.kv_bw_supply_bytes_per_s_per_group) * (1 + 1e-12)

@@ -89,6 +89,12 @@ def test_toy_afd_by_hand() -> None:
     assert r.side_labels() == "attention" and r.perf.binding_labels() == "kv_bandwidth"
     assert float(r.utilisation_attention) == pytest.approx(1.0)
     assert float(r.utilisation_ffn) == pytest.approx(x / 1e7, rel=1e-9)
+    # KV per attention device (GS8 of docs/gpu.md): the HBM streams KV 256.256 of the 305.664 us
+    # step, so 1e9 x 256.256 / 305.664 = 8.383585e8 B/s is left to KV (peak 1e9 B/s); each device
+    # serves x / 2 = 3,271.6 tokens/s x 256,256 B = 8.383585e8 B/s: demand meets it as KV binds
+    assert float(r.perf.kv_bw_supply_bytes_per_s_per_group) == pytest.approx(8.383585e8, rel=1e-6)
+    assert float(r.perf.kv_bw_demand_bytes_per_s_per_group) == pytest.approx(8.383585e8, rel=1e-6)
+    assert float(r.attention.hbm_bw_peak_bytes_per_s) == 1e9
     # (A10) static power: 2 GPUs x 10 W idle + 2 chips x 10 W = 40 W over 6,543.2 tokens/s
     assert float(r.perf.energy.static) == pytest.approx(40.0 / x, rel=1e-9)
     # links: 4 crossings x 128 B x 8 x 1 pJ + the FFN side's own (128 + 2 x 512 + 128) B x 8 x 1 pJ

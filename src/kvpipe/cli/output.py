@@ -42,6 +42,8 @@ def gpu_evaluation_json(system: GpuSystem, gr: GpuResult) -> dict[str, Any]:
     out["step_time_s"] = {k: json_number(v) for k, v in gr.step_breakdown().items()}
     out["utilisation"] = json_number(gr.utilisation)
     out["hbm_weights_bytes_per_gpu"] = json_number(gr.hbm_weights_bytes_per_gpu)
+    out["hbm_bw_peak_bytes_per_s_per_gpu"] = json_number(gr.hbm_bw_peak_bytes_per_s)
+    out["hbm_bw_achievable_bytes_per_s_per_gpu"] = json_number(gr.hbm_bw_achievable_bytes_per_s)
     return out
 
 
@@ -61,6 +63,8 @@ def hetero_evaluation_json(system: HeteroSystem, hr: HeteroResult) -> dict[str, 
         "kv_memory": a.kv_memory,
         "batch": json_number(hr.attention_batch),
         "binding_detail": str(hr.attention.detail_labels()),
+        "hbm_bw_peak_bytes_per_s_per_gpu": json_number(hr.attention.hbm_bw_peak_bytes_per_s),
+        "hbm_bw_achievable_bytes_per_s_per_gpu": json_number(hr.attention.hbm_bw_achievable_bytes_per_s),
         "max_tokens_per_s": json_number(hr.max_tokens_per_s_attention),
         "utilisation": json_number(hr.utilisation_attention),
     }

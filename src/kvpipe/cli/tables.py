@@ -53,7 +53,7 @@ def evaluation_rows(model: str, context_tokens: int, r: PerfResult) -> list[tupl
             f"{_q(r.kv_capacity_demand_bytes_per_group, Kind.BYTES)} / {_q(r.kv_capacity_supply_bytes_per_group, Kind.BYTES)}",
         ),
         (
-            "KV bandwidth per group: demand / supply",
+            "KV bandwidth per group: demand / available",
             f"{_q(r.kv_bw_demand_bytes_per_s_per_group, Kind.BYTES_PER_S)} / "
             f"{_q(r.kv_bw_supply_bytes_per_s_per_group, Kind.BYTES_PER_S)}",
         ),
@@ -70,10 +70,20 @@ def gpu_evaluation_rows(system: GpuSystem, gr: GpuResult) -> list[tuple[str, str
         ("binding detail", str(gr.detail_labels())),
         ("weights per GPU / HBM left for KV", f"{_q(gr.hbm_weights_bytes_per_gpu, Kind.BYTES)} / "
          f"{_q(max(float(gr.hbm_free_bytes_per_gpu), 0.0), Kind.BYTES)}"),
+        _hbm_bw_row(gr),
     ]
     rows += [(f"  step: {k.replace('_', ' ')}", _q(v, Kind.SECONDS)) for k, v in gr.step_breakdown().items()]
     rows.append(("utilisation (kernels running)", f"{float(gr.utilisation):.0%}"))
     return rows
+
+
+def _hbm_bw_row(gr: GpuResult) -> tuple[str, str]:
+    """A GPU's HBM bandwidth: the catalog's peak and the achievable share (GS0), of which the
+    attention kernels' time leaves the "available" KV bandwidth of the common rows (GS8)."""
+    return (
+        "HBM bandwidth per GPU: peak / achievable",
+        f"{_q(gr.hbm_bw_peak_bytes_per_s, Kind.BYTES_PER_S)} / {_q(gr.hbm_bw_achievable_bytes_per_s, Kind.BYTES_PER_S)}",
+    )
 
 
 def hetero_evaluation_rows(system: HeteroSystem, hr: HeteroResult) -> list[tuple[str, str]]:
@@ -83,6 +93,7 @@ def hetero_evaluation_rows(system: HeteroSystem, hr: HeteroResult) -> list[tuple
         ("binding side", str(hr.side_labels())),
         ("attention: devices x batch", f"{a.devices} x {a.gpu.name}, {float(hr.attention_batch):.0f} sequences per step"),
         ("attention: KV in", f"{a.gpu.name} {a.kv_memory}"),
+        _hbm_bw_row(hr.attention),
         ("attention: bound / utilisation", f"{float(hr.max_tokens_per_s_attention):,.0f} tokens/s / "
          f"{float(hr.utilisation_attention):.0%}"),
         ("FFN: chips x micro-batch", f"{hr.ffn_chips} x {f.chip.name}, {float(hr.ffn_batch):.0f} tokens per step"),

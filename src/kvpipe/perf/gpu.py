@@ -240,6 +240,8 @@ class GpuResult:
     utilisation: FloatArray  # busy share of the step that draws dynamic power (GE1)
     hbm_weights_bytes_per_gpu: float
     hbm_free_bytes_per_gpu: FloatArray  # usable HBM left for KV
+    hbm_bw_peak_bytes_per_s: FloatArray  # the catalog's HBM bandwidth per GPU
+    hbm_bw_achievable_bytes_per_s: FloatArray  # (GS0) peak x hbm_bw_fraction
 
     def detail_labels(self) -> NDArray[np.str_]:
         names = np.array([b.label for b in GpuBound])
@@ -363,6 +365,9 @@ def evaluate_gpu(shape: GpuShape, inputs: GpuInputs) -> GpuResult:
     kv_read_tok = _by_window(shape.kv_coef_bytes_per_gpu, ctx_w)
     read_bw = x * kv_read_tok
     write_bw = x * shape.kv_write_bytes_per_gpu
+    # (GS8) HBM bandwidth left to KV at this operating point: the achievable bandwidth over the
+    # attention kernels' share of the stage step (the GEMMs stream weights the rest of it)
+    kv_bw_available = bw * _safe_div(t_attn, t_stage, 0.0)
     perf = PerfResult(
         chips=shape.gpus,
         stages=shape.pipeline,
@@ -388,7 +393,7 @@ def evaluate_gpu(shape: GpuShape, inputs: GpuInputs) -> GpuResult:
         kv_capacity_supply_bytes_per_group=np.maximum(free, 0.0),
         kv_bw_demand_bytes_per_s_per_group=read_bw + write_bw,
         kv_read_bw_demand_bytes_per_s_per_group=read_bw,
-        kv_bw_supply_bytes_per_s_per_group=a["hbm_bw_bytes_per_s"],
+        kv_bw_supply_bytes_per_s_per_group=kv_bw_available,
         chips_per_group=np.ones_like(x),
         comm_latency_s=pp * (t_ar + t_hop) + np.zeros_like(x),
     )
@@ -406,6 +411,8 @@ def evaluate_gpu(shape: GpuShape, inputs: GpuInputs) -> GpuResult:
         utilisation=util,
         hbm_weights_bytes_per_gpu=shape.weight_bytes_per_gpu,
         hbm_free_bytes_per_gpu=free,
+        hbm_bw_peak_bytes_per_s=a["hbm_bw_bytes_per_s"],
+        hbm_bw_achievable_bytes_per_s=bw + np.zeros_like(x),
     )
 
 
