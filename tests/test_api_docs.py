@@ -48,3 +48,15 @@ def test_without_pandas_the_message_says_how_to_install(monkeypatch):
 def test_attribute_errors_stay_attribute_errors():
     with pytest.raises(AttributeError):
         kvpipe.no_such_function  # noqa: B018
+
+
+def test_logic_area_column_and_its_documented_earlier_name():
+    # docs/api.md: logic_area_mm2 = chips x die area; silicon_mm2 is the same column's earlier name
+    s = kvpipe.load("seed")
+    df = kvpipe.evaluate(s, users=[1, 64])
+    want = df.chips * s.chip.die_area_mm2
+    assert (df.logic_area_mm2 == want).all() and (df.silicon_mm2 == df.logic_area_mm2).all()
+    assert df.logic_area_mm2.iloc[0] > 0
+    g = kvpipe.load("h200-x8")
+    dg = kvpipe.evaluate(g, users=[8])
+    assert dg.logic_area_mm2.item() == 8 * g.gpu.die_area_mm2 == dg.silicon_mm2.item()

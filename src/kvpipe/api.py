@@ -55,6 +55,7 @@ def _system(system: SystemLike) -> System | GpuSystem:
 def _frame(result: SweepResult) -> pd.DataFrame:
     pd = _pandas()
     df = pd.DataFrame({**result.axes, **result.metrics})
+    df["silicon_mm2"] = df["logic_area_mm2"]  # the column's earlier name, kept for scripts (docs/api.md)
     df["binding_limit"] = result.binding
     return df.rename(columns={"context": "context_tokens"})
 
@@ -93,7 +94,7 @@ def _gpu_points(s: GpuSystem, points: Mapping[str, np.ndarray]) -> SweepResult:
     r = gr.perf
     metrics = {m: np.broadcast_to(np.asarray(getattr(r, m), dtype=np.float64), (n,)).copy() for m in METRICS if hasattr(r, m)}
     metrics["chips"] = np.full(n, float(s.parallelism.gpus))
-    metrics["silicon_mm2"] = np.full(n, s.parallelism.gpus * s.gpu.die_area_mm2)
+    metrics["logic_area_mm2"] = np.full(n, s.parallelism.gpus * s.gpu.die_area_mm2)
     return SweepResult(axes=dict(points), metrics=metrics, binding=np.broadcast_to(r.binding_labels(), (n,)).astype(str))
 
 

@@ -103,7 +103,7 @@ def test_a_swept_point_is_the_model_at_that_point() -> None:
         assert r.metrics["joules_per_token"][i] == pytest.approx(float(ref.joules_per_token))
         assert r.binding[i] == str(ref.binding_labels())
     assert r.metrics["chips"].tolist() == [placement.chips] * 2 and r.n_points == 2
-    assert r.metrics["silicon_mm2"][0] == placement.chips * 800.0
+    assert r.metrics["logic_area_mm2"][0] == placement.chips * 800.0
 
 
 def test_tags_are_documented_and_examples_parse() -> None:
@@ -147,7 +147,7 @@ def test_placement_axes_place_the_model_once_per_value() -> None:
         (i,) = np.flatnonzero(at & (every.axes["users"] == 64))
         assert every.metrics["tokens_per_s"][i] == pytest.approx(float(ref.tokens_per_s))
     assert 1.8 < chips[0.4] / chips[0.8] < 2.2
-    assert every.metrics["silicon_mm2"].max() == chips[0.4] * s.chip.die_area_mm2
+    assert every.metrics["logic_area_mm2"].max() == chips[0.4] * s.chip.die_area_mm2
     assert ex.chips == (chips[0.8], chips[0.4]) and ex.n_points == 4
 
 

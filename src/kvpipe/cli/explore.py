@@ -127,7 +127,7 @@ def _formatters() -> dict[str, Callable[[float], str]]:
     out.update({
         "tokens_per_s_per_user": lambda v: f.fmt_number(v, 4), "tokens_per_s": lambda v: f.fmt_number(v, 4),
         "joules_per_token": lambda v: f.fmt_joules(v, per="", digits=3), "time_per_token_s": f.fmt_seconds,
-        "power_w": f.fmt_watts, "users_in_flight": f.fmt_count, "chips": f.fmt_count, "silicon_mm2": f.fmt_mm2,
+        "power_w": f.fmt_watts, "users_in_flight": f.fmt_count, "chips": f.fmt_count, "logic_area_mm2": f.fmt_mm2,
     })
     return out
 
@@ -135,7 +135,7 @@ def _formatters() -> dict[str, Callable[[float], str]]:
 _HEADERS = {
     "tokens_per_s_per_user": "tokens/s per user", "tokens_per_s": "tokens/s", "joules_per_token": "J/token",
     "time_per_token_s": "time per token", "power_w": "power", "users_in_flight": "in flight", "binding_limit": "bound by",
-    "silicon_mm2": "logic silicon",
+    "logic_area_mm2": "logic area",
 }
 
 

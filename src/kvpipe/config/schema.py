@@ -45,7 +45,7 @@ gpu.flop_fraction  Gpu.flop_fraction           fraction in (0, 1]
 gpu.tdp            Gpu.tdp_w                   W, >= 0
 gpu.idle_power     Gpu.idle_power_w            W, >= 0
 gpu.link           Gpu.link                    catalog link name
-gpu.die_area       Gpu.die_area_mm2            mm^2, >= 0 (optional: logic silicon, all dies)
+gpu.die_area       Gpu.die_area_mm2            mm^2, >= 0 (optional: logic area, all dies)
 gpu.hbm_footprint  Gpu.hbm_footprint_mm2       mm^2, >= 0 (optional: all HBM stacks)
 =================  ==========================  =====================================
 """

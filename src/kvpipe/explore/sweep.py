@@ -77,9 +77,9 @@ METRICS: dict[str, bool] = {  # name -> higher is better
     "power_w": False,
     "users_in_flight": True,
     "chips": False,
-    "silicon_mm2": False,  # logic dies: chips x die area (the KV memory's silicon is not counted)
+    "logic_area_mm2": False,  # logic dies: chips x die area (the KV memory's dies are not counted)
 }
-_PERF = tuple(m for m in METRICS if m not in ("chips", "silicon_mm2"))  # the PerfResult fields of the same name
+_PERF = tuple(m for m in METRICS if m not in ("chips", "logic_area_mm2"))  # the PerfResult fields of the same name
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def sweep(placement: Placement, base: PerfInputs, points: Mapping[str, FloatArra
     n = len(next(iter(points.values())))
     metrics = {m: np.empty(n) for m in METRICS}
     metrics["chips"][:] = placement.chips
-    metrics["silicon_mm2"][:] = placement.chips * die_area_mm2
+    metrics["logic_area_mm2"][:] = placement.chips * die_area_mm2
     binding = np.empty(n, dtype=object)
     for start in range(0, n, chunk):
         part = slice(start, min(n, start + chunk))

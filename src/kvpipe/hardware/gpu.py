@@ -34,7 +34,7 @@ class Gpu:
     idle_power_w: float
     link: str  # catalog link name of the GPU-to-GPU fabric
     sources: Mapping[str, str] = field(default_factory=_no_sources, compare=False)
-    die_area_mm2: float = 0.0  # logic silicon of one GPU, all its dies (0: not given)
+    die_area_mm2: float = 0.0  # logic area of one GPU, all its dies (0: not given)
     hbm_footprint_mm2: float = 0.0  # package area of all its HBM stacks (0: not given)
 
     def flop_rate(self, p: Precision) -> float:
