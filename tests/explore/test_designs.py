@@ -25,7 +25,10 @@ def test_three_designs_on_the_seed_model_and_users(cmp: DesignComparison) -> Non
     assert cmp.model == seed.model.name and cmp.users == seed.workload.users
     assert [d.design for d in cmp.designs] == ["GPU only", "attention-FFN split", "spatial pipeline, stacked KV DRAM"]
     gpu, afd, spatial = cmp.designs
-    assert "HBM" in gpu.kv_location and "hbm4" in afd.kv_location and "hybrid-bonded-3d-dram" in spatial.kv_location
+    # the two GPU designs name where their KV lives in one wording: their GPUs' own HBM
+    assert gpu.kv_location == "HBM of the 72 rubin GPUs"
+    assert afd.kv_location == "HBM of the 72 rubin attention GPUs"
+    assert "hybrid-bonded-3d-dram" in spatial.kv_location
     # only the split design has an A2E/E2A link, and it takes part (not all) of a token's time
     assert gpu.a2e_share_of_token_time is None and spatial.a2e_share_of_token_time is None
     assert afd.a2e_share_of_token_time is not None and 0 < afd.a2e_share_of_token_time < 1

@@ -85,10 +85,15 @@ def _like(workload: Workload, seed: System) -> Workload:
     return replace(workload, context_tokens=seed.workload.context_tokens)
 
 
+def _gpu_hbm(devices: int, gpu: str, role: str = "") -> str:
+    """Where a GPU design keeps its KV, one wording for every GPU kind: its GPUs' own HBM."""
+    return f"HBM of the {devices} {gpu} {role}GPUs"
+
+
 def gpu_design(system: GpuSystem, seed: System, users: np.ndarray) -> DesignPoint:
     s = replace(system, model=seed.model, precisions=seed.precisions, workload=_like(system.workload, seed))
     r = evaluate_gpu(system_shape(s), gpu_inputs_from_system(s).with_(users=users)).perf
-    kv = f"HBM of the {s.parallelism.gpus} {s.gpu.name} GPUs"
+    kv = _gpu_hbm(s.parallelism.gpus, s.gpu.name)
     return _operating_point("GPU only", s.name, f"{s.parallelism.gpus} {s.gpu.name}", kv, users, r,
                             seed.workload.users, None)
 
@@ -98,7 +103,7 @@ def hetero_design(system: HeteroSystem, seed: System, users: np.ndarray) -> Desi
     shape = hetero_shape(s)
     r = evaluate_hetero(shape, replace(hetero_inputs_from_system(s), users=users))
     a = s.attention
-    kv = f"{a.kv_memory} of the {a.devices} {a.gpu.name} attention GPUs"
+    kv = _gpu_hbm(a.devices, a.gpu.name, "attention ")
     devices = f"{shape.ffn.chips} {s.ffn.chip.name} + {a.devices} {a.gpu.name}"
     return _operating_point("attention-FFN split", s.name, devices, kv, users, r.perf, seed.workload.users, r.a2e_share)
 
