@@ -9,7 +9,7 @@ from dataclasses import replace
 from kvpipe.explore.seed import SeedStudy
 from kvpipe.report.figures import FIGURE_NAMES
 from kvpipe.report.format import fmt_bw, fmt_factor, fmt_joules, fmt_per_s, fmt_pj_per_bit, fmt_rate
-from kvpipe.report.html import render_seed_html
+from kvpipe.report.html import DENSE_COLUMNS, render_seed_html
 from kvpipe.report.tables import headline_rows
 from kvpipe.report.writer import SeedReportFiles
 
@@ -125,3 +125,17 @@ def test_verdict_names_a_recommended_stack_that_breaks_the_thermal_budget(seed: 
     assert "stack-a stacked on the logic then carries 0.537 W/mm², over the 0.5 W/mm² assumed limit" in text
     assert "stack-b" not in text and "other" not in text  # under the limit; not named by the verdict
     assert _too_hot(study, v, [budget("stack-b", 0.45)]) == ""
+
+
+def test_wide_tables_are_set_dense_to_fit_1400_px(written: SeedReportFiles, seed: SeedStudy) -> None:
+    # the memory-technology (17 columns) and budget (14 columns) tables overflowed a 1400 px
+    # window at the normal size (checked with headless Chromium); tables of more than
+    # DENSE_COLUMNS columns get the smaller font and padding, the others keep the normal style
+    page = _page(written)
+    tables = re.findall(r"<table([^>]*)>.*?<thead><tr>(.*?)</tr></thead>", page, flags=re.S)
+    assert tables
+    for attrs, head in tables:
+        columns = head.count("<th")
+        assert ('class="dense"' in attrs) == (columns > DENSE_COLUMNS), (columns, attrs)
+    assert sum('class="dense"' in a for a, _ in tables) >= len(seed.studies)  # each model's memory table
+    assert "table.dense" in page

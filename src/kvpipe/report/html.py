@@ -42,6 +42,8 @@ th { background: #eef2f6; }
 tr:nth-child(even) td { background: #fafbfc; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .wide { overflow-x: auto; }
+table.dense { font-size: 0.84em; }
+table.dense th, table.dense td { padding: 0.25em 0.4em; }
 .ok { color: #1a7f37; font-weight: 600; }
 .miss { color: #b42318; font-weight: 600; }
 figure { margin: 1.2em 0 2em; }
@@ -67,9 +69,13 @@ def _is_numeric(text: str) -> bool:
     return bool(t) and (t[0].isdigit() or t[0] in "-+<≤>≥")
 
 
+DENSE_COLUMNS = 10  # a table with more columns gets a smaller font and padding, to fit 1400 px
+
+
 def render_table(table: Table, caption: bool = True, numeric_from: int = 1) -> str:
     """A :class:`Table` as an HTML table (all cells escaped)."""
-    out = ['<div class="wide"><table>']
+    dense = ' class="dense"' if len(table.columns) > DENSE_COLUMNS else ""
+    out = [f'<div class="wide"><table{dense}>']
     if caption:
         out.append(f"<caption style='text-align:left;font-weight:600;padding:0.3em 0'>{_e(table.title)}</caption>")
     out.append("<thead><tr>" + "".join(f"<th>{_e(c)}</th>" for c in table.columns) + "</tr></thead><tbody>")
