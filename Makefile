@@ -2,7 +2,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo check test bench clean
 
 $(BIN)/kvpipe: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -12,6 +12,10 @@ $(BIN)/kvpipe: pyproject.toml
 
 demo: $(BIN)/kvpipe
 	$(BIN)/kvpipe study seed --out out/seed
+
+check: $(BIN)/kvpipe
+	$(BIN)/ruff check .
+	$(BIN)/python -m mypy
 
 test: $(BIN)/kvpipe
 	MPLBACKEND=Agg $(BIN)/python -m pytest

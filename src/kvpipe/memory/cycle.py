@@ -20,7 +20,9 @@ code runs as plain Python, about 200x slower.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +38,17 @@ except ImportError:  # pragma: no cover - numba is a dependency; this keeps resu
 from kvpipe.memory.device import Device
 from kvpipe.memory.pattern import Controller, KVPattern
 from kvpipe.memory.stream import RequestStream, decompose, kv_request_stream
+
+
+def compiled(f: Callable[..., Any], jit: Callable[..., Any] = njit) -> Any:
+    """``f`` compiled by numba with its machine code cached on disk, so that later processes
+    load it instead of compiling again (numba keeps it in ``__pycache__`` beside this file,
+    else in the user's cache directory, or where ``NUMBA_CACHE_DIR`` says). Where numba finds
+    no writable cache directory, ``f`` is compiled in memory for this process only."""
+    try:
+        return jit(cache=True)(f)
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return jit(cache=False)(f)
 
 _REFRESH_CODE = {"none": 0, "all_bank": 1, "per_bank": 2}
 
@@ -64,7 +77,7 @@ def timing_cycles(device: Device) -> np.ndarray:
     return out
 
 
-@njit(cache=False)
+@compiled
 def _simulate_channel(bg: np.ndarray, bank: np.ndarray, row: np.ndarray, is_write: np.ndarray,
                       n_bg: int, n_banks: int, queue_depth: int, per_bank: bool, closed_page: bool,
                       max_hits: int, tm: np.ndarray) -> np.ndarray:
