@@ -21,7 +21,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from kvpipe.catalog import seed_system  # noqa: E402
+from kvpipe.config import seed_system  # noqa: E402
 from kvpipe.explore.sweep import Range, lhs_points, pareto_front, round_whole_axes, sweep  # noqa: E402
 from kvpipe.mapping import place  # noqa: E402
 from kvpipe.perf import inputs_from_system  # noqa: E402

@@ -20,7 +20,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from kvpipe.catalog import seed_system  # noqa: E402
+from kvpipe.config import seed_system  # noqa: E402
 from kvpipe.mapping import place  # noqa: E402
 from kvpipe.perf import evaluate, inputs_from_system  # noqa: E402
 

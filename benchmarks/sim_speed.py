@@ -21,7 +21,7 @@ import argparse  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
-from kvpipe.catalog import seed_system  # noqa: E402
+from kvpipe.config import seed_system  # noqa: E402
 from kvpipe.sim import LogNormal, SimConfig, open_loop, simulate  # noqa: E402
 
 

@@ -240,7 +240,7 @@ def test_import_order_does_not_matter(first: str) -> None:
     import subprocess
     import sys
 
-    code = f"import {first}; from kvpipe.catalog import seed_system; print(seed_system().name)"
+    code = f"import {first}; from kvpipe.config import seed_system; print(seed_system().name)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "seed"
 

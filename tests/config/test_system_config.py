@@ -72,10 +72,6 @@ def test_seed_yaml_text_is_the_shipped_file_and_reparses() -> None:
     assert parse_system_yaml(text, default_name="seed") == seed_system()
 
 
-def test_catalog_reexports_seed_system() -> None:
-    assert catalog.seed_system() == seed_system()
-
-
 def test_load_system_from_a_file(tmp_path: Path) -> None:
     p = write(tmp_path, "my-system.yaml", seed_system_yaml().replace("name: seed\n", ""))
     s = load_system(p)

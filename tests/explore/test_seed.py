@@ -7,6 +7,7 @@ import pytest
 from toy import TOY_MEMORY, toy_system
 
 from kvpipe import catalog
+from kvpipe.config import seed_system
 from kvpipe.explore.provision import provision
 from kvpipe.explore.seed import demand_of, run_seed_study, study_model
 from kvpipe.hardware.parts import MemoryTech
@@ -74,7 +75,7 @@ def test_provisioned_memory_does_not_slow_the_pipeline(toy_study):
 @pytest.fixture(scope="module")
 def seed_study():
     techs = [t for t in catalog.memories() if t.name != "ideal"]
-    return run_seed_study([catalog.seed_system()], techs)
+    return run_seed_study([seed_system()], techs)
 
 
 def test_seed_reproduces_the_talks_argument(seed_study):

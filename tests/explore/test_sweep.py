@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kvpipe.catalog import seed_system
+from kvpipe.config import seed_system
 from kvpipe.explore.sweep import (
     Range,
     SweepResult,

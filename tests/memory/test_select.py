@@ -6,6 +6,7 @@ import pytest
 
 from kvpipe import catalog
 from kvpipe.cli.main import main
+from kvpipe.config import seed_system
 from kvpipe.memory import analytic
 from kvpipe.memory.select import NoDeviceError, system_pattern, with_memory_model
 from kvpipe.perf import evaluate_system
@@ -13,7 +14,7 @@ from kvpipe.perf import evaluate_system
 
 @pytest.fixture(scope="module")
 def seed():
-    return catalog.seed_system()
+    return seed_system()
 
 
 def test_scalar_keeps_the_catalog_figures(seed):

@@ -9,7 +9,8 @@ from dataclasses import replace
 from kvpipe.explore.seed import SeedStudy
 from kvpipe.report.figures import FIGURE_NAMES
 from kvpipe.report.format import fmt_bw, fmt_factor, fmt_joules, fmt_per_s, fmt_pj_per_bit, fmt_rate
-from kvpipe.report.html import DENSE_COLUMNS, render_seed_html
+from kvpipe.report.html import render_seed_html
+from kvpipe.report.markup import DENSE_COLUMNS
 from kvpipe.report.tables import headline_rows
 from kvpipe.report.writer import SeedReportFiles
 

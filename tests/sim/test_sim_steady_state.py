@@ -55,7 +55,7 @@ def test_toy_steady_state_matches_the_analytic_model(what, system, mode):
 
 def _catalog_systems():
     catalog = pytest.importorskip("kvpipe.catalog")
-    seed = catalog.seed_system()
+    seed = pytest.importorskip("kvpipe.config").seed_system()
     moe = replace(seed, name="seed / deepseek-v3", model=catalog.model("deepseek-v3"))
     return [seed, moe]
 

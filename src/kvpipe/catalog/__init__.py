@@ -18,16 +18,14 @@ The data files are read through :mod:`importlib.resources` and never written.
 
 from __future__ import annotations
 
-from typing import Any
-
 import copy
+from typing import Any
 
 from kvpipe.catalog import _files
 from kvpipe.catalog.entry import CatalogEntry, CatalogError, Firmness, Source, UnknownNameError, ValueRange
 from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Chip, Link, MemoryTech
 from kvpipe.memory import Device
-from kvpipe.system import System
 from kvpipe.workload.model import Model
 
 KINDS: tuple[str, ...] = ("chip", "link", "memory", "gpu", "model", "system")
@@ -169,15 +167,8 @@ def system_yaml(name: str) -> str:
     return _files.system_text(name)
 
 
-def seed_system() -> System:
-    """The default seed system (:func:`kvpipe.config.seed_system`)."""
-    from kvpipe.config.loader import seed_system as load_seed
-
-    return load_seed()
-
-
 __all__ = [
     "KINDS", "CatalogEntry", "CatalogError", "Firmness", "Source", "UnknownNameError", "chip", "chips",
     "default_name", "device", "device_dict", "device_names", "devices", "entries", "entry", "gpu", "gpus", "link",
-    "links", "memories", "memory", "memory_device", "model", "names", "seed_system", "system_yaml", "ValueRange",
+    "links", "memories", "memory", "memory_device", "model", "names", "system_yaml", "ValueRange",
 ]

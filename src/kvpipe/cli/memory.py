@@ -13,8 +13,8 @@ from rich.table import Table
 from kvpipe.cli.design import add_design_parser
 from kvpipe.cli.output import json_number
 from kvpipe.cli.tables import make_console
-from kvpipe.report.memory_figures import DEVICE_COLUMNS, capacity_text
 from kvpipe.config.units import Kind, format_quantity
+from kvpipe.report.memory_figures import DEVICE_COLUMNS, capacity_text
 
 
 def add_memory_parser(sub: Any) -> None:
@@ -87,9 +87,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from kvpipe import catalog
     from kvpipe.cli.errors import UserError, check_context_flag
     from kvpipe.cli.run import seed_systems_for
-    from kvpipe.config.limits import MAX_USERS
-    from kvpipe.config import load_system
+    from kvpipe.config import load_system, seed_system
     from kvpipe.config.devices import load_device
+    from kvpipe.config.limits import MAX_USERS
     from kvpipe.explore.memory_compare import device_study
     from kvpipe.explore.seed import headline
     from kvpipe.mapping import place
@@ -105,7 +105,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.interleaved > MAX_USERS:
         raise UserError(f"  --interleaved: at most {MAX_USERS:,} (kvpipe's bound on users), got {args.interleaved:,}")
     controller = _controller(args)
-    system = load_system(Path(args.config)) if args.config else catalog.seed_system()
+    system = load_system(Path(args.config)) if args.config else seed_system()
     check_context_flag(system, args.context)
     if args.context:
         system = replace(system, workload=replace(system.workload, context_tokens=args.context))
@@ -230,6 +230,7 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     from kvpipe.catalog.entry import UnknownNameError
     from kvpipe.cli.errors import UserError
     from kvpipe.config.devices import load_device
+    from kvpipe.config.limits import MAX_USERS
     from kvpipe.memory import (
         RAMULATOR2_HBM_LEVELS,
         RAMULATOR2_LEVELS,
@@ -240,8 +241,6 @@ def _cmd_trace(args: argparse.Namespace) -> int:
         ramulator2_readwrite_lines,
     )
     from kvpipe.report.files import check_output_path, staged_output
-
-    from kvpipe.config.limits import MAX_USERS
     from kvpipe.workload.arch import MAX_CONTEXT_TOKENS
 
     for name in ("context", "kv_bytes", "users", "requests"):

@@ -10,7 +10,7 @@ from kvpipe.catalog.ranges import stated_ranges
 from kvpipe.cli.errors import UserError
 from kvpipe.cli.kinds import Evaluation, load_kind
 from kvpipe.cli.progress import Update
-from kvpipe.config import load_system, parse_gpu_system, read_yaml
+from kvpipe.config import load_system, parse_gpu_system, read_yaml, seed_system
 from kvpipe.config.hetero import load_hetero_system
 from kvpipe.explore.baselines import compare_with_gpus
 from kvpipe.explore.budgets import budgets
@@ -41,7 +41,7 @@ def seed_systems_for(base: System) -> list[System]:
 
 
 def seed_systems(config: Path | None) -> list[System]:
-    return seed_systems_for(load_system(config) if config else catalog.seed_system())
+    return seed_systems_for(load_system(config) if config else seed_system())
 
 
 def run_study(

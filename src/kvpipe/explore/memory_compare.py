@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
-from kvpipe.explore.seed import Headline
 from kvpipe.hardware.packaging import RETICLE_AREA_MM2, max_units_per_die
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.memory import Device, analytic, kv_pattern, to_memory_tech
@@ -126,7 +126,22 @@ class DeviceStudy:
     without_device: tuple[str, ...] = ()  # catalog memories that name no device description (no row)
 
 
-def demand_point(h: Headline) -> DemandPoint:
+class OperatingPoint(Protocol):
+    """What a demand point reads of an operating point (a seed study's ``Headline`` is one)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def users_at_90pct_speed(self) -> int: ...
+    @property
+    def kv_capacity_demand_bytes_per_group(self) -> float: ...
+    @property
+    def reticle_dies_per_group(self) -> float: ...
+    @property
+    def required_kv_bw_per_reticle_die_bytes_per_s(self) -> float: ...
+
+
+def demand_point(h: OperatingPoint) -> DemandPoint:
     return DemandPoint(
         f"{h.model}: {h.users_at_90pct_speed} users",
         h.kv_capacity_demand_bytes_per_group / h.reticle_dies_per_group,
@@ -135,7 +150,7 @@ def demand_point(h: Headline) -> DemandPoint:
 
 
 def device_study(
-    system: System, headlines: Sequence[Headline], techs: Sequence[MemoryTech], devices: Sequence[Device],
+    system: System, headlines: Sequence[OperatingPoint], techs: Sequence[MemoryTech], devices: Sequence[Device],
     context_tokens: int | None = None, interleaved: int = 1, cycle_requests: int = 0,
     extra_devices: Sequence[Device] = (), controller: Controller = Controller(),
 ) -> DeviceStudy:

@@ -3,7 +3,6 @@ in words, all from one :class:`~kvpipe.explore.baselines.GpuComparison`."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 
 import numpy as np
@@ -11,6 +10,9 @@ from matplotlib.figure import Figure
 
 from kvpipe.explore.baselines import COMPARISON_USERS, GpuComparison
 from kvpipe.report.format import fmt_count, fmt_factor, fmt_joules, fmt_rate, fmt_tokens
+from kvpipe.report.markup import escape, img, render_table
+from kvpipe.report.plots import new_figure, users_axis
+from kvpipe.report.tables import Table
 
 FIGURE_KEY = "gpu_comparison"
 SECTION_ID = "gpu-comparison"
@@ -29,10 +31,6 @@ _AXIS_LABELS = {  # y-axis labels with units, as the seed figures have them
 
 def fig_gpu_comparison(cmp: GpuComparison) -> Figure:
     """Per-user tokens/s, aggregate tokens/s and J/token vs users, one line per system."""
-    from kvpipe.report.figures import new_figure
-
-    from kvpipe.report.figures import _users_axis
-
     fig = new_figure(16.0, 5.6)
     axes = fig.subplots(1, 3)
     for ax, (field, label, _) in zip(axes, _METRICS, strict=True):
@@ -45,7 +43,7 @@ def fig_gpu_comparison(cmp: GpuComparison) -> Figure:
             if cap.any():
                 i = int(np.argmax(cap))
                 ax.plot(s.users[i], y[i], "x", color=_COLORS[k % len(_COLORS)], ms=9, mew=2)
-        _users_axis(ax, cmp.spatial.users)
+        users_axis(ax, cmp.spatial.users)
         ax.set_xlabel("users in flight (GPU: batch)")
         ax.set_yscale("log")
         ax.set_ylabel(_AXIS_LABELS[field])
@@ -139,10 +137,7 @@ def where_each_wins(cmp: GpuComparison) -> list[str]:
 
 
 def render_comparison_section(cmp: GpuComparison, figure_pngs: Mapping[str, bytes], used: set[str]) -> str:
-    from kvpipe.report.html import _img, render_table
-    from kvpipe.report.tables import Table
-
-    e = html.escape
+    e = escape
     parts = [f'<h2 id="{SECTION_ID}">The spatial pipeline against GPU servers</h2>']
     parts.append(
         f"<p>The same model ({e(cmp.model)}), context ({e(fmt_tokens(cmp.context_tokens))}) and precisions "
@@ -155,7 +150,7 @@ def render_comparison_section(cmp: GpuComparison, figure_pngs: Mapping[str, byte
     if FIGURE_KEY in figure_pngs:
         used.add(FIGURE_KEY)
         title = "Tokens/s per user, aggregate tokens/s and J/token vs users: spatial pipeline vs GPU servers"
-        parts.append(f"<figure>{_img(figure_pngs[FIGURE_KEY], title)}<figcaption>{e(title)} "
+        parts.append(f"<figure>{img(figure_pngs[FIGURE_KEY], title)}<figcaption>{e(title)} "
                      f"(<code>{FIGURE_KEY}.png</code>)</figcaption></figure>")
     table = Table(title="At selected loads", columns=COMPARISON_COLUMNS, rows=tuple(comparison_rows(cmp)))
     parts.append(render_table(table))

@@ -12,7 +12,6 @@ figure into PNG bytes; :func:`seed_figure_pngs` renders every figure of a study.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Sequence
 
@@ -21,10 +20,9 @@ import matplotlib
 matplotlib.use("Agg", force=False)  # harmless if a backend is already chosen; we never use pyplot
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import EngFormatter, LogLocator, NullFormatter
 
 from kvpipe.explore.provision import KV_ENERGY_SHARE, TechAtOperatingPoint
 from kvpipe.explore.seed import ModelStudy, SeedStudy
@@ -41,8 +39,7 @@ from kvpipe.report.format import (
     fmt_rate,
     fmt_tokens,
 )
-
-DPI = 100
+from kvpipe.report.plots import DPI, new_figure, render_png, users_axis
 
 FIGURE_NAMES: tuple[str, ...] = ("energy_vs_users", "throughput_vs_users", "kv_demand", "memory_techs")
 FIGURE_TITLES: dict[str, str] = {
@@ -89,19 +86,6 @@ def _tech_color(k: int) -> str:
 # --- helpers ----------------------------------------------------------------------------
 
 
-def new_figure(width_in: float, height_in: float) -> Figure:
-    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def render_png(fig: Figure, dpi: int = DPI) -> bytes:
-    """The figure as PNG bytes."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
-
 def _context_index(study: ModelStudy) -> int:
     ctx = study.system.workload.context_tokens
     return study.contexts.index(ctx) if ctx in study.contexts else len(study.contexts) // 2
@@ -119,15 +103,6 @@ def _memory_name(study: ModelStudy) -> str:
 def _title(study: ModelStudy, what: str) -> str:
     h = study.headline
     return f"{h.model} · {fmt_tokens(study.system.workload.context_tokens)} of context\n{what}"
-
-
-def _users_axis(ax, users: np.ndarray) -> None:
-    ax.set_xscale("log")
-    ax.set_xlim(users[0], users[-1])
-    ax.set_xlabel("users in flight (sequences sharing the pipeline)")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
-    ax.grid(True, which="major", alpha=0.35)
-    ax.grid(True, which="minor", alpha=0.12)
 
 
 def _mark_u90(ax, study: ModelStudy, label: bool = True) -> None:
@@ -183,7 +158,7 @@ def fig_energy_vs_users(study: ModelStudy) -> Figure:
         [1, h.users_at_90pct_speed], [h.joules_per_token_1_user, h.joules_per_token_at_users_at_90pct_speed],
         "o", color="0.45", ms=7, zorder=5,
     )
-    _users_axis(ax, users)
+    users_axis(ax, users)
     ax.set_yscale("log")
     finite = np.concatenate([total[np.isfinite(total)], ideal_total[np.isfinite(ideal_total)]])
     lo = min(float(np.min(v[v > 0])) for v in [*(parts[k] for k in positive), finite] if np.any(v > 0))
@@ -199,7 +174,7 @@ def fig_energy_vs_users(study: ModelStudy) -> Figure:
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = [np.where(total > 0, parts[k] / total * 100.0, 0.0) for k in positive]
     ax2.stackplot(users, *shares, colors=[ENERGY_COLORS.get(k) for k in positive], labels=[ENERGY_NAMES.get(k, k) for k in positive], alpha=0.9)
-    _users_axis(ax2, users)
+    users_axis(ax2, users)
     ax2.set_ylim(0, 100)
     ax2.set_ylabel(f"share of J/token [%], {_memory_name(study)}")
     _mark_u90(ax2, study, label=False)
@@ -278,7 +253,7 @@ def fig_throughput_vs_users(study: ModelStudy) -> Figure:
                         fontsize=8.5,
                         color=LIMIT_COLORS.get(lab, "0.3"),
                     )
-        _users_axis(ax, users)
+        users_axis(ax, users)
         ax.set_yscale("log")
         ax.set_ylabel(ylabel)
         _keep_labels_inside(ax)

@@ -7,8 +7,6 @@ and :mod:`kvpipe.report.verdict`, so the page and ``headline.json`` cannot disag
 
 from __future__ import annotations
 
-import base64
-import html
 from collections.abc import Iterable, Mapping, Sequence
 
 from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_W_PER_MM2, Budget
@@ -16,7 +14,10 @@ from kvpipe.explore.provision import KV_ENERGY_SHARE
 from kvpipe.explore.seed import SPEED_FRACTION, ModelStudy, SeedStudy
 from kvpipe.report.figures import FIGURE_NAMES, FIGURE_TITLES, figure_key, figure_suffixes
 from kvpipe.report.format import fmt_factor, fmt_number
-from kvpipe.report.tables import Table, assumptions_table, headline_table, memory_tech_table
+from kvpipe.report.markup import escape as _e
+from kvpipe.report.markup import img as _img
+from kvpipe.report.markup import render_table
+from kvpipe.report.tables import assumptions_table, headline_table, memory_tech_table
 from kvpipe.report.verdict import (
     TARGET_BW_PER_DIE_IMPROVEMENT,
     TARGET_PJ_PER_BIT_IMPROVEMENT,
@@ -56,42 +57,8 @@ nav ul { columns: 2; }
 .small { color: #666; font-size: 0.88em; }
 """
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def _anchor(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
-
-
-def _is_numeric(text: str) -> bool:
-    t = text.strip()
-    return bool(t) and (t[0].isdigit() or t[0] in "-+<≤>≥")
-
-
-DENSE_COLUMNS = 10  # a table with more columns gets a smaller font and padding, to fit 1400 px
-
-
-def render_table(table: Table, caption: bool = True, numeric_from: int = 1) -> str:
-    """A :class:`Table` as an HTML table (all cells escaped)."""
-    dense = ' class="dense"' if len(table.columns) > DENSE_COLUMNS else ""
-    out = [f'<div class="wide"><table{dense}>']
-    if caption:
-        out.append(f"<caption style='text-align:left;font-weight:600;padding:0.3em 0'>{_e(table.title)}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{_e(c)}</th>" for c in table.columns) + "</tr></thead><tbody>")
-    for row in table.rows:
-        cells = []
-        for i, cell in enumerate(row):
-            cls = ' class="num"' if i >= numeric_from and _is_numeric(cell) and table.columns[i] != "Source" else ""
-            cells.append(f"<td{cls}>{_e(cell)}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table></div>")
-    return "\n".join(out)
-
-
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
 
 
 def _figures(study: ModelStudy, suffix: str, pngs: Mapping[str, bytes], used: set[str]) -> str:

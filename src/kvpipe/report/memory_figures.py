@@ -3,17 +3,17 @@ the pipeline's operating points ask of it."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import base64
 import html
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from kvpipe.config.units import Kind, format_quantity
-from kvpipe.explore.memory_compare import DeviceComparison, DeviceStudy
+from kvpipe.explore.memory_compare import DeviceStudy
+from kvpipe.report.markup import img
+from kvpipe.report.plots import new_figure
 
 FIGURE_KEY = "memory_compare"
 # the device table's columns, in the report and in `kvpipe memory compare`: "KV" marks the device
@@ -55,7 +55,7 @@ def _label_offsets(ax: Any, points: Sequence[tuple[float, float]], texts: Sequen
 
 def fig_memory_compare(study: DeviceStudy) -> Figure:
     rows, demands, context_tokens = study.rows, study.demands, study.context_tokens
-    fig = Figure(figsize=(9.5, 7.0), dpi=100, layout="constrained")
+    fig = new_figure(9.5, 7.0)
     ax = fig.add_subplot()
     caps = [r.capacity_per_reticle_die_bytes for r in rows] + [d.capacity_per_reticle_die_bytes for d in demands]
     bws = [r.bw_per_reticle_die_bytes_per_s for r in rows] + [d.bw_per_reticle_die_bytes_per_s for d in demands]
@@ -137,8 +137,7 @@ def render_device_section(study: DeviceStudy, figure_pngs: Mapping[str, bytes], 
     ]
     if FIGURE_KEY in figure_pngs:
         used.add(FIGURE_KEY)
-        b64 = base64.b64encode(figure_pngs[FIGURE_KEY]).decode("ascii")
-        parts.append(f'<figure><img src="data:image/png;base64,{b64}" alt="memory devices per reticle die">'
+        parts.append(f'<figure>{img(figure_pngs[FIGURE_KEY], "memory devices per reticle die")}'
                      "<figcaption>Capacity and effective KV bandwidth one reticle-size die can attach, "
                      "and what the operating points need.</figcaption></figure>")
     return "\n".join(parts)

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from kvpipe.explore.uncertainty import CLAIM_TARGETS, Uncertainty, UncertainInput
+from kvpipe.explore.uncertainty import CLAIM_TARGETS, UncertainInput, Uncertainty
 from kvpipe.report.format import (
     fmt_bw,
     fmt_factor,
