@@ -4,7 +4,7 @@ The one unit grammar of kvpipe: system and part files (``kvpipe.config``, re-exp
 ``kvpipe.config.units``), DRAM device descriptions (``kvpipe.memory``) and every printed
 figure use it. It depends on nothing else in kvpipe, so the core packages may import it.
 
-Conventions (DESIGN.md section 3):
+Conventions (docs/design.md section 3):
 
 * Every kind parses to one SI float: bytes, bytes/s, seconds, J, J/bit, J/FLOP, FLOP/s, W,
   V, A, bit/s per pin, fractions, and the geometric kinds in the units their names carry:

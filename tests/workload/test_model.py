@@ -89,7 +89,7 @@ def test_llama70b_comm_stages():
     m = model("llama-3.1-70b")
     # stages as model.py defines them: embedding 1; per layer attention 3 (x in, qkv, attn out)
     # + MLP 3 (x in, gate/up out, down out); LM head 1 -> 1 + 80 x (3 + 3) + 1 = 482
-    # ("on the order of 500 stages for 80 layers", DESIGN.md section 1)
+    # ("on the order of 500 stages for 80 layers", docs/design.md section 1)
     assert comm_stages_per_token(m) == 482
 
 

@@ -31,7 +31,7 @@ from kvpipe.report.format import (
     fmt_tokens,
 )
 
-# The talk's targets (DESIGN.md section 1) and the acceptance thresholds.
+# The talk's targets (docs/design.md section 1) and the acceptance thresholds.
 TARGET_USERS_MULTIPLIER = 100.0
 TARGET_RATIO_VS_HBM3E = 10.0
 TARGET_PJ_PER_BIT_IMPROVEMENT = 3.0
