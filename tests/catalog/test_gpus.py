@@ -43,7 +43,7 @@ def test_datasheet_figures() -> None:
     assert [g.name for g in catalog.gpus()] == ["h100-sxm", "h200", "b200", "mi300x", "rubin"]
 
 
-def test_new_links_and_model() -> None:
+def test_validation_links_and_llama_2_70b_have_their_published_figures() -> None:
     assert catalog.link("groq-c2c").bw_bytes_per_s == 480e9
     assert catalog.link("infinity-fabric-mi300x").bw_bytes_per_s == 896e9
     # one mesh hop, one clock at 1.1 GHz: 1 / 1.1e9 = 0.909 ns (the region's traversal is C1, docs/model.md)

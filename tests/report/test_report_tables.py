@@ -108,7 +108,6 @@ def test_verdict_consistent_with_headline(seed: SeedStudy) -> None:
         for c in v.checks:
             assert c.met == (c.value >= c.target)
             assert c.why
-        assert fmt_rate(h.single_user_tokens_per_s) in v.summary
         assert ("do not support" in v.conclusion) == (not all(c.met for c in v.checks))
 
 
