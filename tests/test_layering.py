@@ -15,6 +15,8 @@ Neither graph may hold a cycle (docs/architecture.md, "Layers").
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,6 +250,14 @@ def test_no_import_cycle_at_run_time() -> None:
 def test_each_allowance_still_hides_a_cycle(allowance: tuple[str, str]) -> None:
     """Once the cycle is gone, the allowance must leave :data:`ALLOWED`."""
     assert cycles(design_edges(EDGES, [a for a in ALLOWED if a != allowance])) != []
+
+
+def test_the_catalog_loads_without_the_config_loaders() -> None:
+    # in a fresh interpreter: the catalog parses its files with config.schema, which must not
+    # run kvpipe/config/__init__.py's loaders (they look names up in the catalog)
+    code = "import sys, kvpipe.catalog as c; c.chip(); print(sorted(m for m in sys.modules if m.startswith('kvpipe.config')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['kvpipe.config', 'kvpipe.config.schema', 'kvpipe.config.units']"
 
 
 # --- the checks themselves, on a small made-up package -----------------------------------------

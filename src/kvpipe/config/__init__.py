@@ -53,3 +53,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(f"kvpipe.config.{_HOME[name]}"), name)
     globals()[name] = value  # later look-ups find it directly
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
