@@ -22,6 +22,7 @@ from dataclasses import replace  # noqa: E402
 
 from kvpipe import catalog  # noqa: E402
 from kvpipe.catalog.ranges import stated_ranges  # noqa: E402
+from kvpipe.config import seed_system  # noqa: E402
 from kvpipe.explore.seed import headline  # noqa: E402
 from kvpipe.explore.uncertainty import VERDICT_MODELS, sample_box, study_uncertainty, verdict_map  # noqa: E402
 from kvpipe.mapping import place  # noqa: E402
@@ -37,7 +38,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
 
-    s = catalog.seed_system()
+    s = seed_system()
     techs = [t for t in catalog.memories() if t.name != "ideal"]
     stated = stated_ranges(s)
     placement = place(s.model, s.precisions, s.chip, s.mapping)

@@ -5,6 +5,7 @@ from test_seed import HBM3E_LIKE
 from toy import TOY_MEMORY, toy_system
 
 from kvpipe import catalog
+from kvpipe.config import seed_system
 from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_W_PER_MM2, budgets, gpu_budget, spatial_budgets
 from kvpipe.explore.seed import study_model
 
@@ -52,7 +53,7 @@ def test_seed_budgets_against_the_gpus():
     from kvpipe.cli.run import gpu_baselines
 
     techs = [t for t in catalog.memories() if t.name != "ideal"]
-    study = study_model(catalog.seed_system(), techs)
+    study = study_model(seed_system(), techs)
     bs = budgets(study, gpu_baselines())
     spatial = {b.memory: b for b in bs if b.kind == "spatial"}
     assert set(spatial) == {t.name for t in techs}

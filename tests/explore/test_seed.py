@@ -9,7 +9,8 @@ from toy import TOY_MEMORY, toy_system
 from kvpipe import catalog
 from kvpipe.config import seed_system
 from kvpipe.explore.provision import provision
-from kvpipe.explore.seed import demand_of, run_seed_study, study_model
+from kvpipe.explore.seed import demand_of, study_model
+from kvpipe.explore.seed_study import run_seed_study
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping import place
 

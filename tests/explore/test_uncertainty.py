@@ -8,8 +8,9 @@ import pytest
 from toy import toy_system
 
 from kvpipe import catalog
-from kvpipe.explore.seed import headline
 from kvpipe.catalog.ranges import stated_ranges
+from kvpipe.config import seed_system
+from kvpipe.explore.seed import headline
 from kvpipe.explore.uncertainty import (
     CLAIM_TARGETS,
     applicable,
@@ -44,7 +45,7 @@ def test_operating_users_on_the_toy_for_two_hop_latencies():
 
 @pytest.mark.parametrize("model", ["llama-3.1-70b", "deepseek-v3"])
 def test_nominal_factors_are_the_headline(model):
-    system = replace(catalog.seed_system(), model=catalog.model(model))
+    system = replace(seed_system(), model=catalog.model(model))
     placement = _placed(system)
     h = headline(system, placement, TECHS)
     f = claim_factors(system, placement, HBM3E)
@@ -58,7 +59,7 @@ def test_nominal_factors_are_the_headline(model):
 
 @pytest.fixture(scope="module")
 def seed_uncertainty():
-    system = catalog.seed_system()
+    system = seed_system()
     return study_uncertainty(system, _placed(system), TECHS, stated_ranges(system), samples=500, seed=7)
 
 
@@ -73,7 +74,7 @@ def test_the_box_is_every_ranged_uncertain_input(seed_uncertainty):
 
 
 def test_a_system_that_changed_a_figure_leaves_it_out_of_the_box():
-    system = catalog.seed_system()
+    system = seed_system()
     changed = replace(system, link=replace(system.link, hop_latency_s=300e-9))
     stated = stated_ranges(system)
     assert "link.hop_latency_s" in {i.key for i in applicable(system, HBM3E, stated)}
@@ -114,7 +115,7 @@ def test_monte_carlo_is_seeded_and_inside_the_box(seed_uncertainty):
 
 
 def test_one_or_no_stated_input():
-    system = catalog.seed_system()
+    system = seed_system()
     placement = _placed(system)
     hbm_only = [i for i in stated_ranges(system) if i.key == "hbm3e.read_j_per_bit"]
     one = study_uncertainty(system, placement, TECHS, hbm_only, samples=50, seed=1)

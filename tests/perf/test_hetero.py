@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from toy import BF16, TOY_CHIP, TOY_LINK, toy_system
 
 from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Link
@@ -25,7 +26,6 @@ from kvpipe.perf.hetero import Side, evaluate_hetero, evaluate_hetero_system, he
 from kvpipe.perf.result import Limit
 from kvpipe.system import AttentionSide, FfnSide, HeteroSystem, MappingOptions, Workload
 from kvpipe.workload import BlockKind, Precision
-from toy import BF16, TOY_CHIP, TOY_LINK, toy_system
 
 TOY_GPU = Gpu(
     name="toy-gpu", hbm_bytes=1e9, hbm_bw_bytes_per_s=1e9, hbm_bw_fraction=1.0,

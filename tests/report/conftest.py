@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kvpipe.explore.seed import SeedStudy, run_seed_study
+from kvpipe.explore.seed_study import SeedStudy, run_seed_study
 from kvpipe.hardware import Chip, Link, MemoryTech
 from kvpipe.report.writer import SeedReportFiles, write_seed_report
 from kvpipe.system import KVMemory, MappingOptions, System, Workload

@@ -11,7 +11,7 @@ from kvpipe import catalog
 from kvpipe.config import parse_gpu_system, read_yaml, seed_system
 from kvpipe.config.hetero import load_hetero_system
 from kvpipe.explore.designs import compare_designs
-from kvpipe.explore.seed import SeedStudy
+from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.report.designs import DESIGN_COLUMNS, SECTION_ID
 from kvpipe.report.writer import write_seed_report
 from kvpipe.system import KVMemory

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from kvpipe.explore.seed import SeedStudy
+from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.perf.inputs import inputs_from_system
 from kvpipe.perf.model import evaluate
 from kvpipe.report.figures import (

@@ -9,7 +9,7 @@ import pytest
 
 from kvpipe import catalog
 from kvpipe.explore.baselines import compare_with_gpus
-from kvpipe.explore.seed import SeedStudy
+from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.report.baselines import FIGURE_KEY, comparison_rows, where_each_wins
 from kvpipe.report.html import render_seed_html
 from kvpipe.system import GpuSystem, Parallelism, Workload

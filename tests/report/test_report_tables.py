@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kvpipe.explore.seed import SeedStudy
+from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.report.format import (
     fmt_bw,
     fmt_bytes,

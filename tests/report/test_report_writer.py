@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kvpipe.explore.seed import Headline, SeedStudy
+from kvpipe.explore.seed import Headline
+from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.report import writer
 from kvpipe.report.figures import FIGURE_NAMES, figure_key, figure_suffixes
 from kvpipe.report.files import OutputPathError

@@ -16,7 +16,7 @@ from kvpipe.explore.baselines import compare_with_gpus
 from kvpipe.explore.budgets import budgets
 from kvpipe.explore.designs import STACKED_KV_MEMORY, compare_designs
 from kvpipe.explore.memory_compare import device_study
-from kvpipe.explore.seed import SeedStudy, run_seed_study
+from kvpipe.explore.seed_study import SeedStudy, run_seed_study
 from kvpipe.explore.uncertainty import VERDICT_MODELS, verdict_map
 from kvpipe.report.figures import seed_figure_count
 from kvpipe.report.files import staged_output

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kvpipe.config.units import Kind, format_quantity
-from kvpipe.explore.seed import SeedStudy
+from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.perf.gpu import GpuResult
 from kvpipe.perf.hetero import HeteroResult
 from kvpipe.perf.result import Limit, PerfResult

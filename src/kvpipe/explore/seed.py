@@ -15,9 +15,8 @@ demand found. Pure computation: the CLI loads the parts and writes the report.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,13 +36,6 @@ from kvpipe.perf.inputs import PerfInputs, inputs_from_system
 from kvpipe.perf.model import evaluate
 from kvpipe.perf.result import PerfResult
 from kvpipe.system import KVMemory, System
-
-if TYPE_CHECKING:
-    from kvpipe.explore.baselines import GpuComparison
-    from kvpipe.explore.budgets import Budget
-    from kvpipe.explore.designs import DesignComparison
-    from kvpipe.explore.memory_compare import DeviceStudy
-    from kvpipe.explore.uncertainty import Uncertainty
 
 IDEAL_MEMORY = MemoryTech(
     name="ideal",
@@ -107,22 +99,6 @@ class ModelStudy:
     past_operating_point: PerfResult  # ideal KV memory, one user more
     headline: Headline
     techs: tuple[TechAtOperatingPoint, ...]
-
-
-@dataclass(frozen=True)
-class SeedStudy:
-    studies: tuple[ModelStudy, ...]
-    memory_model: str = "scalar"  # fidelity of the memory figures: scalar | analytic | cycle
-    gpu_comparison: GpuComparison | None = None  # the primary system vs GPU servers (explore/baselines.py)
-    device_study: DeviceStudy | None = None  # DRAM devices at the primary KV pattern (explore/memory_compare.py)
-    designs: DesignComparison | None = None  # GPU only vs attention-FFN split vs stacked KV (explore/designs.py)
-    # the claim factors over the inputs' ranges, contexts and models, primary model first (explore/uncertainty.py)
-    uncertainty: tuple[Uncertainty, ...] = ()
-    budgets: tuple[Budget, ...] = ()  # area, power and heat flux per design point (explore/budgets.py)
-
-    @property
-    def primary(self) -> ModelStudy:
-        return self.studies[0]
 
 
 def users_grid(max_users: int = 10_000, per_decade: int = 24) -> np.ndarray:
@@ -286,21 +262,3 @@ def _with_memory_model(
 
     mem = replace(system.kv_memory, tech=convert(system.kv_memory.tech))
     return replace(system, kv_memory=mem), [convert(t) for t in techs]
-
-
-def run_seed_study(
-    systems: Sequence[System], techs: Sequence[MemoryTech], memory_model: str = "scalar",
-    on_model: Callable[[str], None] | None = None, devices: Mapping[str, Device] | None = None,
-) -> SeedStudy:
-    """The seed study over several systems (the first is the primary one); ``on_model(name)`` is
-    called before each system's study (progress); ``devices``: the device descriptions the
-    memories name, by name (for the analytic and cycle memory models)."""
-    if not systems:
-        raise ValueError("the seed study needs at least one system")
-    find_hbm3e(techs)
-    studies = []
-    for s in systems:
-        if on_model is not None:
-            on_model(s.model.name)
-        studies.append(study_model(s, techs, memory_model=memory_model, devices=devices))
-    return SeedStudy(tuple(studies), memory_model)

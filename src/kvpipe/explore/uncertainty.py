@@ -9,9 +9,10 @@ samples and contexts.
 
 Inputs: every figure of the system's chip and link, and HBM3E's read energy (the reference of
 the pJ/bit claim), whose catalog firmness is U or A and whose catalog entry states a range
-(gathered at the edge by :func:`kvpipe.catalog.ranges.stated_ranges`; docs/model.md, "Uncertainty"). A sensitivity (tornado) moves one input at a time to its low
-and high bound; the Monte Carlo draws all of them at once, log-uniformly within their ranges,
-from a seeded generator.
+(gathered at the edge by :func:`kvpipe.catalog.ranges.stated_ranges`; docs/model.md,
+"Uncertainty"). A sensitivity (tornado) moves one input at a time to its low and high bound;
+the Monte Carlo draws all of them at once, log-uniformly within their ranges, from a seeded
+generator.
 """
 
 from __future__ import annotations

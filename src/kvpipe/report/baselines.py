@@ -12,7 +12,7 @@ from kvpipe.explore.baselines import COMPARISON_USERS, GpuComparison
 from kvpipe.report.format import fmt_count, fmt_factor, fmt_joules, fmt_rate, fmt_tokens
 from kvpipe.report.markup import escape, img, render_table
 from kvpipe.report.plots import new_figure, users_axis
-from kvpipe.report.tables import Table
+from kvpipe.report.table import Table
 
 FIGURE_KEY = "gpu_comparison"
 SECTION_ID = "gpu-comparison"

@@ -9,7 +9,8 @@ from typing import Any
 
 from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_SOURCE, STACK_THERMAL_LIMIT_W_PER_MM2, Budget
 from kvpipe.report.format import fmt_count, fmt_mm2, fmt_number, fmt_rate, fmt_watts
-from kvpipe.report.tables import Table
+from kvpipe.report.markup import render_table
+from kvpipe.report.table import Table
 
 SECTION_ID = "budgets"
 COLUMNS = (
@@ -85,8 +86,6 @@ def budget_sentences(bs: Sequence[Budget]) -> list[str]:
 
 
 def render_budgets_section(bs: Sequence[Budget]) -> str:
-    from kvpipe.report.html import render_table
-
     e = html.escape
     return "\n".join([
         f'<h2 id="{SECTION_ID}">Physical budgets</h2>',

@@ -13,6 +13,8 @@ from typing import Any
 from kvpipe.explore.designs import DesignComparison, DesignPoint
 from kvpipe.explore.seed import SPEED_FRACTION
 from kvpipe.report.format import fmt_count, fmt_joules, fmt_percent, fmt_rate, fmt_tokens
+from kvpipe.report.markup import render_table
+from kvpipe.report.table import Table
 
 SECTION_ID = "designs"
 CSV_NAME = "designs.csv"
@@ -55,9 +57,6 @@ def design_rows(cmp: DesignComparison) -> list[tuple[str, ...]]:
 
 
 def render_designs_section(cmp: DesignComparison) -> str:
-    from kvpipe.report.html import render_table
-    from kvpipe.report.tables import Table
-
     e = html.escape
     pct = f"{SPEED_FRACTION * 100:g}"
     parts = [f'<h2 id="{SECTION_ID}">Three designs for the same model and users</h2>']

@@ -25,7 +25,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import EngFormatter, LogLocator, NullFormatter
 
 from kvpipe.explore.provision import KV_ENERGY_SHARE, TechAtOperatingPoint
-from kvpipe.explore.seed import ModelStudy, SeedStudy
+from kvpipe.explore.seed import ModelStudy
+from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.perf.result import Limit, PerfResult
 from kvpipe.report.format import (

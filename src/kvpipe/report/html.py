@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_W_PER_MM2, Budget
 from kvpipe.explore.provision import KV_ENERGY_SHARE
-from kvpipe.explore.seed import SPEED_FRACTION, ModelStudy, SeedStudy
+from kvpipe.explore.seed import SPEED_FRACTION, ModelStudy
+from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.report.figures import FIGURE_NAMES, FIGURE_TITLES, figure_key, figure_suffixes
 from kvpipe.report.format import fmt_factor, fmt_number
 from kvpipe.report.markup import escape as _e

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import html
 
-from kvpipe.report.tables import Table
+from kvpipe.report.table import Table
 
 
 def escape(text: object) -> str:

@@ -26,7 +26,9 @@ from kvpipe.report.format import (
     fmt_tokens,
     fmt_watts,
 )
-from kvpipe.report.tables import Table
+from kvpipe.report.markup import img, render_table
+from kvpipe.report.plots import new_figure
+from kvpipe.report.table import Table
 
 TORNADO_KEY = "claim_tornado"
 MAP_KEY = "verdict_over_context_and_model"
@@ -128,8 +130,6 @@ def _factor_axis(axis: Any) -> None:
 
 def fig_tornado(u: Uncertainty) -> Figure:
     """Each claim factor with one input at its low / high bound and the rest nominal."""
-    from kvpipe.report.figures import new_figure
-
     n = len(u.inputs)
     fig = new_figure(17.0, 1.2 + 0.42 * max(n, 4))
     axes = fig.subplots(1, len(SHOWN), sharey=False)
@@ -156,8 +156,6 @@ def fig_tornado(u: Uncertainty) -> Figure:
 
 def fig_verdict_map(us: Sequence[Uncertainty]) -> Figure:
     """Claim factors over context, one line per model (nominal) with its 5-95 % uncertainty band."""
-    from kvpipe.report.figures import new_figure
-
     fig = new_figure(17.0, 5.4)
     axes = fig.subplots(1, len(SHOWN))
     for ax, (claim, name) in zip(axes, SHOWN.items(), strict=True):
@@ -287,17 +285,13 @@ def uncertainty_json(us: Sequence[Uncertainty]) -> dict[str, Any]:
 
 
 def _figure(pngs: Mapping[str, bytes], used: set[str], key: str, title: str) -> str:
-    from kvpipe.report.html import _img
-
     if key not in pngs:
         return ""
     used.add(key)
-    return f"<figure>{_img(pngs[key], title)}<figcaption>{html.escape(title)} (<code>{key}.png</code>)</figcaption></figure>"
+    return f"<figure>{img(pngs[key], title)}<figcaption>{html.escape(title)} (<code>{key}.png</code>)</figcaption></figure>"
 
 
 def render_uncertainty_sections(us: Sequence[Uncertainty], pngs: Mapping[str, bytes], used: set[str]) -> str:
-    from kvpipe.report.html import render_table
-
     e = html.escape
     u = us[0]
     drivers = "".join(

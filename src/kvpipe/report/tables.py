@@ -14,19 +14,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
 
 from kvpipe.explore.provision import KV_ENERGY_SHARE, TechAtOperatingPoint
-from kvpipe.explore.seed import (
-    RETICLE_AREA_MM2,
-    SPEED_FRACTION,
-    Headline,
-    ModelStudy,
-    SeedStudy,
-)
+from kvpipe.explore.seed import RETICLE_AREA_MM2, SPEED_FRACTION, Headline, ModelStudy
+from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.hardware.packaging import RETICLE_MM
 from kvpipe.hardware.parts import Chip, Link, MemoryTech
 from kvpipe.perf.result import EnergyBreakdown, PerfResult
@@ -50,16 +45,10 @@ from kvpipe.report.format import (
     fmt_tokens,
     fmt_watts,
 )
+from kvpipe.report.table import Table
 
 ENERGY_COMPONENTS: tuple[str, ...] = tuple(f.name for f in fields(EnergyBreakdown))
 NO_SOURCE = "(no source given)"
-
-
-@dataclass(frozen=True)
-class Table:
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
 
 
 # --- JSON-ready dictionaries -------------------------------------------------------------

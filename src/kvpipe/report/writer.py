@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from kvpipe.explore.seed import SeedStudy
+from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.report.designs import CSV_NAME as DESIGNS_CSV
 from kvpipe.report.designs import designs_json, write_designs_csv
 from kvpipe.report.figures import FIGURE_NAMES, seed_figure_pngs
