@@ -38,6 +38,7 @@ RANKS: Mapping[str, int] = {
     "kvpipe.sim": 60,  # the event-driven serving simulator
     "kvpipe.explore": 60,  # sweeps, Pareto fronts, studies
     "kvpipe.config.units": 70,  # unit strings <-> SI floats
+    "kvpipe.config.limits": 75,  # bounds on user input, size-limited reading of user files
     "kvpipe.config.schema": 80,  # pydantic specs of parts and systems, and their builders
     "kvpipe.catalog": 90,  # the shipped part and model files, read with the schema above
     "kvpipe.config": 100,  # user files: system, GPU, sweep and device loaders

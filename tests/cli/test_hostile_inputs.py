@@ -15,6 +15,7 @@ import pytest
 from kvpipe import __version__, catalog
 from kvpipe.cli.main import main
 from kvpipe.cli.run import gpu_baselines
+from kvpipe.config import seed_system
 from kvpipe.config.limits import MAX_CONFIG_BYTES, MAX_YAML_DEPTH
 from kvpipe.explore.baselines import compare_with_gpus
 from kvpipe.report.baselines import comparison_rows
@@ -262,7 +263,7 @@ def test_a_sweep_of_mistral_runs(capsys, tmp_path):
 
 def test_gpu_rows_past_what_a_gpu_holds_say_so_instead_of_infinite_joules():
     # 10^7 tokens of Llama-3.1-70B KV (327,680 B each) is 3.3 TB per sequence: more than 8 GPUs' HBM
-    s = catalog.seed_system()
+    s = seed_system()
     s = replace(s, workload=replace(s.workload, context_tokens=10**7, beyond_model_context=True))
     rows = comparison_rows(compare_with_gpus(s, gpu_baselines()), users=(1,))
     gpu_rows = [r for r in rows if r[1] in ("h200-x8", "b200-x8")]

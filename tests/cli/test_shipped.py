@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from kvpipe import catalog
+from kvpipe.cli.kinds import systems_json
 from kvpipe.cli.main import main
-from kvpipe.cli.tables import systems_json
 
 SIM_ARGS = ("--arrival-rate", "20", "--duration", "0.5 s", "--prompt", "64", "--output", "8", "--json")
 

@@ -3,12 +3,10 @@ grid of 100,000 users it is bisected, not silently capped."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from kvpipe import catalog
-from kvpipe.config import parse_system_yaml
+from kvpipe.config import parse_system_yaml, seed_system
 from kvpipe.explore.seed import MAX_USERS, SPEED_FRACTION, USERS_SEARCH_LIMIT, _ideal, headline
 from kvpipe.explore.uncertainty import claim_factors
 from kvpipe.mapping import place
@@ -41,7 +39,7 @@ def test_a_pipeline_deeper_than_the_grid_gets_its_true_90pct_point():
 
 
 def test_the_seed_point_is_unchanged_by_the_search():
-    system = catalog.seed_system()
+    system = seed_system()
     h = headline(system, place(system.model, system.precisions, system.chip, system.mapping), catalog.memories())
     users = np.arange(1, 2001)
     speeds = _speeds(system, users)

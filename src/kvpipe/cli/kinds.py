@@ -248,7 +248,31 @@ def load_kind(path: str | os.PathLike[str]) -> SystemKind:
     return parse_kind(read_yaml(text, source), folder, source, name)
 
 
+def systems_json() -> list[dict[str, Any]]:
+    """Every shipped system file: its name, kind (spatial, GPU or heterogeneous), model, parts,
+    workload, and the first sentence of its header comment."""
+    from kvpipe import catalog
+
+    out = []
+    for name in catalog.names("system"):
+        text, source = catalog.system_yaml(name), f"catalog systems/{name}.yaml"
+        loaded = parse_kind(read_yaml(text, source), Path.cwd(), source, name)
+        out.append({"name": name, **loaded.describe(), "description": _header_sentence(text)})
+    return out
+
+
+def _header_sentence(yaml_text: str) -> str:
+    lines = []
+    for line in yaml_text.splitlines():
+        if not line.startswith("#") or not line.strip("# "):
+            break
+        lines.append(line.lstrip("#").strip())
+    text = " ".join(lines)
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
 __all__ = [
     "Evaluation", "GpuEvaluation", "GpuKind", "HeteroEvaluation", "HeteroKind", "SpatialEvaluation", "SpatialKind",
-    "SystemKind", "load_kind", "parse_kind",
+    "SystemKind", "load_kind", "parse_kind", "systems_json",
 ]

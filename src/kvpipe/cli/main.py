@@ -40,13 +40,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
-    from kvpipe.cli.tables import catalog_json, print_catalog, print_systems, systems_json
+    from kvpipe.cli.kinds import systems_json
+    from kvpipe.cli.tables import catalog_json, print_catalog, print_systems
 
     if args.kind == "systems":
         if args.json:
             print(json.dumps(systems_json(), indent=2))
         else:
-            print_systems()
+            print_systems(systems_json())
         return 0
     if args.json:
         print(json.dumps(catalog_json(args.kind), indent=2))

@@ -206,41 +206,14 @@ def catalog_json(kind: str) -> list[dict[str, Any]]:
     return out
 
 
-def systems_json() -> list[dict[str, Any]]:
-    """Every shipped system file: its name, kind (spatial, GPU or heterogeneous), model, parts,
-    workload, and the first sentence of its header comment."""
-    from pathlib import Path
-
-    from kvpipe import catalog
-    from kvpipe.cli.kinds import parse_kind
-    from kvpipe.config import read_yaml
-
-    out = []
-    for name in catalog.names("system"):
-        text, source = catalog.system_yaml(name), f"catalog systems/{name}.yaml"
-        loaded = parse_kind(read_yaml(text, source), Path.cwd(), source, name)
-        out.append({"name": name, **loaded.describe(), "description": _header_sentence(text)})
-    return out
-
-
-def _header_sentence(yaml_text: str) -> str:
-    lines = []
-    for line in yaml_text.splitlines():
-        if not line.startswith("#") or not line.strip("# "):
-            break
-        lines.append(line.lstrip("#").strip())
-    text = " ".join(lines)
-    end = text.find(". ")
-    return text if end < 0 else text[: end + 1]
-
-
-def print_systems(out: Console | None = None) -> None:
+def print_systems(systems: list[dict[str, Any]], out: Console | None = None) -> None:
+    """The rows of :func:`kvpipe.cli.kinds.systems_json` as a table."""
     con = out or make_console()
     t = Table(title="shipped systems (kvpipe evaluate NAME runs one; the files: src/kvpipe/catalog/data/systems/)")
     for col in ("name", "kind", "model", "parts", "users", "context", "description"):
         t.add_column(col, justify="right" if col in ("users", "context") else "left",
                      overflow="fold", max_width=70 if col == "description" else None)
-    for s in systems_json():
+    for s in systems:
         parts = s["parts"]
         t.add_row(s["name"], s["kind"], s["model"], parts, f"{s['users']:,}", f"{s['context_tokens']:,}", s["description"])
     con.print(t)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from reprlib import repr as brief  # bounded: a hostile value cannot blow up the message
 from typing import Any
 
-
 # The Hugging Face model classes whose config.json fields this parser reads completely: their
 # layers are the decoder blocks of docs/model.md (dense or MoE MLPs, GQA/MQA or MLA attention,
 # sliding windows, attention sinks). Another class may hold layers kvpipe does not model
