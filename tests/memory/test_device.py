@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import tiny
 
-from kvpipe import catalog
-from kvpipe import units
+from kvpipe import catalog, units
 from kvpipe.memory import DeviceError, device_from_dict
 from kvpipe.units import Kind
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kvpipe import catalog
 import kvpipe.memory
+from kvpipe import catalog
 from kvpipe.memory import analytic, kv_pattern, to_memory_tech
 
 

@@ -18,9 +18,9 @@ from types import MappingProxyType
 from typing import Any
 
 from kvpipe import units
-from kvpipe.units import Kind
 from kvpipe.memory.energy import OpEnergy, resolve_energy
 from kvpipe.memory.organization import Organization, Timing
+from kvpipe.units import Kind
 
 REFRESH_MODES = ("all_bank", "per_bank", "none")
 __all__ = ["Attach2p5D", "Attach3D", "Device", "DeviceError", "Organization", "Timing",
