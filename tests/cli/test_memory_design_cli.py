@@ -5,6 +5,7 @@ from pathlib import Path
 
 from kvpipe.catalog import system_yaml
 from kvpipe.cli.main import main
+from kvpipe.config import seed_system
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "design" / "seed-talk.yaml"
 
@@ -106,7 +107,7 @@ def test_users_at_the_operating_point(capsys, tmp_path):
     from kvpipe.explore.seed import headline
     from kvpipe.mapping import place
 
-    s = catalog.seed_system()
+    s = seed_system()
     users = headline(s, place(s.model, s.precisions, s.chip, s.mapping), list(catalog.memories())).users_at_90pct_speed
     p = tmp_path / "t.yaml"
     p.write_text("system: seed\nusers: operating_point\nspace: {channels_per_layer: [512], banks_per_channel: [4], "

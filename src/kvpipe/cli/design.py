@@ -42,6 +42,7 @@ class DesignRun:
 def run_design(target_file: Path) -> DesignRun:
     from kvpipe import catalog
     from kvpipe.cli.errors import UserError
+    from kvpipe.config import seed_system
     from kvpipe.config.design_target import load_design_target
     from kvpipe.explore.device_design import DesignTarget, Technology, search, strictest, system_needs
     from kvpipe.explore.requirements import Target
@@ -52,7 +53,7 @@ def run_design(target_file: Path) -> DesignRun:
 
     spec = load_design_target(target_file)
     ref_device = _device(spec.reference, UserError)
-    system = spec.system or catalog.seed_system()
+    system = spec.system or seed_system()
     system = replace(system, workload=replace(system.workload, context_tokens=spec.context_tokens or system.workload.context_tokens))
     users = spec.users or system.workload.users
     if spec.users_at_operating_point:
