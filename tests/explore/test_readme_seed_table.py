@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kvpipe import catalog
+from kvpipe.config import seed_system
 from kvpipe.explore.seed import headline
 from kvpipe.mapping import place
 from kvpipe.report.format import fmt_count
@@ -26,7 +27,7 @@ def headlines():
     techs = [t for t in catalog.memories() if t.name != "ideal"]
     out = []
     for model in ("llama-3.1-70b", "deepseek-v3"):
-        s = replace(catalog.seed_system(), model=catalog.model(model))
+        s = replace(seed_system(), model=catalog.model(model))
         out.append(headline(s, place(s.model, s.precisions, s.chip, s.mapping), techs))
     return out
 

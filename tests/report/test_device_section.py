@@ -2,6 +2,7 @@
 
 
 from kvpipe import catalog
+from kvpipe.config import seed_system
 from kvpipe.explore.memory_compare import DemandPoint, DeviceStudy, compare_devices
 from kvpipe.memory import kv_pattern
 from kvpipe.report.memory_figures import FIGURE_KEY, fig_memory_compare, render_device_section
@@ -53,7 +54,7 @@ def test_device_labels_do_not_overlap():
     from kvpipe.explore.memory_compare import device_study
 
     techs = [t for t in catalog.memories() if t.name != "ideal"]
-    study = device_study(catalog.seed_system(), [], techs, list(catalog.devices().values()))
+    study = device_study(seed_system(), [], techs, list(catalog.devices().values()))
     rows = study.rows
     demands = (DemandPoint("llama-3.1-70b: 197 users", 6.63e9, 3.2e13), DemandPoint("deepseek-v3: 616 users", 4.34e8, 3.53e12))
     fig = fig_memory_compare(replace(study, demands=demands))
