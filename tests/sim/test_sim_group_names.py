@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kvpipe.cli.main import main
 from kvpipe.mapping import place
-from kvpipe.sim.result import class_name, class_names
+from kvpipe.sim.records import class_name, class_names
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-hbm4.yaml"

@@ -386,7 +386,7 @@ def evaluate_gpu(shape: GpuShape, inputs: GpuInputs) -> GpuResult:
         max_users_kv_capacity=max_users,
         joules_per_token=jpt,
         energy=energy,
-        power_w=np.where(x > 0, jpt * x, n * a["idle_power_w"]),
+        power_w=np.where(x > 0, jpt * np.where(x > 0, x, 1.0), n * a["idle_power_w"]),  # no inf x 0 where idle
         kv_bytes_per_token=shape.kv_bytes_per_token + np.zeros_like(x),
         kv_read_bytes_per_token=_by_window(shape.kv_coef_bytes_total, ctx_w) + np.zeros_like(x),
         kv_capacity_demand_bytes_per_group=users * kv_seq,

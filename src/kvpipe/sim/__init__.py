@@ -16,8 +16,9 @@ from kvpipe.sim.engine import Simulation, simulate
 from kvpipe.sim.errors import SimulationError
 from kvpipe.sim.lengths import Fixed, LengthDist, LogNormal, Uniform
 from kvpipe.sim.metrics import LatencyStats, SimMetrics, TimeSeries, Utilization
+from kvpipe.sim.records import RequestRecords, TimelineLog
 from kvpipe.sim.requests import Requests
-from kvpipe.sim.result import RequestRecords, SimResult, TimelineLog
+from kvpipe.sim.result import SimResult
 from kvpipe.sim.timeline import chrome_trace
 from kvpipe.sim.traces import TraceError, parse_azure_csv, parse_jsonl, parse_trace
 

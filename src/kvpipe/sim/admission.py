@@ -22,8 +22,8 @@ from kvpipe.sim.table import RequestTable
 from kvpipe.sim.tracer import Tracer
 
 if TYPE_CHECKING:
-    from kvpipe.sim.loop import Event
     from kvpipe.sim.pipeline import Pipeline
+    from kvpipe.sim.serving import Event
 
 _SLACK = 1 + 1e-12  # relative slack of the capacity check (rounding of sums of bytes)
 

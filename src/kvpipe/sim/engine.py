@@ -23,10 +23,12 @@ from kvpipe.sim.errors import SimulationError
 from kvpipe.sim.events import Snapshot, Stop
 from kvpipe.sim.fluid import FluidPipeline
 from kvpipe.sim.loop import EventLoop
+from kvpipe.sim.metrics import compute_metrics
 from kvpipe.sim.pipeline import Pipeline
+from kvpipe.sim.records import Counters, TimelineLog, class_names
 from kvpipe.sim.reference import ReferencePipeline
 from kvpipe.sim.requests import Requests
-from kvpipe.sim.result import Counters, SimResult, TimelineLog, class_names
+from kvpipe.sim.result import SimResult
 from kvpipe.sim.seats import Seats
 from kvpipe.sim.serving import Serving, TrafficSource
 from kvpipe.sim.table import RequestTable
@@ -208,10 +210,8 @@ class Simulation:
         return self._result()
 
     def _result(self) -> SimResult:
-        from kvpipe.sim.metrics import compute_metrics
-
         records = self.requests.records()
-        metrics = compute_metrics(self, records)
+        metrics = compute_metrics(self.config, self.table, self.snapshots, self.series, records)
         return SimResult(
             system_name=self.system.name,
             mode=self.config.mode.value,

@@ -35,11 +35,11 @@ from kvpipe.sim.admission import KvLedger
 from kvpipe.sim.config import Admission, SimConfig
 from kvpipe.sim.errors import SimulationError
 from kvpipe.sim.events import PipelineStep, Preemption, PrefillDone, RequestFinished
-from kvpipe.sim.result import TimelineLog
+from kvpipe.sim.records import TimelineLog
 from kvpipe.sim.seats import PassProfile, Seats, lone_train_profile, lone_train_profiles, pass_profile
 
 if TYPE_CHECKING:
-    from kvpipe.sim.loop import Event
+    from kvpipe.sim.serving import Event
 
 _EPS = 1e-9
 # consecutive steps that move neither the clock nor the cycle count before the run is given up

@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kvpipe.sim.serving import Serving
-
-
-class Event(Protocol):
-    """Something that happens at ``time``; events at one time run in ``priority`` order, then
-    in the order they were scheduled (which makes runs deterministic). ``handle`` acts on the
-    named collaborators of :class:`~kvpipe.sim.serving.Serving` (or on the pipeline the event
-    belongs to) and returns the events it schedules, in order."""
-
-    time: float
-    priority: ClassVar[int]
-
-    def handle(self, sim: Serving) -> Sequence[Event]: ...
+    from kvpipe.sim.serving import Event
 
 
 class EventLoop:

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kvpipe.sim.result import REJECT_REASONS, Counters, RequestRecords
+from kvpipe.sim.records import REJECT_REASONS, Counters, RequestRecords
 
 if TYPE_CHECKING:
-    from kvpipe.sim.engine import Simulation
+    from kvpipe.perf.service import ServiceTable
+    from kvpipe.sim.config import SimConfig
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class SimMetrics:
     mean_time_in_system_s: float  # mean end-to-end latency of the requests finishing in the window
     utilization: Utilization
     series: TimeSeries
-    # requests_rejected split by why (keys of kvpipe.sim.result.REJECT_REASONS)
+    # requests_rejected split by why (keys of kvpipe.sim.records.REJECT_REASONS)
     requests_rejected_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -179,10 +180,13 @@ def _rejected_by_reason(rec: RequestRecords, arrived: np.ndarray) -> dict[str, i
     return out
 
 
-def compute_metrics(sim: Simulation, rec: RequestRecords) -> SimMetrics:
-    cfg = sim.config
-    a: Counters = sim.snapshots["warmup"]
-    b: Counters = sim.snapshots["end"]
+def compute_metrics(
+    cfg: SimConfig, table: ServiceTable, snapshots: dict[str, Counters], series: list[Counters], rec: RequestRecords
+) -> SimMetrics:
+    """The run's metrics from its counters at the ``warmup`` and ``end`` snapshots, its sampled
+    counters (``series``) and its request records."""
+    a = snapshots["warmup"]
+    b = snapshots["end"]
     t0, t1 = a.time_s, b.time_s
     window = t1 - t0 if t1 > t0 else math.nan  # rates over an empty window are undefined (JSON null)
     tokens = b.output_tokens - a.output_tokens
@@ -196,12 +200,12 @@ def compute_metrics(sim: Simulation, rec: RequestRecords) -> SimMetrics:
     if cfg.slo_tpot_s is not None:
         ok &= ~(tpot > cfg.slo_tpot_s)  # one-token requests have no TPOT and pass
     arrived = (rec.arrival_s >= t0) & (rec.arrival_s <= t1)
-    cap = sim.ledger.cap
-    mask = sim.ledger.mask
+    cap = table.kv_capacity_bytes_per_group
+    mask = table.has_kv
     kv_cap_util = np.where(mask, (b.kv_byte_s - a.kv_byte_s) / window / cap if cap > 0 else 0.0, 0.0)
     n_fin = int(fin.sum())
     util = Utilization(
-        group_counts=tuple(int(c) for c in sim.table.counts),
+        group_counts=tuple(int(c) for c in table.counts),
         processing=tuple(((b.busy_proc_s - a.busy_proc_s) / window).tolist()),
         links=tuple(((b.busy_link_s - a.busy_link_s) / window).tolist()),
         kv_bandwidth=tuple(((b.busy_kv_s - a.busy_kv_s) / window).tolist()),
@@ -232,5 +236,5 @@ def compute_metrics(sim: Simulation, rec: RequestRecords) -> SimMetrics:
         mean_requests_running=(b.running_s - a.running_s) / window,
         mean_time_in_system_s=float(np.mean(e2e[fin])) if fin.any() else math.nan,
         utilization=util,
-        series=_series(sim.series, t1, cfg.series_points, cap, mask),
+        series=_series(series, t1, cfg.series_points, cap, mask),
     )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
-    from kvpipe.sim.loop import Event
+    from kvpipe.sim.serving import Event
 
 
 class Pipeline(Protocol):

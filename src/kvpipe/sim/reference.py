@@ -30,11 +30,11 @@ from kvpipe.sim.admission import KvLedger
 from kvpipe.sim.config import Admission, SimConfig
 from kvpipe.sim.events import CycleDone, CycleStart, Preemption, PrefillDone, RequestFinished, StageDone
 from kvpipe.sim.events.stage_done import ARRIVE, LINK_DONE, PROC_DONE
-from kvpipe.sim.result import TimelineLog
+from kvpipe.sim.records import TimelineLog
 from kvpipe.sim.seats import PassProfile, Seats, pass_profile
 
 if TYPE_CHECKING:
-    from kvpipe.sim.loop import Event
+    from kvpipe.sim.serving import Event
 
 
 class ReferencePipeline:

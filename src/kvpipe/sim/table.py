@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
+from kvpipe.sim.records import REJECT_REASONS, RequestRecords
 from kvpipe.sim.requests import Requests
-from kvpipe.sim.result import REJECT_REASONS, RequestRecords
 
 _REASONS = ("", *REJECT_REASONS)  # reject_code indexes this ("": not rejected)
 
@@ -97,7 +97,7 @@ class RequestTable:
         self.preemptions[r] += 1
 
     def reject(self, r: int, why: str) -> None:
-        """Turn request ``r`` away; ``why`` is a key of :data:`~kvpipe.sim.result.REJECT_REASONS`."""
+        """Turn request ``r`` away; ``why`` is a key of :data:`~kvpipe.sim.records.REJECT_REASONS`."""
         if why not in REJECT_REASONS:
             raise ValueError(f"unknown rejection reason {why!r} (one of {', '.join(REJECT_REASONS)})")
         self.reject_code[r] = _REASONS.index(why)

@@ -1,11 +1,11 @@
-"""What a run records for its timeline (:class:`~kvpipe.sim.result.TimelineLog`), within the
+"""What a run records for its timeline (:class:`~kvpipe.sim.records.TimelineLog`), within the
 configured limits; a run without a timeline records nothing."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from kvpipe.sim.result import TimelineLog
+from kvpipe.sim.records import TimelineLog
 
 
 class Tracer:

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from kvpipe.sim.loop import Event
-    from kvpipe.sim.reference import ReferencePipeline
-    from kvpipe.sim.serving import Serving
+    from kvpipe.sim.serving import Event, Serving
+
+
+class CycleStarts(Protocol):
+    """What this event asks of its pipeline (a unit's cycle starts in the reference pipeline: :class:`~kvpipe.sim.reference.ReferencePipeline`)."""
+
+    def start_cycle(self, unit: int, t: float, /) -> Sequence[Event]: ...
 
 
 @dataclass(slots=True)
 class CycleStart:
     time: float
     unit: int
-    pipeline: ReferencePipeline
+    pipeline: CycleStarts
     priority: ClassVar[int] = 7
 
     def handle(self, sim: Serving) -> Sequence[Event]:

@@ -7,19 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from kvpipe.sim.fluid import FluidPipeline
-    from kvpipe.sim.loop import Event
-    from kvpipe.sim.serving import Serving
+    from kvpipe.sim.serving import Event, Serving
+
+
+class Steps(Protocol):
+    """What this event asks of its pipeline (a step of the fast (fluid) pipeline: :class:`~kvpipe.sim.fluid.FluidPipeline`)."""
+
+    def step(self, generation: int, t: float, /) -> Sequence[Event]: ...
 
 
 @dataclass(slots=True)
 class PipelineStep:
     time: float
     generation: int
-    pipeline: FluidPipeline
+    pipeline: Steps
     priority: ClassVar[int] = 1
 
     def handle(self, sim: Serving) -> Sequence[Event]:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from kvpipe.sim.loop import Event
-    from kvpipe.sim.serving import Serving
+    from kvpipe.sim.serving import Event, Serving
 
 
 @dataclass(slots=True)

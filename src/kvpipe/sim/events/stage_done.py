@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from kvpipe.sim.loop import Event
-    from kvpipe.sim.reference import ReferencePipeline
-    from kvpipe.sim.serving import Serving
+    from kvpipe.sim.serving import Event, Serving
 
 ARRIVE, PROC_DONE, LINK_DONE = 0, 1, 2
+
+
+class StageEvents(Protocol):
+    """What this event asks of its pipeline (a stage event of the reference pipeline: :class:`~kvpipe.sim.reference.ReferencePipeline`)."""
+
+    def stage_event(self, unit: int, stage: int, phase: int, t: float, /) -> Sequence[Event]: ...
 
 
 @dataclass(slots=True)
@@ -24,7 +28,7 @@ class StageDone:
     unit: int
     stage: int
     phase: int
-    pipeline: ReferencePipeline
+    pipeline: StageEvents
     priority: ClassVar[int] = 0
 
     def handle(self, sim: Serving) -> Sequence[Event]:
