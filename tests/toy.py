@@ -12,6 +12,8 @@ All precisions bf16 (2 bytes): 173,696 weight bytes.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kvpipe.hardware.parts import Chip, Link, MemoryTech
 from kvpipe.system import KVMemory, MappingOptions, System, Workload
 from kvpipe.workload import Precision, Precisions, build_model, parse_arch
@@ -65,3 +67,15 @@ def toy_system(users: int = 1, context: int = 1000, micro_batch: int = 1, memory
         mapping=MappingOptions(usable_sram_fraction=1.0, layers_per_group=1),
         workload=Workload(users=users, context_tokens=context, micro_batch=micro_batch),
     )
+
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+
+
+def run_cli(capsys, *argv):
+    """Run ``kvpipe ARGV...`` in-process: (exit code, stdout, stderr)."""
+    from kvpipe.cli.main import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from toy import ROOT, run_cli
 
-from kvpipe.cli.main import main
-
-ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-hbm4.yaml"
 H200 = ROOT / "src" / "kvpipe" / "catalog" / "data" / "systems" / "h200-x8.yaml"
-
-
-def _run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(
@@ -39,7 +29,7 @@ def _run(capsys, *argv):
     ],
 )
 def test_bad_flags_exit_2_naming_the_flag_and_its_form(capsys, argv, flag, form):
-    code, _, err = _run(capsys, "simulate", SEED, *argv)
+    code, _, err = run_cli(capsys, "simulate", SEED, *argv)
     assert code == 2
     assert f"{flag}:" in err and form in err
     assert "Traceback" not in err
@@ -48,12 +38,12 @@ def test_bad_flags_exit_2_naming_the_flag_and_its_form(capsys, argv, flag, form)
 
 
 def test_all_flag_errors_at_once(capsys):
-    code, _, err = _run(capsys, "simulate", SEED, "--arrival-rate", "inf", "--cv", "-1", "--slots", "0")
+    code, _, err = run_cli(capsys, "simulate", SEED, "--arrival-rate", "inf", "--cv", "-1", "--slots", "0")
     assert code == 2 and "--arrival-rate:" in err and "--cv:" in err and "--slots:" in err
 
 
 def test_gpu_system_is_refused_with_a_plain_message(capsys):
-    code, _, err = _run(capsys, "simulate", H200, "--arrival-rate", "1")
+    code, _, err = run_cli(capsys, "simulate", H200, "--arrival-rate", "1")
     assert code == 2
     assert "kvpipe simulate models spatial pipelines only" in err
     assert "describes a GPU system (gpu: h200)" in err

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from kvpipe.cli.main import main
+from toy import ROOT, run_cli
+
 from kvpipe.mapping import place
 from kvpipe.sim.records import class_name, class_names
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-hbm4.yaml"
-
-
-def _run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_group_classes_are_named_by_what_they_hold(capsys):
@@ -26,7 +19,7 @@ def test_group_classes_are_named_by_what_they_hold(capsys):
     p = place(s.model, s.precisions, s.chip, s.mapping)
     assert class_names(p.classes) == ("embedding", "decoder-layer groups", "LM head")
     assert class_name(p.classes[1]) == "decoder-layer groups"
-    code, out, _ = _run(capsys, "simulate", SEED, "--arrival-rate", "20", "--duration", "1 s")
+    code, out, _ = run_cli(capsys, "simulate", SEED, "--arrival-rate", "20", "--duration", "1 s")
     assert "busiest: decoder-layer groups (x80)" in out and "group class" not in out
-    code, out, _ = _run(capsys, "simulate", SEED, "--arrival-rate", "20", "--duration", "1 s", "--json")
+    code, out, _ = run_cli(capsys, "simulate", SEED, "--arrival-rate", "20", "--duration", "1 s", "--json")
     assert json.loads(out)["utilization"]["group_names"] == ["embedding", "decoder-layer groups", "LM head"]

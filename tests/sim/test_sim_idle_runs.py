@@ -4,31 +4,22 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
-from toy import toy_system
+from toy import ROOT, run_cli, toy_system
 
-from kvpipe.cli.main import main
 from kvpipe.sim import Requests, SimConfig, simulate
 
-ROOT = Path(__file__).resolve().parents[2]
 GROQ = ROOT / "src" / "kvpipe" / "catalog" / "data" / "systems" / "groq-lpu.yaml"
 
 
-def _run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_no_finished_request_measures_the_duration_with_static_power(capsys):
-    code, out, _ = _run(capsys, "simulate", GROQ, "--arrival-rate", "1", "--duration", "1s")
+    code, out, _ = run_cli(capsys, "simulate", GROQ, "--arrival-rate", "1", "--duration", "1s")
     assert code == 0
     assert "0 s measured" not in out and "1 s measured" in out
     assert "inf" not in out and "mean power 0 W" not in out
     assert "no request finished" in out
-    code, out, _ = _run(capsys, "simulate", GROQ, "--arrival-rate", "1", "--duration", "1s", "--json")
+    code, out, _ = run_cli(capsys, "simulate", GROQ, "--arrival-rate", "1", "--duration", "1s", "--json")
     d = json.loads(out)
     assert d["window_s"] == pytest.approx(1.0)
     assert d["joules_per_token"] is None and d["mean_power_w"] > 0

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from toy import toy_system
+from toy import ROOT, run_cli, toy_system
 
-from kvpipe.cli.main import main
 from kvpipe.sim import Requests, SimConfig, SimulationError, simulate
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-hbm4.yaml"
-
-
-def _run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_reference_mode_refuses_a_run_too_long_up_front(capsys):
     import time
 
     t0 = time.perf_counter()
-    code, _, err = _run(capsys, "simulate", SEED, "--mode", "reference", "--arrival-rate", "28", "--duration", "60 s")
+    code, _, err = run_cli(capsys, "simulate", SEED, "--mode", "reference", "--arrival-rate", "28", "--duration", "60 s")
     assert time.perf_counter() - t0 < 30
     assert code == 2
     assert "events" in err and "--mode fast" in err and "--duration" in err and "Traceback" not in err

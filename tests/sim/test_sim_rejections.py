@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from toy import toy_system
+from toy import ROOT, run_cli, toy_system
 
-from kvpipe.cli.main import main
 from kvpipe.sim import Requests, SimConfig, simulate
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-hbm4.yaml"
-
-
-def _run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_rejections_are_counted_by_reason(capsys):
@@ -28,7 +19,7 @@ def test_rejections_are_counted_by_reason(capsys):
     m = simulate(toy_system(users=1), reqs, SimConfig(max_queue=1)).metrics
     assert m.requests_rejected == 2
     assert m.requests_rejected_by_reason == {"queue_full": 2, "kv_never_fits": 0}
-    code, out, _ = _run(capsys, "simulate", SEED, "--arrival-rate", "200", "--duration", "1 s", "--slots", "4",
+    code, out, _ = run_cli(capsys, "simulate", SEED, "--arrival-rate", "200", "--duration", "1 s", "--slots", "4",
                         "--max-queue", "1", "--json")
     d = json.loads(out)
     assert sum(d["requests_rejected_by_reason"].values()) == d["requests_rejected"] > 0
@@ -41,7 +32,7 @@ def test_kv_that_never_fits_is_its_own_reason(capsys, tmp_path):
     system = tmp_path / "small-kv.yaml"
     system.write_text(SEED.read_text().replace("units_per_group: 6", "units_per_group: 0.001"))
     assert "units_per_group: 0.001" in system.read_text()
-    code, out, _ = _run(capsys, "simulate", str(system), "--arrival-rate", "5", "--duration", "1 s",
+    code, out, _ = run_cli(capsys, "simulate", str(system), "--arrival-rate", "5", "--duration", "1 s",
                         "--fixed-context", "100000", "--json")
     d = json.loads(out)
     assert d["requests_rejected"] > 0
