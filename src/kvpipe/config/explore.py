@@ -1,7 +1,9 @@
 """The sweep file of ``kvpipe explore``: which system, which axes, how sampled, which objectives.
 
-Every mistake is reported at once, each with its field path (as system files are). Layout and
-meaning: docs/explore.md.
+Validated as system files are: pydantic specs (:class:`SweepFileSpec`, one :class:`AxisBody`
+per axis, its value type set by the axis's quantity) checked with ``validate_spec``, then the
+rules that tie fields together, then a factory building the :class:`ExploreSpec`. Every
+mistake is reported at once, each with its field path. Layout and meaning: docs/explore.md.
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BeforeValidator, Field, model_validator
 
 from kvpipe.config.gpu import load_any_system
-from kvpipe.config.limits import MAX_USERS, InputLimitError, brief, out_of_bounds, read_user_text
-from kvpipe.config.loader import ConfigError, ErrorList, context_errors, read_yaml
-from kvpipe.config.units import Kind, UnitError, parse_quantity
+from kvpipe.config.limits import MAX_USERS, InputLimitError, brief, read_user_text
+from kvpipe.config.loader import ConfigError, ErrorList, context_errors, read_yaml, validate_spec
+from kvpipe.config.schema import Count, Fraction, Name, Spec, WholeNumber, field_error, unit_field
+from kvpipe.config.units import Kind
 from kvpipe.explore.space import AxisSpec, ExploreSpec
 from kvpipe.explore.sweep import AXES, METRICS, Quantity, Range
 from kvpipe.system import System
@@ -27,7 +32,101 @@ _KINDS = {
     Quantity.BYTES: Kind.BYTES, Quantity.BYTES_PER_S: Kind.BYTES_PER_S, Quantity.SECONDS: Kind.SECONDS,
     Quantity.J_PER_BIT: Kind.J_PER_BIT, Quantity.FLOP_PER_S: Kind.FLOP_PER_S, Quantity.WATTS: Kind.WATTS,
 }
-_TOP_KEYS = {"system", "method", "samples", "seed", "axes", "objectives"}
+# the most a whole-number axis may reach (the same bounds as a system file's)
+_COUNT_LIMITS = {"users": MAX_USERS, "context": MAX_CONTEXT_TOKENS, "micro_batch": MAX_USERS, "layers_per_group": MAX_LAYERS}
+_MISSING_HINT = {
+    "system": "required: a shipped system name (e.g. seed) or a system YAML path",
+    "axes": f"required: a mapping of one or more axes ({', '.join(AXES)})",
+}
+
+
+# --- specs ----------------------------------------------------------------------------------
+
+
+def _method(value: object) -> str:
+    if value not in METHODS:
+        raise field_error(f"expected one of {', '.join(METHODS)}, got {brief(value)}")
+    return str(value)
+
+
+def _sense(value: object) -> bool:
+    if value not in ("max", "min"):
+        raise field_error(f"expected max or min, got {brief(value)}")
+    return value == "max"
+
+
+def _scale(value: object) -> bool:
+    if value not in ("linear", "log"):
+        raise field_error(f"expected linear or log, got {brief(value)}")
+    return value == "log"
+
+
+def _non_empty(what: str) -> BeforeValidator:
+    def check(value: object) -> object:
+        if not isinstance(value, Mapping) or not value:
+            raise field_error(f"expected a mapping of one or more {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _count_up_to(limit: int) -> BeforeValidator:
+    def check(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= limit:
+            raise field_error(f"expected a number from 1 to {limit:,}, got {brief(value)}")
+        return float(value)
+
+    return BeforeValidator(check)
+
+
+class SweepFileSpec(Spec):
+    """A sweep file; each axis body is checked against its own axis (:data:`AXIS_SPECS`)."""
+
+    system: Name
+    method: Annotated[str, BeforeValidator(_method)] = "grid"
+    samples: Count | None = None
+    seed: WholeNumber = 0
+    axes: Annotated[dict[str, Any], _non_empty(f"axes ({', '.join(AXES)})")]
+    objectives: Annotated[dict[str, Annotated[bool, BeforeValidator(_sense)]],
+                          _non_empty("names to max or min")] = Field(default_factory=lambda: {
+                              k: v == "max" for k, v in DEFAULT_OBJECTIVES.items()})
+
+
+V = TypeVar("V")
+
+
+class AxisBody(Spec, Generic[V]):
+    """One axis: a list of values (``values``, written as a bare list) or a range."""
+
+    values: list[V] | None = None
+    low: V | None = Field(None, alias="from")
+    to: V | None = None
+    scale: Annotated[bool, BeforeValidator(_scale)] = False  # log
+    steps: Count | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _list_or_range(cls, value: object) -> object:
+        if isinstance(value, list):
+            return {"values": value}
+        if not isinstance(value, Mapping):
+            raise field_error("expected a list of values or a mapping with from, to (and scale, steps)")
+        return value
+
+
+def _value_type(name: str) -> Any:
+    q = AXES[name].quantity
+    if q is Quantity.FRACTION:
+        return Fraction
+    if q is Quantity.COUNT:
+        return Annotated[float, _count_up_to(_COUNT_LIMITS.get(name, MAX_USERS))]
+    return unit_field(_KINDS[q], positive=True)
+
+
+AXIS_SPECS: dict[str, type[AxisBody[Any]]] = {name: AxisBody[_value_type(name)] for name in AXES}  # type: ignore[misc]
+
+
+# --- loading ----------------------------------------------------------------------------------
 
 
 def load_explore(path: str | os.PathLike[str]) -> ExploreSpec:
@@ -44,131 +143,87 @@ def load_explore(path: str | os.PathLike[str]) -> ExploreSpec:
 
 
 def parse_explore(raw: Any, base_dir: Path, source: str = "sweep file") -> ExploreSpec:
-    errors: ErrorList = []
     if not isinstance(raw, Mapping):
         raise ConfigError([("", "expected a mapping with system, axes and (optionally) method, samples, seed, objectives")],
                           source)
-    for key in raw:
-        if key not in _TOP_KEYS:
-            errors.append((str(key), f"unknown field (expected one of {', '.join(sorted(_TOP_KEYS))})"))
-    method = raw.get("method", "grid")
-    if method not in METHODS:
-        errors.append(("method", f"expected one of {', '.join(METHODS)}, got {method!r}"))
-    samples = _samples(raw, method, errors)
-    seed = raw.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        errors.append(("seed", f"expected a whole number >= 0, got {seed!r}"))
+    errors: ErrorList = []
+    spec = validate_spec(SweepFileSpec, dict(raw), errors, _MISSING_HINT)
+    method = spec.method if spec is not None else raw.get("method", "grid")
+    method = method if method in METHODS else None  # a wrong method is reported; the rules below need one
+    errors += _samples_errors(raw, method)
     axes = _axes(raw.get("axes"), method, errors)
-    objectives = _objectives(raw.get("objectives", DEFAULT_OBJECTIVES), {a.name for a in axes}, errors)
-    system = system_field(raw.get("system"), base_dir, errors)
+    errors += _objective_errors(raw.get("objectives"), set(axes))
+    system = system_field(raw["system"], base_dir, errors) if isinstance(raw.get("system"), str) and raw["system"] else None
     if system is not None:
-        errors += _context_errors(system, axes)
+        errors += _context_errors(system, list(axes.values()))
     if errors:
-        raise ConfigError(errors, source)
-    assert system is not None
-    spec = ExploreSpec(system, str(method), samples, int(seed), tuple(axes), tuple(objectives))
-    if spec.n_points > MAX_POINTS:
-        raise ConfigError([("axes" if method == "grid" else "samples",
-                            f"{spec.n_points:,} points exceed the {MAX_POINTS:,} a sweep may hold; split it")], source)
-    return spec
+        raise ConfigError(in_document_order(errors, raw, SweepFileSpec), source)
+    assert spec is not None and system is not None
+    return build_explore(spec, system, tuple(axes.values()), source)
 
 
-def _samples(raw: Mapping[str, Any], method: Any, errors: ErrorList) -> int | None:
-    samples = raw.get("samples")
-    if method == "grid":
-        if samples is not None:
-            errors.append(("samples", "a grid has the points of its axes: give steps or values per axis instead"))
-        return None
-    if samples is None:
-        errors.append(("samples", f"required for method {method}"))
-        return None
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        errors.append(("samples", f"expected a whole number >= 1, got {samples!r}"))
-        return None
-    return samples
+def build_explore(spec: SweepFileSpec, system: System, axes: tuple[AxisSpec, ...], source: str) -> ExploreSpec:
+    """The sweep from its validated parts; refused past :data:`MAX_POINTS`."""
+    built = ExploreSpec(system, spec.method, spec.samples, spec.seed, axes, tuple(spec.objectives.items()))
+    if built.n_points > MAX_POINTS:
+        raise ConfigError([("axes" if spec.method == "grid" else "samples",
+                            f"{built.n_points:,} points exceed the {MAX_POINTS:,} a sweep may hold; split it")], source)
+    return built
 
 
-# the most a whole-number axis may reach (the same bounds as a system file's)
-_COUNT_LIMITS = {"users": MAX_USERS, "context": MAX_CONTEXT_TOKENS, "micro_batch": MAX_USERS, "layers_per_group": MAX_LAYERS}
+def _samples_errors(raw: Mapping[str, Any], method: str | None) -> ErrorList:
+    if method == "grid" and "samples" in raw:
+        return [("samples", "a grid has the points of its axes: give steps or values per axis instead")]
+    if method not in (None, "grid") and "samples" not in raw:
+        return [("samples", f"required for method {method}")]
+    return []
 
 
-def _value(v: Any, quantity: Quantity, where: str, errors: ErrorList, axis: str = "") -> float | None:
-    if quantity is Quantity.FRACTION:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1:
-            errors.append((where, f"expected a fraction in (0, 1], got {v!r}"))
-            return None
-        return float(v)
-    if quantity is Quantity.COUNT:
-        limit = _COUNT_LIMITS.get(axis, MAX_USERS)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 1 <= v <= limit:
-            errors.append((where, f"expected a number from 1 to {limit:,}, got {brief(v)}"))
-            return None
-        return float(v)
-    try:
-        x = parse_quantity(v, _KINDS[quantity], positive=True)
-    except UnitError as e:
-        errors.append((where, e.message))
-        return None
-    problem = out_of_bounds(x, _KINDS[quantity], positive=True)
-    if problem:
-        errors.append((where, f"{problem}, got {brief(v)}"))
-        return None
-    return x
-
-
-def _axes(raw: Any, method: Any, errors: ErrorList) -> list[AxisSpec]:
-    if not isinstance(raw, Mapping) or not raw:
-        errors.append(("axes", f"expected a mapping of one or more axes ({', '.join(AXES)})"))
-        return []
-    out = []
+def _axes(raw: Any, method: str | None, errors: ErrorList) -> dict[str, AxisSpec]:
+    """Each axis body validated against its axis's spec, then the rules tying it to the method."""
+    if not isinstance(raw, Mapping):
+        return {}  # reported by the file's spec
+    out = {}
     for name, body in raw.items():
         where = f"axes.{name}"
         if name not in AXES:
             errors.append((where, f"unknown axis (expected one of {', '.join(AXES)})"))
             continue
-        q = AXES[name].quantity
-        if isinstance(body, list):
-            if method != "grid":
-                errors.append((where, f"a list of values is for method grid; give from/to for {method}"))
-                continue
-            vals = [_value(v, q, f"{where}[{i}]", errors, name) for i, v in enumerate(body)]
-            if not body:
-                errors.append((where, "an empty list"))
-            if body and all(v is not None for v in vals):
-                out.append(AxisSpec(name, tuple(v for v in vals if v is not None), None, None))
-            continue
-        if not isinstance(body, Mapping):
-            errors.append((where, "expected a list of values or a mapping with from, to (and scale, steps)"))
-            continue
-        axis = _range_axis(name, body, method, where, errors)
-        if axis is not None:
-            out.append(axis)
+        found: ErrorList = []
+        axis = validate_spec(AXIS_SPECS[name], body, found, {})
+        errors += [(_under(where, path), message) for path, message in found]
+        rules = _axis_rules(axis, body, method, where) if axis is not None and method is not None else []
+        errors += rules
+        if axis is not None and method is not None and not rules:
+            out[str(name)] = _axis(str(name), axis, method)
     return out
 
 
-def _range_axis(name: str, body: Mapping[str, Any], method: Any, where: str, errors: ErrorList) -> AxisSpec | None:
-    n0 = len(errors)
-    for key in body:
-        if key not in ("from", "to", "scale", "steps"):
-            errors.append((f"{where}.{key}", "unknown field (expected from, to, scale, steps)"))
-    q = AXES[name].quantity
-    lo = _value(body.get("from"), q, f"{where}.from", errors, name) if "from" in body else None
-    hi = _value(body.get("to"), q, f"{where}.to", errors, name) if "to" in body else None
-    errors.extend((f"{where}.{key}", "required") for key in ("from", "to") if key not in body)
-    if lo is not None and hi is not None and lo > hi:
+def _under(where: str, path: str) -> str:
+    path = path.removeprefix("values")  # a bare list is the spec's values
+    return f"{where}.{path}" if path and not path.startswith("[") else where + path
+
+
+def _axis_rules(axis: AxisBody[Any], body: Any, method: str, where: str) -> ErrorList:
+    if axis.values is not None:
+        if method != "grid":
+            return [(where, f"a list of values is for method grid; give from/to for {method}")]
+        return [] if axis.values else [(where, "an empty list")]
+    errors = [(f"{where}.{key}", "required") for key in ("from", "to") if key not in body]
+    if axis.low is not None and axis.to is not None and axis.low > axis.to:
         errors.append((f"{where}.to", "below from"))
-    scale = body.get("scale", "linear")
-    if scale not in ("linear", "log"):
-        errors.append((f"{where}.scale", f"expected linear or log, got {scale!r}"))
-    steps = body.get("steps")
-    if method == "grid":
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            errors.append((f"{where}.steps", f"a grid axis needs a whole number of steps >= 1, got {steps!r}"))
-    elif steps is not None:
+    if method == "grid" and axis.steps is None:
+        errors.append((f"{where}.steps", "a grid axis needs a whole number of steps >= 1"))
+    elif method != "grid" and axis.steps is not None:
         errors.append((f"{where}.steps", f"steps are for method grid; {method} draws its samples"))
-    if len(errors) > n0 or lo is None or hi is None:
-        return None
-    return AxisSpec(name, None, Range(lo, hi, scale == "log"), steps if method == "grid" else None)
+    return errors
+
+
+def _axis(name: str, axis: AxisBody[Any], method: str) -> AxisSpec:
+    if axis.values is not None:
+        return AxisSpec(name, tuple(float(v) for v in axis.values), None, None)
+    assert axis.low is not None and axis.to is not None  # _axis_rules required both
+    return AxisSpec(name, None, Range(float(axis.low), float(axis.to), axis.scale), axis.steps if method == "grid" else None)
 
 
 def _context_errors(system: System, axes: list[AxisSpec]) -> ErrorList:
@@ -180,20 +235,31 @@ def _context_errors(system: System, axes: list[AxisSpec]) -> ErrorList:
     return []
 
 
-def _objectives(raw: Any, axis_names: set[str], errors: ErrorList) -> list[tuple[str, bool]]:
-    if not isinstance(raw, Mapping) or not raw:
-        errors.append(("objectives", "expected a mapping of one or more names to max or min"))
-        return []
-    out = []
-    for name, sense in raw.items():
-        where = f"objectives.{name}"
-        if name not in METRICS and name not in axis_names:
-            errors.append((where, f"unknown (a figure of merit: {', '.join(METRICS)}; or an axis of this sweep)"))
-        elif sense not in ("max", "min"):
-            errors.append((where, f"expected max or min, got {sense!r}"))
-        else:
-            out.append((str(name), sense == "max"))
-    return out
+def _objective_errors(raw: Any, axis_names: set[str]) -> ErrorList:
+    if not isinstance(raw, Mapping):
+        return []  # the default, or reported by the file's spec
+    return [(f"objectives.{name}", f"unknown (a figure of merit: {', '.join(METRICS)}; or an axis of this sweep)")
+            for name in raw if name not in METRICS and name not in axis_names]
+
+
+def in_document_order(errors: ErrorList, raw: Mapping[str, Any], spec: type[Spec]) -> ErrorList:
+    """Errors sorted as the user reads the file: unknown top-level keys first, then the spec's
+    fields in order, each section's entries in the order the document gives them; the system
+    (whose errors are long) last."""
+    fields = [f.alias or n for n, f in spec.model_fields.items() if n != "system"]
+
+    def key(error: tuple[str, str]) -> tuple[int, int]:
+        top, _, rest = error[0].partition(".")
+        top = top.split("[")[0]
+        if top.startswith("system"):
+            return len(fields) + 1, 0
+        rank = fields.index(top) + 1 if top in fields else 0
+        section = raw.get(top)
+        entries = [str(k) for k in section] if isinstance(section, Mapping) else []
+        entry = rest.split(".")[0].split("[")[0]
+        return rank, entries.index(entry) if entry in entries else -1
+
+    return sorted(errors, key=key)
 
 
 def system_field(raw: Any, base_dir: Path, errors: ErrorList,
@@ -217,4 +283,5 @@ def system_field(raw: Any, base_dir: Path, errors: ErrorList,
     return system
 
 
-__all__ = ["DEFAULT_OBJECTIVES", "MAX_POINTS", "METHODS", "load_explore", "parse_explore", "system_field"]
+__all__ = ["AXIS_SPECS", "DEFAULT_OBJECTIVES", "MAX_POINTS", "METHODS", "AxisBody", "SweepFileSpec", "build_explore",
+           "in_document_order", "load_explore", "parse_explore", "system_field"]

@@ -249,7 +249,7 @@ def normalize_shorthands(data: Mapping[str, Any], parts: tuple[str, ...] = ("chi
 
 
 def validate_spec(
-    cls: type[SpecT], raw: dict[str, Any], errors: ErrorList, hints: Mapping[str, str], key_notes: Mapping[str, str] | None = None
+    cls: type[SpecT], raw: object, errors: ErrorList, hints: Mapping[str, str], key_notes: Mapping[str, str] | None = None
 ) -> SpecT | None:
     """Validate ``raw`` into ``cls``; every problem is appended to ``errors`` as (field path,
     message), with ``hints`` for missing fields and ``key_notes`` appended to an unknown key."""
@@ -270,7 +270,7 @@ def _translate(
     err: Mapping[str, Any], cls: type[BaseModel], hints: Mapping[str, str], key_notes: Mapping[str, str]
 ) -> tuple[str, str]:
     loc = [str(p) for p in err["loc"] if p != "[key]"]
-    path = ".".join(loc)
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"] if p != "[key]").lstrip(".")
     kind = err["type"]
     if kind == "extra_forbidden":
         return path, _unknown_key(loc, cls, key_notes.get(path, ""))
@@ -285,7 +285,7 @@ def _unknown_key(loc: list[str], root: type[BaseModel], note: str = "") -> str:
     model = _model_at(loc[:-1], root)
     if model is None:
         return "unknown key"
-    known = list(model.model_fields)
+    known = [f.alias or name for name, f in model.model_fields.items()]
     close = difflib.get_close_matches(loc[-1], known, n=1)
     hint = f' (did you mean "{close[0]}"?)' if close else ""
     return f"unknown key{hint}{note}; expected one of: {', '.join(known)}"

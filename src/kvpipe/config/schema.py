@@ -196,6 +196,14 @@ def _q(kind: Kind, positive: bool = False) -> BeforeValidator:
     return BeforeValidator(_quantity(kind, positive))
 
 
+def unit_field(kind: Kind, positive: bool = False) -> Any:
+    """The field type of a quantity of ``kind`` written with its unit ("3.35 TB/s"), in SI."""
+    return Annotated[float, _q(kind, positive)]
+
+
+field_error = _fail  # what a spec's own validator raises: the message is shown under the field path
+
+
 # quantities parsed from unit strings (">= 0" unless named positive)
 Size = Annotated[float, _q(Kind.BYTES, positive=True)]
 Bandwidth = Annotated[float, _q(Kind.BYTES_PER_S, positive=True)]
@@ -218,6 +226,7 @@ def _non_empty_table(value: dict[Precision, float]) -> dict[Precision, float]:
 Name = Annotated[str, BeforeValidator(_word)]
 PrecisionField = Annotated[Precision, BeforeValidator(_precision)]
 Count = Annotated[int, BeforeValidator(_whole(1))]
+WholeNumber = Annotated[int, BeforeValidator(_whole(0))]
 UserCount = Annotated[int, BeforeValidator(_whole(1, MAX_USERS))]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
 PositiveNumber = Annotated[float, BeforeValidator(_positive_number)]
@@ -557,7 +566,7 @@ def config_keys(kind: str) -> tuple[str, ...]:
 
 __all__ = [
     "CHIP_FIELDS", "FIELDS", "GPU_FIELDS", "LINK_FIELDS", "MEMORY_FIELDS", "NON_NUMERIC", "PER_PRECISION", "REQUIRED",
-    "SPECS", "ChipSpec", "UserCount", "GpuSpec", "KVMemorySpec", "LinkSpec", "MappingSpec", "MemorySpec", "ModelSpec", "PartSpec",
+    "SPECS", "ChipSpec", "UserCount", "WholeNumber", "GpuSpec", "KVMemorySpec", "LinkSpec", "MappingSpec", "MemorySpec", "ModelSpec", "PartSpec",
     "PrecisionsSpec", "Spec", "SystemSpec", "WorkloadSpec", "build_chip", "build_link", "build_memory",
-    "build_gpu", "config_keys", "given_fields", "required_missing",
+    "build_gpu", "config_keys", "field_error", "given_fields", "required_missing", "unit_field",
 ]
