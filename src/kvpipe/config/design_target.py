@@ -1,5 +1,8 @@
 """The target file of ``kvpipe memory design``: what the KV DRAM must supply, its budget, and
-the device space to search. Every mistake is reported at once, each with its field path.
+the device space to search. Validated as system files are: a pydantic spec
+(:class:`TargetFileSpec`) checked with ``validate_spec``, the rules that tie fields together,
+then a factory building the :class:`DesignTargetSpec`. Every mistake is reported at once, each
+with its field path.
 
 Layout (docs/memory.md, "Inverse design")::
 
@@ -24,39 +27,153 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator
 
 from kvpipe import catalog
 from kvpipe.catalog.entry import unknown_name_message
 from kvpipe.config.explore import system_field
-from kvpipe.config.loader import ConfigError, ErrorList, context_errors, read_yaml
+from kvpipe.config.limits import brief
+from kvpipe.config.loader import ConfigError, ErrorList, context_errors, in_document_order, read_yaml, validate_spec
+from kvpipe.config.schema import (
+    Bandwidth,
+    Count,
+    Name,
+    PositiveEnergyPerBit,
+    PositiveLength,
+    Size,
+    Spec,
+    field_error,
+)
 from kvpipe.config.units import Kind, UnitError, parse_quantity
 from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_W_PER_MM2
 from kvpipe.explore.device_design import DesignSpace
 from kvpipe.system import System
-from kvpipe.workload import Model
 
 OPERATING_POINT = "operating_point"
 MAX_CANDIDATES = 2_000_000  # ~0.4 kB per candidate: one search stays under ~1 GB
-_TOP_KEYS = {"system", "model", "users", "context", "tokens_per_s_per_user", "joules_per_token", "reference",
-             "better_than_reference", "requirements", "budget", "space"}
-_FACTOR_KEYS = {"pj_per_bit", "bw_per_reticle_die"}
-_REQUIREMENT_KINDS = {"bw_per_reticle_die": Kind.BYTES_PER_S, "pj_per_bit": Kind.J_PER_BIT,
-                      "capacity_per_reticle_die": Kind.BYTES}
-_BUDGET_KEYS = {"thermal_limit", "logic_power_density"}
-# space key -> (DesignSpace field, kind of each value or None for a whole count, factor to the field's unit)
-_SPACE: dict[str, tuple[str, Kind | None, float]] = {
-    "channels_per_layer": ("channels_per_layer", None, 1.0),
-    "banks_per_channel": ("banks_per_channel", None, 1.0),
-    "subarrays_per_bank": ("subarrays_per_bank", None, 1.0),
-    "row_bytes": ("row_bytes", Kind.BYTES, 1.0),
-    "io_width_bits": ("io_width_bits", None, 1.0),
-    "data_rate": ("data_rate_bits_per_s", Kind.BYTES_PER_S, 8.0),  # "4 Gb/s" parses as bytes/s
-    "bond_pitch": ("bond_pitch_m", Kind.LENGTH_MM, 1e-3),
-    "stack_height": ("stack_height", None, 1.0),
-}
 _NOT_SPATIAL = "the design target needs a spatial pipeline system (its KV memory is what is designed)"
 _FLUX = re.compile(r"^\s*(?P<power>.+?W)\s*/\s*mm(\^?2|²)\s*$")
+
+
+# --- field validators ---------------------------------------------------------------------------
+
+
+def _positive(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
+        raise field_error(f"expected a number > 0, got {brief(value)}")
+    return float(value)
+
+
+def _users(value: object) -> int | str:
+    if value == OPERATING_POINT:
+        return OPERATING_POINT
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not float(value).is_integer():
+        raise field_error(f"expected a whole number > 0 or {OPERATING_POINT}, got {brief(value)}")
+    return int(value)
+
+
+def _flux(positive: bool) -> BeforeValidator:
+    """A heat flux such as "0.5 W/mm2" (a bare number is W/mm^2)."""
+
+    def check(value: object) -> float:
+        x: float | None = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            x = float(value)
+        elif isinstance(value, str) and (m := _FLUX.match(value)):
+            try:
+                x = parse_quantity(m.group("power"), Kind.WATTS)
+            except UnitError:
+                x = None
+        if x is None or not x >= 0 or x == float("inf") or (positive and x == 0):
+            raise field_error(f"expected a heat flux such as \"0.5 W/mm2\"{' > 0' if positive else ''}, got {brief(value)}")
+        return x
+
+    return BeforeValidator(check)
+
+
+def _pin_rate(value: object) -> float:
+    """A pin rate such as "4 Gb/s", in bits/s ("4 Gb/s" parses as bytes/s)."""
+    try:
+        return parse_quantity(value, Kind.BYTES_PER_S, positive=True) * 8.0  # type: ignore[arg-type]
+    except (UnitError, TypeError):
+        raise field_error(f'expected a pin rate such as "4 Gb/s", got {brief(value)}') from None
+
+
+def _row(value: float) -> int:
+    if not float(value).is_integer() or value < 32 or int(value) % 32:
+        raise field_error(f"a row must be a whole number of 32 B bursts, got {value:g} B")
+    return int(value)
+
+
+def _burst_divisor(value: int) -> int:
+    if 256 % value:
+        raise field_error(f"must divide the 256-bit (32 B) burst: 8, 16, 32, 64 ..., got {value}")
+    return value
+
+
+def _non_empty(values: list[Any]) -> list[Any]:
+    if not values:
+        raise field_error("expected a non-empty list of values")
+    return values
+
+
+def _mm_to_m(mm: float) -> float:
+    return mm * 1e-3
+
+
+Positive = Annotated[float, BeforeValidator(_positive)]
+
+
+# --- specs ------------------------------------------------------------------------------------
+
+
+class FactorsSpec(Spec):
+    pj_per_bit: Positive | None = None  # the reference's pJ/bit over the design's must be at least this
+    bw_per_reticle_die: Positive | None = None  # the design's bandwidth per die over the reference's
+
+
+class RequirementsSpec(Spec):
+    bw_per_reticle_die: Bandwidth | None = None
+    pj_per_bit: PositiveEnergyPerBit | None = None
+    capacity_per_reticle_die: Size | None = None
+
+
+class BudgetSpec(Spec):
+    thermal_limit: Annotated[float, _flux(positive=True)] = STACK_THERMAL_LIMIT_W_PER_MM2
+    logic_power_density: Annotated[float, _flux(positive=False)] | None = None
+
+
+class SpaceSpec(Spec):
+    """The device knobs to search: a list of values each (SI after validation)."""
+
+    channels_per_layer: Annotated[list[Count], AfterValidator(_non_empty)] | None = None
+    banks_per_channel: Annotated[list[Count], AfterValidator(_non_empty)] | None = None
+    subarrays_per_bank: Annotated[list[Count], AfterValidator(_non_empty)] | None = None
+    row_bytes: Annotated[list[Annotated[Size, AfterValidator(_row)]], AfterValidator(_non_empty)] | None = None
+    io_width_bits: Annotated[list[Annotated[Count, AfterValidator(_burst_divisor)]], AfterValidator(_non_empty)] | None = None
+    data_rate: Annotated[list[Annotated[float, BeforeValidator(_pin_rate)]], AfterValidator(_non_empty)] | None = None
+    bond_pitch: Annotated[list[Annotated[PositiveLength, AfterValidator(_mm_to_m)]], AfterValidator(_non_empty)] | None = None
+    stack_height: Annotated[list[Count], AfterValidator(_non_empty)] | None = None
+
+
+# space key -> DesignSpace field, where they differ (the spec holds bits/s and metres)
+_SPACE_FIELDS = {"data_rate": "data_rate_bits_per_s", "bond_pitch": "bond_pitch_m"}
+
+
+class TargetFileSpec(Spec):
+    system: Name | None = None
+    model: Name | None = None
+    users: Annotated[int | str, BeforeValidator(_users)] | None = None
+    context: Count | None = None
+    tokens_per_s_per_user: Positive | None = None
+    joules_per_token: Positive | None = None
+    reference: Name = "HBM3E"
+    better_than_reference: FactorsSpec = FactorsSpec()
+    requirements: RequirementsSpec = RequirementsSpec()
+    budget: BudgetSpec = BudgetSpec()
+    space: SpaceSpec = SpaceSpec()
 
 
 @dataclass(frozen=True)
@@ -78,6 +195,7 @@ class DesignTargetSpec:
     space: DesignSpace
 
 
+
 def load_design_target(path: str | os.PathLike[str]) -> DesignTargetSpec:
     p = Path(path)
     try:
@@ -90,170 +208,82 @@ def load_design_target(path: str | os.PathLike[str]) -> DesignTargetSpec:
 
 
 def parse_design_target(raw: Any, base_dir: Path, source: str = "target file") -> DesignTargetSpec:
-    errors: ErrorList = []
     if not isinstance(raw, Mapping):
         raise ConfigError([("", "expected a mapping (system and/or requirements, budget, space)")], source)
-    for key in raw:
-        if key not in _TOP_KEYS:
-            errors.append((str(key), f"unknown field (expected one of {', '.join(sorted(_TOP_KEYS))})"))
-    system = system_field(raw.get("system"), base_dir, errors, _NOT_SPATIAL) if "system" in raw else None
-    model = _model(raw, errors)
-    if model is not None and system is not None:
-        system = replace(system, model=model)
-    at_operating_point = raw.get("users") == OPERATING_POINT
-    load = {k: _positive_number(raw, k, errors, whole=k in ("users", "context"))
-            for k in ("users", "context", "tokens_per_s_per_user", "joules_per_token") if not (k == "users" and at_operating_point)}
-    if "system" not in raw:
-        errors.extend((k, "needs a system to apply to") for k in (*load, "model") if k in raw)
-    elif system is not None:  # the model's context limit, as for the system file's own context
-        ctx = int(load["context"] or system.workload.context_tokens)
-        errors.extend(context_errors(system.model, ctx, system.workload.beyond_model_context, "context"))
-    reference = raw.get("reference", "HBM3E")
-    if not isinstance(reference, str) or not reference:
-        errors.append(("reference", f"expected a device name such as HBM3E, got {reference!r}"))
-        reference = "HBM3E"
-    factors = _section(raw, "better_than_reference", _FACTOR_KEYS, errors)
-    pj_factor = _positive_number(factors, "pj_per_bit", errors, where="better_than_reference.pj_per_bit")
-    bw_factor = _positive_number(factors, "bw_per_reticle_die", errors, where="better_than_reference.bw_per_reticle_die")
-    reqs = _section(raw, "requirements", set(_REQUIREMENT_KINDS), errors)
-    stated = {k: _quantity(reqs, k, kind, f"requirements.{k}", errors) for k, kind in _REQUIREMENT_KINDS.items()}
-    budget = _section(raw, "budget", _BUDGET_KEYS, errors)
-    thermal = _flux(budget, "thermal_limit", errors)
-    logic = _flux(budget, "logic_power_density", errors, positive=False)
-    space = _space(raw.get("space", {}), errors)
-    if "system" not in raw:
-        need = ("bw_per_reticle_die", "pj_per_bit", "capacity_per_reticle_die")
-        errors.extend((f"requirements.{k}", "required without a system") for k in need if k not in reqs)
-        if "logic_power_density" not in budget:
-            errors.append(("budget.logic_power_density", "required without a system (the logic die's W/mm^2)"))
+    errors: ErrorList = []
+    spec = validate_spec(TargetFileSpec, dict(raw), errors, {})
+    system = _system(raw, base_dir, errors)
+    errors += _rule_errors(raw, system)
     if errors:
-        raise ConfigError(errors, source)
-    n = space.n_points
-    if n > MAX_CANDIDATES:
-        raise ConfigError([("space", f"{n:,} candidates exceed the {MAX_CANDIDATES:,} one search may hold; narrow it")],
-                          source)
-    return DesignTargetSpec(
-        system=system, users=_int(load.get("users")), users_at_operating_point=at_operating_point,
-        context_tokens=_int(load["context"]),
-        tokens_per_s_per_user=load["tokens_per_s_per_user"], joules_per_token=load["joules_per_token"],
-        reference=reference, pj_factor=pj_factor, bw_factor=bw_factor,
-        bw_per_die_bytes_per_s=stated["bw_per_reticle_die"], max_j_per_bit=stated["pj_per_bit"],
-        capacity_per_die_bytes=stated["capacity_per_reticle_die"],
-        thermal_limit_w_per_mm2=thermal if thermal is not None else STACK_THERMAL_LIMIT_W_PER_MM2,
-        logic_w_per_mm2=logic, space=space,
-    )
+        raise ConfigError(in_document_order(errors, raw, TargetFileSpec), source)
+    assert spec is not None
+    return build_design_target(spec, system, source)
 
 
-def _model(raw: Mapping[str, Any], errors: ErrorList) -> Model | None:
-    """``model``: a catalog model to put on the system (its chips are placed anew)."""
+def _system(raw: Mapping[str, Any], base_dir: Path, errors: ErrorList) -> System | None:
+    """The system, with ``model`` (a catalog model, its chips placed anew) put on it."""
+    if "system" in raw:
+        system = system_field(raw["system"], base_dir, errors, _NOT_SPATIAL)
+    else:
+        system = None
     if "model" not in raw:
-        return None
+        return system
     value, known = raw["model"], catalog.names("model")
     if not isinstance(value, str) or value not in known:
         errors.append(("model", unknown_name_message("model", str(value), known)))
         return None
-    return catalog.model(value)
+    return replace(system, model=catalog.model(value)) if system is not None else None
 
 
-def _int(x: float | None) -> int | None:
-    return None if x is None else int(x)
+def _rule_errors(raw: Mapping[str, Any], system: System | None) -> ErrorList:
+    """What ties fields together: a load needs a system; without one, the requirements are stated."""
+    if "system" not in raw:
+        errors = [(k, "needs a system to apply to") for k in
+                  ("users", "context", "tokens_per_s_per_user", "joules_per_token", "model") if k in raw]
+        reqs, budget = (_section(raw, k) for k in ("requirements", "budget"))
+        errors += [(f"requirements.{k}", "required without a system") for k in RequirementsSpec.model_fields if k not in reqs]
+        if "logic_power_density" not in budget:
+            errors.append(("budget.logic_power_density", "required without a system (the logic die's W/mm^2)"))
+        return errors
+    if system is None:
+        return []
+    # the model's context limit, as for the system file's own context
+    context = raw.get("context")
+    ctx = context if isinstance(context, int) and not isinstance(context, bool) and context > 0 else system.workload.context_tokens
+    return context_errors(system.model, ctx, system.workload.beyond_model_context, "context")
 
 
-def _section(raw: Mapping[str, Any], key: str, allowed: set[str], errors: ErrorList) -> Mapping[str, Any]:
-    body = raw.get(key, {})
-    if not isinstance(body, Mapping):
-        errors.append((key, f"expected a mapping of {', '.join(sorted(allowed))}"))
-        return {}
-    for k in body:
-        if k not in allowed:
-            errors.append((f"{key}.{k}", f"unknown field (expected one of {', '.join(sorted(allowed))})"))
-    return body
+def _section(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    body = raw.get(key)
+    return body if isinstance(body, Mapping) else {}
 
 
-def _positive_number(d: Mapping[str, Any], key: str, errors: ErrorList, whole: bool = False,
-                     where: str | None = None) -> float | None:
-    if key not in d:
-        return None
-    v = d[key]
-    ok = not isinstance(v, bool) and isinstance(v, (int, float)) and v > 0 and (not whole or float(v).is_integer())
-    if not ok:
-        errors.append((where or key, f"expected a {'whole ' if whole else ''}number > 0, got {v!r}"))
-        return None
-    return float(v)
+def build_design_target(spec: TargetFileSpec, system: System | None, source: str) -> DesignTargetSpec:
+    """The design target from its validated spec; refused past :data:`MAX_CANDIDATES`."""
+    space = _space(spec.space)
+    if space.n_points > MAX_CANDIDATES:
+        raise ConfigError([("space", f"{space.n_points:,} candidates exceed the {MAX_CANDIDATES:,} one search may hold; "
+                                     "narrow it")], source)
+    at_operating_point = spec.users == OPERATING_POINT
+    return DesignTargetSpec(
+        system=system, users=None if at_operating_point or spec.users is None else int(spec.users),
+        users_at_operating_point=at_operating_point, context_tokens=spec.context,
+        tokens_per_s_per_user=spec.tokens_per_s_per_user, joules_per_token=spec.joules_per_token,
+        reference=spec.reference, pj_factor=spec.better_than_reference.pj_per_bit,
+        bw_factor=spec.better_than_reference.bw_per_reticle_die,
+        bw_per_die_bytes_per_s=spec.requirements.bw_per_reticle_die, max_j_per_bit=spec.requirements.pj_per_bit,
+        capacity_per_die_bytes=spec.requirements.capacity_per_reticle_die,
+        thermal_limit_w_per_mm2=spec.budget.thermal_limit, logic_w_per_mm2=spec.budget.logic_power_density, space=space,
+    )
 
 
-def _quantity(d: Mapping[str, Any], key: str, kind: Kind, where: str, errors: ErrorList) -> float | None:
-    if key not in d:
-        return None
-    try:
-        return parse_quantity(d[key], kind, positive=True)
-    except UnitError as e:
-        errors.append((where, e.message))
-        return None
-
-
-def _flux(budget: Mapping[str, Any], key: str, errors: ErrorList, positive: bool = True) -> float | None:
-    """A heat flux such as "0.5 W/mm2" (a bare number is W/mm^2)."""
-    if key not in budget:
-        return None
-    v, where = budget[key], f"budget.{key}"
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        x: float | None = float(v)
-    else:
-        m = _FLUX.match(str(v))
-        try:
-            x = parse_quantity(m.group("power"), Kind.WATTS) if m else None
-        except UnitError:
-            x = None
-    if x is None or x < 0 or (positive and x == 0):
-        errors.append((where, f"expected a heat flux such as \"0.5 W/mm2\"{' > 0' if positive else ''}, got {v!r}"))
-        return None
-    return x
-
-
-def _space(raw: Any, errors: ErrorList) -> DesignSpace:
-    if not isinstance(raw, Mapping):
-        errors.append(("space", f"expected a mapping of axes ({', '.join(_SPACE)}) to lists of values"))
-        return DesignSpace()
+def _space(spec: SpaceSpec) -> DesignSpace:
     changes: dict[str, Any] = {}
-    for key, body in raw.items():
-        where = f"space.{key}"
-        if key not in _SPACE:
-            errors.append((where, f"unknown axis (expected one of {', '.join(_SPACE)})"))
-            continue
-        if not isinstance(body, list) or not body:
-            errors.append((where, "expected a non-empty list of values"))
-            continue
-        name, kind, factor = _SPACE[key]
-        vals = [_axis_value(v, kind, factor, f"{where}[{i}]", errors) for i, v in enumerate(body)]
-        if key == "io_width_bits":
-            for i, v in enumerate(vals):
-                if v is not None and 256 % v:
-                    errors.append((f"{where}[{i}]", f"must divide the 256-bit (32 B) burst: 8, 16, 32, 64 ..., got {v}"))
-                    vals[i] = None
-        if all(v is not None for v in vals):
-            changes[name] = tuple(sorted({v for v in vals if v is not None}))
+    for key, values in spec:
+        if values is not None:
+            changes[_SPACE_FIELDS.get(key, key)] = tuple(sorted(set(values)))
     return replace(DesignSpace(), **changes)
 
 
-def _axis_value(v: Any, kind: Kind | None, factor: float, where: str, errors: ErrorList) -> Any:
-    if kind is None:
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            errors.append((where, f"expected a whole number >= 1, got {v!r}"))
-            return None
-        return v
-    try:
-        x = parse_quantity(v, kind, positive=True) * factor
-    except UnitError as e:
-        errors.append((where, f'expected a pin rate such as "4 Gb/s", got {v!r}' if kind is Kind.BYTES_PER_S else e.message))
-        return None
-    if kind is Kind.BYTES:
-        if not float(x).is_integer() or x < 32 or int(x) % 32:
-            errors.append((where, f"a row must be a whole number of 32 B bursts, got {v!r}"))
-            return None
-        return int(x)
-    return x
-
-
-__all__ = ["MAX_CANDIDATES", "OPERATING_POINT", "DesignTargetSpec", "load_design_target",
-           "parse_design_target"]
+__all__ = ["MAX_CANDIDATES", "OPERATING_POINT", "DesignTargetSpec", "TargetFileSpec", "build_design_target",
+           "load_design_target", "parse_design_target"]

@@ -17,7 +17,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from kvpipe.config.gpu import load_any_system
 from kvpipe.config.limits import MAX_USERS, InputLimitError, brief, read_user_text
-from kvpipe.config.loader import ConfigError, ErrorList, context_errors, read_yaml, validate_spec
+from kvpipe.config.loader import ConfigError, ErrorList, context_errors, in_document_order, read_yaml, validate_spec
 from kvpipe.config.schema import Count, Fraction, Name, Spec, WholeNumber, field_error, unit_field
 from kvpipe.config.units import Kind
 from kvpipe.explore.space import AxisSpec, ExploreSpec
@@ -242,26 +242,6 @@ def _objective_errors(raw: Any, axis_names: set[str]) -> ErrorList:
             for name in raw if name not in METRICS and name not in axis_names]
 
 
-def in_document_order(errors: ErrorList, raw: Mapping[str, Any], spec: type[Spec]) -> ErrorList:
-    """Errors sorted as the user reads the file: unknown top-level keys first, then the spec's
-    fields in order, each section's entries in the order the document gives them; the system
-    (whose errors are long) last."""
-    fields = [f.alias or n for n, f in spec.model_fields.items() if n != "system"]
-
-    def key(error: tuple[str, str]) -> tuple[int, int]:
-        top, _, rest = error[0].partition(".")
-        top = top.split("[")[0]
-        if top.startswith("system"):
-            return len(fields) + 1, 0
-        rank = fields.index(top) + 1 if top in fields else 0
-        section = raw.get(top)
-        entries = [str(k) for k in section] if isinstance(section, Mapping) else []
-        entry = rest.split(".")[0].split("[")[0]
-        return rank, entries.index(entry) if entry in entries else -1
-
-    return sorted(errors, key=key)
-
-
 def system_field(raw: Any, base_dir: Path, errors: ErrorList,
                  not_spatial: str = "explore sweeps spatial pipelines; GPU systems are evaluated with kvpipe evaluate") -> System | None:
     """The ``system`` field of a file: a shipped system name or a system YAML path relative to the file."""
@@ -284,4 +264,4 @@ def system_field(raw: Any, base_dir: Path, errors: ErrorList,
 
 
 __all__ = ["AXIS_SPECS", "DEFAULT_OBJECTIVES", "MAX_POINTS", "METHODS", "AxisBody", "SweepFileSpec", "build_explore",
-           "in_document_order", "load_explore", "parse_explore", "system_field"]
+           "load_explore", "parse_explore", "system_field"]

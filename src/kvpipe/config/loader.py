@@ -266,6 +266,26 @@ _MISSING_HINT = {
 }
 
 
+def in_document_order(errors: ErrorList, raw: Mapping[str, Any], spec: type[BaseModel]) -> ErrorList:
+    """Errors sorted as the user reads the file: unknown top-level keys first, then the spec's
+    fields in order, each section's entries in the order the document gives them; the system
+    (whose errors are long) last."""
+    fields = [f.alias or n for n, f in spec.model_fields.items() if n != "system"]
+
+    def key(error: tuple[str, str]) -> tuple[int, int]:
+        top, _, rest = error[0].partition(".")
+        top = top.split("[")[0]
+        if top.startswith("system"):
+            return len(fields) + 1, 0
+        rank = fields.index(top) + 1 if top in fields else 0
+        section = raw.get(top)
+        entries = [str(k) for k in section] if isinstance(section, Mapping) else []
+        entry = rest.split(".")[0].split("[")[0]
+        return rank, entries.index(entry) if entry in entries else -1
+
+    return sorted(errors, key=key)
+
+
 def _translate(
     err: Mapping[str, Any], cls: type[BaseModel], hints: Mapping[str, str], key_notes: Mapping[str, str]
 ) -> tuple[str, str]:

@@ -215,6 +215,8 @@ Power = Annotated[float, _q(Kind.WATTS)]
 Area = Annotated[float, _q(Kind.AREA_MM2)]
 PositiveArea = Annotated[float, _q(Kind.AREA_MM2, positive=True)]
 Length = Annotated[float, _q(Kind.LENGTH_MM)]
+PositiveLength = Annotated[float, _q(Kind.LENGTH_MM, positive=True)]
+PositiveEnergyPerBit = Annotated[float, _q(Kind.J_PER_BIT, positive=True)]
 
 
 def _non_empty_table(value: dict[Precision, float]) -> dict[Precision, float]:
@@ -566,7 +568,8 @@ def config_keys(kind: str) -> tuple[str, ...]:
 
 __all__ = [
     "CHIP_FIELDS", "FIELDS", "GPU_FIELDS", "LINK_FIELDS", "MEMORY_FIELDS", "NON_NUMERIC", "PER_PRECISION", "REQUIRED",
-    "SPECS", "ChipSpec", "UserCount", "WholeNumber", "GpuSpec", "KVMemorySpec", "LinkSpec", "MappingSpec", "MemorySpec", "ModelSpec", "PartSpec",
+    "SPECS", "ChipSpec", "UserCount", "GpuSpec", "KVMemorySpec", "LinkSpec", "MappingSpec", "MemorySpec", "ModelSpec", "PartSpec",
     "PrecisionsSpec", "Spec", "SystemSpec", "WorkloadSpec", "build_chip", "build_link", "build_memory",
     "build_gpu", "config_keys", "field_error", "given_fields", "required_missing", "unit_field",
+    "PositiveEnergyPerBit", "PositiveLength", "WholeNumber",
 ]
