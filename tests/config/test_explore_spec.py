@@ -53,3 +53,10 @@ def test_grid_rules_and_the_size_limit() -> None:
         _spec(axes={"users": {"from": 1, "to": 9, "steps": 5000}, "context": {"from": 1, "to": 9, "steps": 5000}})
     with pytest.raises(ConfigError, match=r"system \(nowhere.yaml\)"):
         _spec(system="nowhere.yaml")
+
+
+def test_a_value_in_a_list_is_named_by_its_index() -> None:
+    with pytest.raises(ConfigError) as e:
+        _spec(axes={"kv_bandwidth_per_group": ["1 TB/s", "fast"], "users": {"from": 1, "to": 9, "steps": 2, "scal": "log"}})
+    assert [f for f, _ in e.value.errors] == ["axes.kv_bandwidth_per_group[1]", "axes.users.scal"]
+    assert 'did you mean "scale"' in e.value.errors[1][1]

@@ -281,7 +281,9 @@ def in_document_order(errors: ErrorList, raw: Mapping[str, Any], spec: type[Base
         section = raw.get(top)
         entries = [str(k) for k in section] if isinstance(section, Mapping) else []
         entry = rest.split(".")[0].split("[")[0]
-        return rank, entries.index(entry) if entry in entries else -1
+        if not entry:
+            return rank, -1  # the section itself
+        return rank, entries.index(entry) if entry in entries else len(entries)  # a missing entry after those given
 
     return sorted(errors, key=key)
 
