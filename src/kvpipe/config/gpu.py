@@ -31,11 +31,14 @@ from kvpipe.config.loader import (
     ConfigError,
     ErrorList,
     _resolve_model,
+    base_name_errors,
     context_errors,
     normalize_shorthands,
+    ordered_by,
     parse_system,
     read_system_file,
     read_yaml,
+    required_field_errors,
     user_sources,
     validate_spec,
 )
@@ -52,7 +55,6 @@ from kvpipe.config.schema import (
     build_gpu,
     build_link,
     given_fields,
-    required_missing,
 )
 from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Link
@@ -115,14 +117,14 @@ def parse_gpu_system(
     errors: ErrorList = []
     spec = validate_spec(GpuSystemSpec, raw, errors, _MISSING_HINT, _KEY_NOTES)
     errors += _check_names(raw, short)
-    errors += _check_required(raw)
+    errors += required_field_errors(raw, _GPU_PARTS)
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
     model = _resolve_model(raw.get("model"), "model" in short, folder, errors)
     if spec is not None and model is not None:
         errors += _parallelism_problems(spec.parallelism, model)
         errors += context_errors(model, spec.workload.context, spec.workload.beyond_model_context)
     if errors or spec is None or model is None:
-        raise ConfigError(_ordered(errors), source)
+        raise ConfigError(ordered_by(errors, GpuSystemSpec), source)
     system = _build(spec, model, source or "inline config", default_name)
     problems = _fit_problems(system)
     if problems:
@@ -167,41 +169,15 @@ _NOT_GPU = " (a GPU system has no chip, kv_memory or mapping: its KV lives in th
 _KEY_NOTES = {"chip": _NOT_GPU, "kv_memory": _NOT_GPU, "mapping": _NOT_GPU}
 
 
+_GPU_PARTS = ((("gpu",), "gpu"), (("link",), "link"))
+
+
 def _check_names(raw: Mapping[str, Any], short: set[str]) -> ErrorList:
-    errors: ErrorList = []
-    for key, kind in (("gpu", "gpu"), ("link", "link")):
-        part = raw.get(key)
-        if not isinstance(part, Mapping) or not isinstance(part.get("base"), str):
-            continue
-        known = catalog.names(kind)
-        if part["base"] not in known:
-            where = key if key in short else f"{key}.base"
-            errors.append((where, unknown_name_message(kind, part["base"], known)))
+    errors = base_name_errors(raw, short, _GPU_PARTS)
     gpu = raw.get("gpu")
     if isinstance(gpu, Mapping) and isinstance(gpu.get("link"), str) and gpu["link"] not in catalog.names("link"):
         errors.append(("gpu.link", unknown_name_message("link", gpu["link"], catalog.names("link"))))
     return errors
-
-
-def _check_required(raw: Mapping[str, Any]) -> ErrorList:
-    errors: ErrorList = []
-    for key, kind in (("gpu", "gpu"), ("link", "link")):
-        part = raw.get(key)
-        if not isinstance(part, Mapping):
-            continue
-        missing = required_missing(kind, part)
-        if missing:
-            errors.append((
-                key,
-                f"missing {', '.join(missing)}; an inline {kind} gives every field, or names a catalog entry "
-                f"as `base: <name>` and overrides some (known: {', '.join(catalog.names(kind))})",
-            ))
-    return errors
-
-
-def _ordered(errors: ErrorList) -> ErrorList:
-    order = {key: i for i, key in enumerate(GpuSystemSpec.model_fields)}
-    return sorted(errors, key=lambda e: order.get(e[0].split(".")[0], -1))
 
 
 def _parallelism_problems(par: ParallelismSpec, model: Model) -> ErrorList:

@@ -32,8 +32,10 @@ from kvpipe.config.loader import (
     _part,
     _precision_errors,
     _resolve_model,
+    base_name_errors,
     context_errors,
     normalize_shorthands,
+    ordered_by,
     read_system_file,
     read_yaml,
     validate_spec,
@@ -114,7 +116,7 @@ def parse_hetero_system(
     if spec is not None and model is not None:
         errors += context_errors(model, spec.workload.context, spec.workload.beyond_model_context)
     if errors or spec is None or model is None:
-        raise ConfigError(_ordered(errors), source)
+        raise ConfigError(ordered_by(errors, HeteroSystemSpec), source)
     system = _build(spec, model, source or "inline config", default_name)
     problems = _fit_problems(system)
     if problems:
@@ -154,19 +156,7 @@ def _check_names(raw: Mapping[str, Any], short: set[str]) -> ErrorList:
         known = catalog.names(kind)
         if value not in known:
             errors.append((".".join(path), f"{what}: {unknown_name_message(kind, value, known)}"))
-    for path in (("a2e_link",), ("ffn", "link")):
-        node: Any = raw
-        for key in path:
-            node = node.get(key) if isinstance(node, Mapping) else None
-        if isinstance(node, Mapping) and isinstance(node.get("base"), str) and node["base"] not in catalog.names("link"):
-            where = ".".join(path) if ".".join(path) in short else ".".join((*path, "base"))
-            errors.append((where, unknown_name_message("link", node["base"], catalog.names("link"))))
-    return errors
-
-
-def _ordered(errors: ErrorList) -> ErrorList:
-    order = {key: i for i, key in enumerate(HeteroSystemSpec.model_fields)}
-    return sorted(errors, key=lambda e: order.get(e[0].split(".")[0], -1))
+    return errors + base_name_errors(raw, short, ((("a2e_link",), "link"), (("ffn", "link"), "link")))
 
 
 def _build(spec: HeteroSystemSpec, model: Model, source: str, default_name: str) -> HeteroSystem:

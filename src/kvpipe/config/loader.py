@@ -145,14 +145,14 @@ def parse_system(
     raw, short = normalize_shorthands(data)
     errors: ErrorList = []
     spec = validate_spec(SystemSpec, raw, errors, _MISSING_HINT)
-    errors += _check_names(raw, short)
-    errors += _check_required(raw)
+    errors += base_name_errors(raw, short)
+    errors += required_field_errors(raw)
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
     model = _resolve_model(raw.get("model"), "model" in short, folder, errors)
     if spec is not None and model is not None:
         errors += context_errors(model, spec.workload.context, spec.workload.beyond_model_context)
     if errors or spec is None or model is None:
-        raise ConfigError(_ordered(errors), source)
+        raise ConfigError(ordered_by(errors, SystemSpec), source)
     return _build(spec, model, source or "inline config", default_name)
 
 
@@ -343,9 +343,13 @@ def _at(raw: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
-def _check_names(raw: Mapping[str, Any], short: set[str]) -> ErrorList:
+def base_name_errors(
+    raw: Mapping[str, Any], short: set[str], paths: tuple[tuple[tuple[str, ...], str], ...] = PART_PATHS
+) -> ErrorList:
+    """An error for each part at ``paths`` whose ``base`` names no catalog entry of its kind
+    (at the part itself when the file gave the name alone)."""
     errors: ErrorList = []
-    for path, kind in PART_PATHS:
+    for path, kind in paths:
         part = _at(raw, path)
         if not isinstance(part, Mapping) or not isinstance(part.get("base"), str):
             continue
@@ -356,9 +360,12 @@ def _check_names(raw: Mapping[str, Any], short: set[str]) -> ErrorList:
     return errors
 
 
-def _check_required(raw: Mapping[str, Any]) -> ErrorList:
+def required_field_errors(
+    raw: Mapping[str, Any], paths: tuple[tuple[tuple[str, ...], str], ...] = PART_PATHS
+) -> ErrorList:
+    """An error for each inline part at ``paths`` that neither gives every field nor names a ``base``."""
     errors: ErrorList = []
-    for path, kind in PART_PATHS:
+    for path, kind in paths:
         part = _at(raw, path)
         if not isinstance(part, Mapping):
             continue
@@ -427,8 +434,9 @@ def _config_model(value: Any, name: str | None, base_dir: Path, errors: ErrorLis
         return None
 
 
-def _ordered(errors: ErrorList) -> ErrorList:
-    order = {key: i for i, key in enumerate(SystemSpec.model_fields)}
+def ordered_by(errors: ErrorList, spec: type[BaseModel]) -> ErrorList:
+    """Errors in the order of the spec's top-level fields (unknown keys first)."""
+    order = {key: i for i, key in enumerate(spec.model_fields)}
     return sorted(errors, key=lambda e: order.get(e[0].split(".")[0], -1))
 
 
