@@ -63,13 +63,13 @@ def run_study(
             done[0] += 1
 
         techs = [t for t in catalog.memories() if t.name != "ideal"]
-        study = run_seed_study(systems, techs, memory_model, on_model=lambda m: step(f"studying {m}"),
-                               devices=catalog.devices())
+        devices, gpus = catalog.devices(), gpu_baselines()
+        study = run_seed_study(systems, techs, memory_model, on_model=lambda m: step(f"studying {m}"), devices=devices)
         step("comparing with GPU servers")
-        study = replace(study, gpu_comparison=compare_with_gpus(study.primary.system, gpu_baselines()))
+        study = replace(study, gpu_comparison=compare_with_gpus(study.primary.system, gpus))
         step("comparing memory devices")
         study = replace(study, device_study=device_study(study.primary.system, [s.headline for s in study.studies],
-                                                         techs, list(catalog.devices().values())))
+                                                         techs, list(devices.values())))
         step("comparing designs")
         study = replace(study, designs=compare_designs(study.primary.system, stacked_kv_memory(study), *design_systems()))
         step("mapping the verdict over the uncertain inputs")
@@ -78,7 +78,7 @@ def run_study(
             [catalog.model(m) for m in VERDICT_MODELS],
         ))
         step("budgets")
-        study = replace(study, budgets=budgets(study.primary, gpu_baselines()))
+        study = replace(study, budgets=budgets(study.primary, gpus))
         total[0] = done[0] + seed_figure_count(study)
         figures = render_seed_report(study, stage.path, on_figure=lambda key: step(f"drawing {key}"))
     return study, seed_report_files(out, study, figures)
