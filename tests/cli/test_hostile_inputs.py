@@ -95,6 +95,15 @@ def test_a_file_over_the_size_cap_is_refused_without_parsing(capsys, tmp_path):
     assert f"larger than {MAX_CONFIG_BYTES:,} bytes" in err
 
 
+
+def test_a_design_target_over_the_size_cap_is_refused_like_a_system_file(capsys, tmp_path):
+    # target files go through the same reader as system, sweep and device files
+    padding = "# " + "x" * 100 + "\n"
+    path = _file(tmp_path, "system: seed\n" + padding * (MAX_CONFIG_BYTES // len(padding) + 1))
+    err = _refused(capsys, path, "memory", "design", "--target", path)
+    assert f"larger than {MAX_CONFIG_BYTES:,} bytes" in err
+
+
 # --- numbers -------------------------------------------------------------------------------------
 
 

@@ -35,7 +35,15 @@ from kvpipe import catalog
 from kvpipe.catalog.entry import unknown_name_message
 from kvpipe.config.explore import system_field
 from kvpipe.config.limits import brief
-from kvpipe.config.loader import ConfigError, ErrorList, context_errors, in_document_order, read_yaml, validate_spec
+from kvpipe.config.loader import (
+    ConfigError,
+    ErrorList,
+    context_errors,
+    in_document_order,
+    read_user_file,
+    read_yaml,
+    validate_spec,
+)
 from kvpipe.config.schema import (
     Bandwidth,
     Count,
@@ -198,13 +206,7 @@ class DesignTargetSpec:
 
 def load_design_target(path: str | os.PathLike[str]) -> DesignTargetSpec:
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError([("", f"cannot read {p}: {e.strerror or e}")], source=str(p)) from None
-    except UnicodeDecodeError as e:
-        raise ConfigError([("", f"{p} is not UTF-8 text: {e.reason}")], source=str(p)) from None
-    return parse_design_target(read_yaml(text, str(p)), p.parent, str(p))
+    return parse_design_target(read_yaml(read_user_file(p), str(p)), p.parent, str(p))
 
 
 def parse_design_target(raw: Any, base_dir: Path, source: str = "target file") -> DesignTargetSpec:

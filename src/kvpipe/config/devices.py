@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kvpipe.config.limits import InputLimitError, brief, out_of_bounds, read_user_text
-from kvpipe.config.loader import ConfigError, read_yaml
+from kvpipe.config.limits import brief, out_of_bounds
+from kvpipe.config.loader import ConfigError, read_user_file, read_yaml
 from kvpipe.config.units import Kind, format_quantity
 from kvpipe.memory import Device, DeviceError, device_from_dict
 
@@ -19,13 +19,7 @@ def load_device(path: str | os.PathLike[str]) -> Device:
     """A validated :class:`~kvpipe.memory.Device` from a YAML file; every problem is reported
     at once as a :class:`ConfigError` naming the field."""
     p = Path(path)
-    try:
-        text = read_user_text(p)
-    except InputLimitError as e:
-        raise ConfigError([("", e.message)], source=str(p)) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError([("", f"cannot read {p}: {getattr(e, 'strerror', None) or e}")], source=str(p)) from None
-    data = read_yaml(text, source=str(p))
+    data = read_yaml(read_user_file(p), source=str(p))
     if not isinstance(data, dict):
         raise ConfigError([("", "expected a mapping of device fields (name, organization, timing, energy, attachment)")],
                           source=str(p))

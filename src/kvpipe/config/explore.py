@@ -16,8 +16,16 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BeforeValidator, Field, model_validator
 
 from kvpipe.config.gpu import load_any_system
-from kvpipe.config.limits import MAX_USERS, InputLimitError, brief, read_user_text
-from kvpipe.config.loader import ConfigError, ErrorList, context_errors, in_document_order, read_yaml, validate_spec
+from kvpipe.config.limits import MAX_USERS, brief
+from kvpipe.config.loader import (
+    ConfigError,
+    ErrorList,
+    context_errors,
+    in_document_order,
+    read_user_file,
+    read_yaml,
+    validate_spec,
+)
 from kvpipe.config.schema import Count, Fraction, Name, Spec, WholeNumber, field_error, unit_field
 from kvpipe.config.units import Kind
 from kvpipe.explore.space import AxisSpec, ExploreSpec
@@ -131,15 +139,7 @@ AXIS_SPECS: dict[str, type[AxisBody[Any]]] = {name: AxisBody[_value_type(name)] 
 
 def load_explore(path: str | os.PathLike[str]) -> ExploreSpec:
     p = Path(path)
-    try:
-        text = read_user_text(p)
-    except InputLimitError as e:
-        raise ConfigError([("", e.message)], source=str(p)) from None
-    except OSError as e:
-        raise ConfigError([("", f"cannot read {p}: {e.strerror or e}")], source=str(p)) from None
-    except UnicodeDecodeError as e:
-        raise ConfigError([("", f"{p} is not UTF-8 text: {e.reason}")], source=str(p)) from None
-    return parse_explore(read_yaml(text, str(p)), p.parent, str(p))
+    return parse_explore(read_yaml(read_user_file(p), str(p)), p.parent, str(p))
 
 
 def parse_explore(raw: Any, base_dir: Path, source: str = "sweep file") -> ExploreSpec:

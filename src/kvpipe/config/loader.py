@@ -89,16 +89,21 @@ def read_system_file(path: str | os.PathLike[str]) -> tuple[str, Path, str, str]
     p = Path(path)
     if not p.exists() and str(path) in catalog.names("system"):
         return catalog.system_yaml(str(path)), Path.cwd(), f"catalog systems/{path}.yaml", str(path)
+    text = read_user_file(p, f" (shipped systems: {', '.join(catalog.names('system'))})")
+    return text, p.parent, str(p), p.stem
+
+
+def read_user_file(p: Path, unreadable_hint: str = "") -> str:
+    """The text of a user's file (within the size cap), or a :class:`ConfigError` naming it:
+    missing or unreadable (``unreadable_hint`` follows the reason), too large, or not UTF-8."""
     try:
-        text = read_user_text(p)
+        return read_user_text(p)
     except InputLimitError as e:
         raise ConfigError([("", e.message)], source=str(p)) from None
     except OSError as e:
-        known = ", ".join(catalog.names("system"))
-        raise ConfigError([("", f"cannot read {p}: {e.strerror or e} (shipped systems: {known})")], source=str(p)) from None
+        raise ConfigError([("", f"cannot read {p}: {e.strerror or e}{unreadable_hint}")], source=str(p)) from None
     except UnicodeDecodeError as e:
         raise ConfigError([("", f"{p} is not UTF-8 text: {e.reason}")], source=str(p)) from None
-    return text, p.parent, str(p), p.stem
 
 
 def load_system(path: str | os.PathLike[str]) -> System:
