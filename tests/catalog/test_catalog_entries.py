@@ -29,7 +29,7 @@ NUMERIC = {
 }
 # optional numbers (communication topology, docs/model.md C1..C6): sourced whenever an entry gives them
 OPTIONAL = {
-    Chip: ["mesh_cores", "mesh_hop_latency_s", "op_overhead_s"],
+    Chip: ["mesh_cores", "mesh_hop_latency_s", "op_overhead_s", "matrix_operand_bw_bytes_per_s"],
     Link: [f"{lv}_{x}" for lv in ("package", "card", "server", "rack") for x in ("chips", "latency_s")],
     MemoryTech: [],
 }

@@ -49,3 +49,21 @@ def test_bad_topology_keys_name_the_field(link: dict[str, object], field: str, w
         parse_system({**MINIMAL, "link": link})
     errors = dict(e.value.errors)
     assert field in errors and words in errors[field]
+
+
+def test_matrix_operand_bandwidth_parses_and_is_optional() -> None:
+    s = parse_system({**MINIMAL, "chip": {"base": "spatial-n3-reticle", "matrix_operand_bw": "18.4 TB/s"}}, source="mine.yaml")
+    assert s.chip.matrix_operand_bw_bytes_per_s == pytest.approx(18.4e12)
+    assert s.chip.weight_bw_bytes_per_s == pytest.approx(18.4e12)  # below the base's SRAM bandwidth
+    assert s.chip.sources["matrix_operand_bw_bytes_per_s"] == "[user] mine.yaml: chip.matrix_operand_bw"
+    plain = parse_system(MINIMAL)
+    assert plain.chip.matrix_operand_bw_bytes_per_s == 0.0
+    assert plain.chip.weight_bw_bytes_per_s == plain.chip.sram_bw_bytes_per_s
+    assert catalog.chip("groq-lpu-v1").matrix_operand_bw_bytes_per_s == pytest.approx(18.4e12)
+
+
+@pytest.mark.parametrize("value", ["-5 TB/s", "0 TB/s", "fast", "3 ns"])
+def test_bad_matrix_operand_bandwidth_names_the_field(value: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        parse_system({**MINIMAL, "chip": {"base": "spatial-n3-reticle", "matrix_operand_bw": value}})
+    assert "chip.matrix_operand_bw" in dict(e.value.errors)

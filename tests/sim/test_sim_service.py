@@ -17,14 +17,20 @@ from kvpipe.sim.seats import lone_train_profile, lone_train_profiles, pass_profi
 SYSTEMS = {
     "dense": lambda u, c, b: toy_system(users=u, context=c, micro_batch=b),
     "moe": lambda u, c, b: toy_moe_system(users=u, context=c, micro_batch=b),
+    # weights reach the matrix units at a hundredth of the SRAM bandwidth (docs/model.md P12)
+    "operand-bound": lambda u, c, b: _operand_bound(toy_system(users=u, context=c, micro_batch=b)),
 }
+
+
+def _operand_bound(s):
+    return replace(s, chip=replace(s.chip, matrix_operand_bw_bytes_per_s=s.chip.sram_bw_bytes_per_s / 100))
 
 
 def _table(s):
     return service_table(place(s.model, s.precisions, s.chip, s.mapping), inputs_from_system(s))
 
 
-@pytest.mark.parametrize("kind", ["dense", "moe"])
+@pytest.mark.parametrize("kind", ["dense", "moe", "operand-bound"])
 @pytest.mark.parametrize(("users", "context", "batch"), [(1, 1000, 1), (8, 10, 4), (64, 300, 8), (3, 5000, 2)])
 def test_uniform_micro_batch_pass_is_p4_and_e2_e4(kind, users, context, batch):
     s = SYSTEMS[kind](users, context, batch)

@@ -28,6 +28,7 @@ link.<L>_latency   Link.<L>_latency_s          s, >= 0: leaving a unit of level 
 chip.mesh_cores    Chip.mesh_cores             cores of the chip's mesh, > 0 (optional)
 chip.mesh_hop_latency  Chip.mesh_hop_latency_s  s, >= 0 (optional)
 chip.op_overhead   Chip.op_overhead_s          s, >= 0 (optional)
+chip.matrix_operand_bw  Chip.matrix_operand_bw_bytes_per_s  bytes/s, > 0 (optional)
 tech.unit          MemoryTech.unit             word ("stack", "die", "package", ...)
 tech.capacity      MemoryTech.capacity_bytes   bytes, > 0
 tech.bandwidth     MemoryTech.bw_bytes_per_s   bytes/s, > 0
@@ -261,6 +262,7 @@ class ChipSpec(Spec):
     mesh_cores: Amount | None = None
     mesh_hop_latency: Latency | None = None
     op_overhead: Latency | None = None
+    matrix_operand_bw: Bandwidth | None = None
 
 
 class LinkSpec(Spec):
@@ -334,8 +336,9 @@ CHIP_FIELDS: Mapping[str, str] = MappingProxyType({
     "mesh_cores": "mesh_cores",
     "mesh_hop_latency": "mesh_hop_latency_s",
     "op_overhead": "op_overhead_s",
+    "matrix_operand_bw": "matrix_operand_bw_bytes_per_s",
 })
-_CHIP_OPTIONAL = frozenset({"mesh_cores", "mesh_hop_latency", "op_overhead"})
+_CHIP_OPTIONAL = frozenset({"mesh_cores", "mesh_hop_latency", "op_overhead", "matrix_operand_bw"})
 LINK_FIELDS: Mapping[str, str] = MappingProxyType({
     "hop_latency": "hop_latency_s",
     "bandwidth": "bw_bytes_per_s",
@@ -475,6 +478,7 @@ def build_chip(spec: ChipSpec, name: str, sources: Mapping[str, str], base: Chip
         mesh_cores=values.get("mesh_cores", 0.0),
         mesh_hop_latency_s=values.get("mesh_hop_latency", 0.0),
         op_overhead_s=values.get("op_overhead", 0.0),
+        matrix_operand_bw_bytes_per_s=values.get("matrix_operand_bw", 0.0),
     )
 
 

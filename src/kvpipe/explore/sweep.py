@@ -62,6 +62,7 @@ AXES: dict[str, AxisKind] = {
     "link_bandwidth": AxisKind(("link_bw_bytes_per_s",), Quantity.BYTES_PER_S),
     "link_energy": AxisKind(("link_j_per_bit",), Quantity.J_PER_BIT),
     "sram_bandwidth": AxisKind(("sram_bw_bytes_per_s",), Quantity.BYTES_PER_S),
+    "matrix_operand_bandwidth": AxisKind(("matrix_operand_bw_bytes_per_s",), Quantity.BYTES_PER_S),
     "flops": AxisKind(("peak_flop_per_s", "attn_flop_per_s"), Quantity.FLOP_PER_S),
     "static_power": AxisKind(("static_power_w",), Quantity.WATTS),
     "usable_sram_fraction": AxisKind(("usable_sram_fraction",), Quantity.FRACTION, placement=True),

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
+from typing import Any
+
+import numpy as np
 
 from kvpipe.workload.precision import Precision
 
@@ -36,12 +39,31 @@ class Chip:
     mesh_cores: float = 0.0  # cores of the chip's 2D mesh that hold weights
     mesh_hop_latency_s: float = 0.0  # one mesh hop, receive-add-forward: cycles per hop / clock
     op_overhead_s: float = 0.0  # fixed cost per operation (launch gap of a weight-streaming device)
+    # rate at which weights can reach the matrix units (docs/model.md P12); 0: not given, the
+    # SRAM bandwidth alone bounds it
+    matrix_operand_bw_bytes_per_s: float = 0.0
+
+    @property
+    def weight_bw_bytes_per_s(self) -> float:
+        """(P12) The rate at which this chip's weights reach its matrix units."""
+        return float(weight_delivery_bw(self.sram_bw_bytes_per_s, self.matrix_operand_bw_bytes_per_s))
 
     def flop_rate(self, p: Precision) -> float:
         return _lookup(self.peak_flop_per_s, p, f"chip {self.name}: peak_flop_per_s")
 
     def flop_energy(self, p: Precision) -> float:
         return _lookup(self.energy_j_per_flop, p, f"chip {self.name}: energy_per_flop")
+
+
+def weight_delivery_bw(sram_bw_bytes_per_s: Any, matrix_operand_bw_bytes_per_s: Any) -> Any:
+    """(P12) Weight delivery bandwidth per chip: the SRAM bandwidth, bounded by the matrix
+    operand bandwidth where the chip gives one (> 0). A chip whose matrix units must first
+    install their weights over a narrower path than the SRAM ports (a weight-stationary array
+    fed by stream registers) reads each weight once per micro-batch at that path's rate.
+    Scalars or numpy arrays (broadcast)."""
+    sram = np.asarray(sram_bw_bytes_per_s, dtype=np.float64)
+    operand = np.asarray(matrix_operand_bw_bytes_per_s, dtype=np.float64)
+    return np.where(operand > 0, np.minimum(sram, operand), sram)
 
 
 class Collective(str, Enum):

@@ -141,13 +141,14 @@ def _balance_compute(
     groups: list[GroupClass], chip: Chip, p: Precisions, windows: tuple[float, ...], context: int, top_k: int
 ) -> list[GroupClass]:
     """(M5) Give every group at least the chip-equivalents that make its processing per token
-    (compute at ``context`` or SRAM weight streaming, whichever is longer, micro-batch 1) as
+    (compute at ``context`` or SRAM weight streaming at the weight delivery bandwidth P12,
+    whichever is longer, micro-batch 1) as
     fast as in the most common group, whose chips follow its weights."""
 
     def chip_seconds(g: GroupClass) -> float:  # processing time per token on one whole chip
         attn = sum(c * min(context, w) for c, w in zip(g.attn_flops_coef, windows, strict=True))
         compute = g.linear_flops / chip.flop_rate(p.weights) + attn / chip.flop_rate(p.kv)
-        sram = (g.dense_read_bytes + g.expert_bytes_per_layer * top_k + g.token_read_bytes) / chip.sram_bw_bytes_per_s
+        sram = (g.dense_read_bytes + g.expert_bytes_per_layer * top_k + g.token_read_bytes) / chip.weight_bw_bytes_per_s
         return max(compute, sram)
 
     counts: dict[GroupClass, int] = {}

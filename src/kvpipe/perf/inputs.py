@@ -48,6 +48,8 @@ class PerfInputs:
     mesh_cores_per_chip: ArrayLike = 0.0
     mesh_hop_latency_s: ArrayLike = 0.0
     op_overhead_s: ArrayLike = 0.0
+    # weight delivery to the matrix units (docs/model.md P12); 0: the SRAM bandwidth alone
+    matrix_operand_bw_bytes_per_s: ArrayLike = 0.0
     # discrete: not broadcast, one value for every design point
     collective: Collective = Collective.NONE
     boundaries: tuple[BoundaryLevel, ...] = ()
@@ -88,6 +90,7 @@ def inputs_from_system(system: System) -> PerfInputs:
         mesh_cores_per_chip=chip.mesh_cores,
         mesh_hop_latency_s=chip.mesh_hop_latency_s,
         op_overhead_s=chip.op_overhead_s,
+        matrix_operand_bw_bytes_per_s=chip.matrix_operand_bw_bytes_per_s,
         collective=link.collective,
         boundaries=link.boundaries,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kvpipe.hardware.parts import weight_delivery_bw
 from kvpipe.mapping.placement import GroupClass, Placement, place
 from kvpipe.perf.comm import group_comm_latency_s
 from kvpipe.perf.inputs import FloatArray, PerfInputs, inputs_from_system
@@ -189,10 +190,11 @@ def _group_times(
     # on the attention units, at their own precision's rate
     t_comp = g.linear_flops / (g.chips * a["peak_flop_per_s"]) + attn / (g.chips * a["attn_flop_per_s"])
     # (P8) SRAM: a micro-batch reads the dense weights once, each distinct expert it hits once,
-    # and one embedding row per token
+    # and one embedding row per token, at the chips' weight delivery bandwidth (P12)
     experts = _distinct_experts(placement.n_experts, placement.top_k, batch)
     sram_bytes = g.dense_read_bytes + g.expert_bytes_per_layer * experts + g.token_read_bytes * batch
-    t_sram = sram_bytes / (g.chips * a["sram_bw_bytes_per_s"])
+    weight_bw = weight_delivery_bw(a["sram_bw_bytes_per_s"], a["matrix_operand_bw_bytes_per_s"])
+    t_sram = sram_bytes / (g.chips * weight_bw)
     # (P9) KV DRAM: read the context, append one token, at the group's memory bandwidth
     t_kv = (read + g.kv_write_bytes) / a["kv_bw_bytes_per_s_per_group"]
     # (P10) links: activations handed on, over the group's share of chip link bandwidth

@@ -50,6 +50,7 @@ TABLE_CONTEXTS = (1024, 8192, 32768, 131072)
 _FIELD_NAMES = {
     "die_area_mm2": "die area",
     "sram_bw_bytes_per_s": "SRAM bandwidth",
+    "matrix_operand_bw_bytes_per_s": "matrix operand bandwidth",
     "sram_read_j_per_bit": "SRAM read energy",
     "peak_flop_per_s": "peak FLOP/s",
     "energy_j_per_flop": "energy per FLOP",

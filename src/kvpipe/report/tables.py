@@ -358,6 +358,9 @@ def _chip_rows(chip: Chip) -> list[tuple[str, str, str, str]]:
         (part, "SRAM bandwidth per chip", fmt_bw(chip.sram_bw_bytes_per_s), _source(s, "sram_bw_bytes_per_s")),
         (part, "SRAM read energy", fmt_j_per_bit(chip.sram_read_j_per_bit), _source(s, "sram_read_j_per_bit")),
     ]
+    if chip.matrix_operand_bw_bytes_per_s > 0:  # P12: weights reach the matrix units at most this fast
+        rows.append((part, "weight delivery to the matrix units", fmt_bw(chip.matrix_operand_bw_bytes_per_s),
+                     _source(s, "matrix_operand_bw_bytes_per_s")))
     for p, v in chip.peak_flop_per_s.items():
         rows.append((part, f"peak compute ({p.value})", fmt_flop_per_s(v), _source(s, "peak_flop_per_s", p.value)))
     for p, v in chip.energy_j_per_flop.items():
