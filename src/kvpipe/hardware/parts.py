@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from kvpipe.workload.precision import Precision
 
@@ -55,7 +55,9 @@ class Chip:
         return _lookup(self.energy_j_per_flop, p, f"chip {self.name}: energy_per_flop")
 
 
-def weight_delivery_bw(sram_bw_bytes_per_s: Any, matrix_operand_bw_bytes_per_s: Any) -> Any:
+def weight_delivery_bw(
+    sram_bw_bytes_per_s: npt.ArrayLike, matrix_operand_bw_bytes_per_s: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
     """(P12) Weight delivery bandwidth per chip: the SRAM bandwidth, bounded by the matrix
     operand bandwidth where the chip gives one (> 0). A chip whose matrix units must first
     install their weights over a narrower path than the SRAM ports (a weight-stationary array
