@@ -17,7 +17,7 @@ REQUIRED_KEYS = {
     "kv_capacity_demand_bytes_per_group", "kv_capacity_supply_bytes_per_group",
     "kv_bw_demand_bytes_per_s_per_group", "kv_bw_supply_bytes_per_s_per_group", "binding_limit",
 }
-ENERGY_KEYS = {"static", "sram_weights", "compute", "kv_read", "kv_write", "memory_background", "links"}
+ENERGY_KEYS = {"static", "weight_reads", "compute", "kv_read", "kv_write", "memory_background", "links"}
 
 
 @pytest.fixture

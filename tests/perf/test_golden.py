@@ -65,7 +65,7 @@ def test_energy_breakdown_one_user():
     x = 1 / T0
     assert float(e.static) == pytest.approx(2 * 10.0 / x, rel=1e-6)  # 2 chips x 10 W
     # SRAM bytes per token: 128 + 2 x 73,984 + 12,928 = 161,024 B at 1 pJ/bit
-    assert float(e.sram_weights) == pytest.approx(161_024 * 8e-12, rel=1e-9)
+    assert float(e.weight_reads) == pytest.approx(161_024 * 8e-12, rel=1e-9)
     # FLOPs: linear 2 x 73,728 + 12,800 = 160,256 and attention 2 x 256,000, 1 pJ each
     assert float(e.compute) == pytest.approx((160_256 + 512_000) * 1e-12, rel=1e-9)
     assert float(e.kv_read) == pytest.approx(2 * 128_000 * 8e-12, rel=1e-9)

@@ -82,7 +82,7 @@ def test_golden_h100_batch_1() -> None:
     assert float(p.joules_per_token) == pytest.approx(700 * T_STEP, rel=1e-9)  # 3.9556 J
     # the dynamic 630 W x t split by busy time: GEMMs to weights and math, attention to KV and math
     lin_share = T_W / (T_W + T_LIN)
-    assert float(e.sram_weights) == pytest.approx(630 * T_W * lin_share, rel=1e-9)
+    assert float(e.weight_reads) == pytest.approx(630 * T_W * lin_share, rel=1e-9)
     assert float(e.memory_background) == 0 and float(e.links) == 0
     assert float(e.total()) == pytest.approx(float(p.joules_per_token), rel=1e-12)
     assert float(p.power_w) == pytest.approx(700.0, rel=1e-9)  # kernels run all the time: TDP

@@ -23,7 +23,7 @@ def test_tied_head_reads_the_vocabulary_matrix():
     a, b = evaluate_system(untied), evaluate_system(tied)
     assert b.chips == a.chips == 2
     assert float(b.tokens_per_s) == pytest.approx(float(a.tokens_per_s), rel=1e-12)
-    assert float(b.energy.sram_weights) == pytest.approx(float(a.energy.sram_weights), rel=1e-12)
+    assert float(b.energy.weight_reads) == pytest.approx(float(a.energy.weight_reads), rel=1e-12)
 
 
 def test_the_full_attention_group_is_the_most_demanding():

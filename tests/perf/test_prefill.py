@@ -36,7 +36,7 @@ def test_one_chunk_latency_and_energy_by_hand():
     assert float(r.first_chunk_latency_s) == pytest.approx(T_1000, rel=1e-8)
     assert float(r.chunks) == 1
     e = r.energy
-    assert float(e.sram_weights) == pytest.approx(288_896 * 8e-12, rel=1e-12)
+    assert float(e.weight_reads) == pytest.approx(288_896 * 8e-12, rel=1e-12)
     assert float(e.compute) == pytest.approx(416e6 * 1e-12, rel=1e-12)
     assert float(e.kv_read) == 0.0
     assert float(e.kv_write) == pytest.approx(2 * 128_000 * 8e-12, rel=1e-12)
@@ -106,4 +106,4 @@ def test_prefill_energy_is_the_pass_energy_type():
     assert not hasattr(prefill, "PrefillEnergy")
     e = evaluate_prefill_system(toy_system(), 1000).energy
     assert type(e) is PassEnergy
-    assert float(e.total()) == pytest.approx(float(e.sram_weights + e.compute + e.kv_read + e.kv_write + e.links))
+    assert float(e.total()) == pytest.approx(float(e.weight_reads + e.compute + e.kv_read + e.kv_write + e.links))

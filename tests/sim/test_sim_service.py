@@ -45,7 +45,7 @@ def test_uniform_micro_batch_pass_is_p4_and_e2_e4(kind, users, context, batch):
     assert np.min(b / pt.link_s[0]) == pytest.approx(float(r.max_tokens_per_s_links), rel=1e-12)
     e = pass_energy(t, np.array([b]), ctx, ctx)
     dyn = r.energy
-    for name in ("sram_weights", "compute", "kv_read", "kv_write", "links"):
+    for name in ("weight_reads", "compute", "kv_read", "kv_write", "links"):
         assert float(getattr(e, name)[0] @ t.counts) / b == pytest.approx(float(getattr(dyn, name)), rel=1e-12), name
     total = float(pass_energy_total(t, np.array([b]), ctx, ctx)[0])
     assert total == pytest.approx(float(e.total()[0] @ t.counts), rel=1e-12)

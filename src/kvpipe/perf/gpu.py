@@ -353,7 +353,7 @@ def evaluate_gpu(shape: GpuShape, inputs: GpuInputs) -> GpuResult:
     inv_x = _safe_div(1.0, x)
     energy = EnergyBreakdown(
         static=n * a["idle_power_w"] * inv_x,
-        sram_weights=np.where(users_in > 0, e_weights, np.inf),
+        weight_reads=np.where(users_in > 0, e_weights, np.inf),
         compute=np.where(users_in > 0, e_compute, np.inf),
         kv_read=np.where(users_in > 0, e_kv * read_share, np.inf),
         kv_write=np.where(users_in > 0, e_kv * (1.0 - read_share), np.inf),

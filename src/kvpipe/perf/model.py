@@ -113,7 +113,7 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
     background_w = placement.kv_groups * a["kv_background_w_per_group"]
     energy = EnergyBreakdown(
         static=static_w * inv_x,
-        sram_weights=e_sram,
+        weight_reads=e_sram,
         compute=e_compute,
         kv_read=kv_read * _BITS * a["kv_read_j_per_bit"],
         kv_write=kv_write * _BITS * a["kv_write_j_per_bit"] + np.zeros_like(x),
@@ -160,7 +160,7 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
 
 def _dynamic_j_per_token(e: EnergyBreakdown) -> FloatArray:
     # energy that scales with tokens (all but the load-independent power's share)
-    return e.sram_weights + e.compute + e.kv_read + e.kv_write + e.links
+    return e.weight_reads + e.compute + e.kv_read + e.kv_write + e.links
 
 
 def _most_demanding_kv_group(

@@ -133,7 +133,7 @@ def evaluate_prefill(
     flops = zeros
     kv_w = zeros
     kv_r = zeros
-    e = {k: zeros for k in ("sram_weights", "compute", "kv_read", "kv_write", "links")}
+    e = {k: zeros for k in ("weight_reads", "compute", "kv_read", "kv_write", "links")}
     for k in range(int(chunks.max())):
         start = k * C
         n = np.clip(P - start, 0.0, C)  # tokens of chunk k (0 past the prompt's end)
@@ -159,7 +159,7 @@ def evaluate_prefill(
             p_last[c] = np.where(is_last, proc, p_last[c])
             l_last[c] = np.where(is_last, link, l_last[c])
             # (F7) energy of the chunk: E2..E4 with the chunk's work
-            e["sram_weights"] = e["sram_weights"] + np.where(live, g.count * sram_bytes * _BITS * a["sram_read_j_per_bit"], 0.0)
+            e["weight_reads"] = e["weight_reads"] + np.where(live, g.count * sram_bytes * _BITS * a["sram_read_j_per_bit"], 0.0)
             e["compute"] = e["compute"] + np.where(
                 live, g.count * n1 * (g.linear_flops * a["linear_j_per_flop"] + attn * a["attn_j_per_flop"]), 0.0
             )

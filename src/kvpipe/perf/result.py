@@ -34,7 +34,7 @@ class EnergyBreakdown:
     """Joules per decoded token, by where they are spent. Fields sum to the total."""
 
     static: FloatArray
-    sram_weights: FloatArray
+    weight_reads: FloatArray  # reading the weights: from on-chip SRAM (spatial chips) or HBM (GPUs)
     compute: FloatArray
     kv_read: FloatArray
     kv_write: FloatArray

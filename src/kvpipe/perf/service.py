@@ -221,14 +221,14 @@ class PassEnergy:
     class, ``(..., G)`` (:func:`pass_energy`), or of a whole prompt, summed over its chunks
     (F7, :class:`kvpipe.perf.prefill.PrefillResult`)."""
 
-    sram_weights: FloatArray
+    weight_reads: FloatArray
     compute: FloatArray
     kv_read: FloatArray
     kv_write: FloatArray
     links: FloatArray
 
     def total(self) -> FloatArray:
-        return self.sram_weights + self.compute + self.kv_read + self.kv_write + self.links
+        return self.weight_reads + self.compute + self.kv_read + self.kv_write + self.links
 
 
 def pass_energy(t: ServiceTable, tokens: np.ndarray, attn_ctx: np.ndarray, read_ctx: np.ndarray) -> PassEnergy:
@@ -236,7 +236,7 @@ def pass_energy(t: ServiceTable, tokens: np.ndarray, attn_ctx: np.ndarray, read_
     n = np.asarray(tokens, dtype=np.float64)[..., None]
     sram_b = _sram_lookup(t.sram_bytes, np.asarray(tokens))
     return PassEnergy(
-        sram_weights=sram_b * t.j_per_sram_byte,  # (E2)
+        weight_reads=sram_b * t.j_per_sram_byte,  # (E2)
         compute=n * t.linear_flops_per_token * t.j_per_linear_flop
         + (np.asarray(attn_ctx) @ t.attn_flops_per_ctx.T) * t.j_per_attn_flop,  # (E3)
         kv_read=(np.asarray(read_ctx) @ t.kv_bytes_per_ctx.T) * t.j_per_kv_read_byte,  # (E4)

@@ -52,7 +52,7 @@ FIGURE_TITLES: dict[str, str] = {
 
 ENERGY_COLORS: dict[str, str] = {
     "static": "#d62728",
-    "sram_weights": "#1f77b4",
+    "weight_reads": "#1f77b4",
     "compute": "#2ca02c",
     "kv_read": "#ff7f0e",
     "kv_write": "#e6b800",
@@ -61,7 +61,7 @@ ENERGY_COLORS: dict[str, str] = {
 }
 ENERGY_NAMES: dict[str, str] = {
     "static": "static power",
-    "sram_weights": "SRAM weight reads",
+    "weight_reads": "weight reads (SRAM or HBM)",
     "compute": "compute (MACs, attention)",
     "kv_read": "KV DRAM reads",
     "kv_write": "KV DRAM writes",

@@ -39,7 +39,7 @@ TARGET_BW_PER_DIE_IMPROVEMENT = 5.0
 
 ENERGY_LABELS = {
     "static": "static power",
-    "sram_weights": "SRAM weight reads",
+    "weight_reads": "weight reads (SRAM, or HBM on a GPU)",
     "compute": "MACs and attention arithmetic",
     "kv_read": "KV reads",
     "kv_write": "KV writes",
@@ -51,7 +51,7 @@ ENERGY_LABELS = {
 # which assumption sets each part of the energy per token
 ENERGY_DRIVERS = {
     "static": "the chips' static power, shared by the aggregate tokens/s",
-    "sram_weights": "the chip's SRAM read energy per bit",
+    "weight_reads": "the energy of reading the weights (the chip's SRAM read energy per bit; a GPU's HBM reads)",
     "compute": "the chip's energy per FLOP",
     "kv_read": "the KV memory's read energy per bit",
     "kv_write": "the KV memory's write energy per bit",
