@@ -13,15 +13,16 @@ from __future__ import annotations
 import statistics
 import time
 
+from kvpipe.config.devices import parse_device
 from kvpipe.explore.device_design import DesignSpace, DesignTarget, Technology, evaluate_candidates, grid, search
-from kvpipe.memory import device_arrays, device_from_dict, fgdram_like, kv_pattern
+from kvpipe.memory import device_arrays, fgdram_like, kv_pattern
 
 TARGET = DesignTarget(35.7e12, 1.15e-12, 4.3e9, 0.358, 0.5)  # the seed's talk targets (docs/memory.md)
 PATTERN = kv_pattern(8192, 4096)
 
 
 def main(repeats: int = 5, loop_points: int = 1000) -> None:
-    base = device_arrays(device_from_dict(fgdram_like(name="base", attach="3d")))
+    base = device_arrays(parse_device(fgdram_like(name="base", attach="3d")))
     space, tech = DesignSpace(), Technology()
     search(space, tech, TARGET, base, PATTERN)  # warm up
     times = []

@@ -40,7 +40,8 @@ RANKS: Mapping[str, int] = {
     "kvpipe.explore": 60,  # sweeps, Pareto fronts, studies
     "kvpipe.config.units": 70,  # kvpipe.units as the config package offers it
     "kvpipe.config.limits": 75,  # bounds on user input, size-limited reading of user files
-    "kvpipe.config.schema": 80,  # pydantic specs of parts and systems, and their builders
+    "kvpipe.config.schema": 80,  # pydantic specs of parts and systems, their builders, validate_spec
+    "kvpipe.config.device_spec": 85,  # the spec of DRAM device files and its factory (catalog and users' devices)
     "kvpipe.catalog": 90,  # the shipped part and model files, read with the schema above
     "kvpipe.config": 100,  # user files: system, GPU, sweep and device loaders
     "kvpipe.report": 110,  # figures, HTML, tables

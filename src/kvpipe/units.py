@@ -291,15 +291,15 @@ def _pick_prefix(magnitude: float, kind: Kind) -> tuple[float, str]:
 CYCLE_UNITS = frozenset({"nCK", "tCK", "CK", "clk", "cycle", "cycles"})
 
 
-def parse_time_or_cycles(value: object, t_ck_s: float | None) -> float:
-    """A timing in seconds; ``"23 nCK"`` (or tCK, CK, clk, cycles) is multiplied by ``t_ck_s``."""
-    if isinstance(value, str):
-        match = _QUANTITY.match(value)
-        if match is not None and match["unit"] in CYCLE_UNITS:
-            if t_ck_s is None:
-                raise UnitError(Kind.SECONDS, value, "a timing in clock cycles needs a valid tCK")
-            return _check_range(float(match["num"].replace(",", "")), value, Kind.SECONDS, False) * t_ck_s
-    return parse_quantity(value, Kind.SECONDS)
+def parse_cycles(value: object) -> float | None:
+    """The clock cycles of a timing written in cycles (``"23 nCK"``, or tCK, CK, clk, cycles)
+    -> 23.0; ``None`` for any other form (a time is parsed with :func:`parse_quantity`)."""
+    if not isinstance(value, str):
+        return None
+    match = _QUANTITY.match(value)
+    if match is None or match["unit"] not in CYCLE_UNITS:
+        return None
+    return _check_range(float(match["num"].replace(",", "")), value, Kind.SECONDS, False)
 
 
 def parse_count(value: object) -> int:

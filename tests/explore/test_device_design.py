@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from kvpipe.config.devices import parse_device
 from kvpipe.explore.device_design import (
     DesignSpace,
     DesignTarget,
@@ -18,7 +19,7 @@ from kvpipe.explore.device_design import (
     shortfalls,
     strictest,
 )
-from kvpipe.memory import device_arrays, device_from_dict, fgdram_like, kv_pattern
+from kvpipe.memory import device_arrays, fgdram_like, kv_pattern
 
 # One design, worked by hand with the default Technology on a 26 x 33 mm die:
 #   knobs: 1024 channels per layer, 8 banks, 32 subarrays per bank, 512 B rows, x16 at 2 Gb/s,
@@ -52,7 +53,7 @@ PATTERN = kv_pattern(8192, 4096)  # one user's layer: 32 MiB read, 4 KiB appende
 
 @pytest.fixture(scope="module")
 def base():
-    return device_arrays(device_from_dict(fgdram_like(name="base", attach="3d")))
+    return device_arrays(parse_device(fgdram_like(name="base", attach="3d")))
 
 
 def _target(bw=10e12, j=1e-12, cap=4.3e9, logic=0.3, limit=0.5) -> DesignTarget:
@@ -156,7 +157,7 @@ def test_a_design_loads_as_a_device_with_the_same_figures(base):
 
     knobs = {k: np.array([float(v)]) for k, v in HAND.items()}
     c = evaluate_candidates(knobs, Technology(), _target(), base, PATTERN)
-    dev = device_from_dict(device_description(c, 0, Technology(), _target()))
+    dev = parse_device(device_description(c, 0, Technology(), _target()))
     assert dev.capacity_bytes == c.capacity_bytes[0] == 124_017_180_672
     f = analytic(dev, PATTERN)
     assert float(f.effective_bw_bytes_per_s) == pytest.approx(float(c.bw_per_die_bytes_per_s[0]), rel=1e-7)
@@ -177,6 +178,6 @@ def test_designed_devices_agree_with_the_cycle_model(base, changes):
 
     knobs = {k: np.array([float(changes.get(k, v))]) for k, v in HAND.items()}
     c = evaluate_candidates(knobs, Technology(), _target(), base, PATTERN)
-    dev = device_from_dict(device_description(c, 0, Technology(), _target()))
+    dev = parse_device(device_description(c, 0, Technology(), _target()))
     sim = simulate_kv(dev, PATTERN, n_requests=100_000)
     assert sim.effective_bw_bytes_per_s == pytest.approx(float(c.bw_per_die_bytes_per_s[0]), rel=0.05)

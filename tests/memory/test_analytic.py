@@ -7,11 +7,11 @@ import pytest
 from conftest import tiny
 
 from kvpipe import catalog
+from kvpipe.config.devices import parse_device
 from kvpipe.memory import (
     KVPattern,
     analytic,
     device_arrays,
-    device_from_dict,
     kv_pattern,
     outer,
 )
@@ -72,7 +72,7 @@ def test_tfaw_limited_closed_form() -> None:
     # Tiny device with 8 bank groups and one-burst rows: one ACT per 4 B burst.
     # ACT rate min(1/tRRD = 0.5/ns, 4/tFAW = 0.1/ns) -> 0.1 G ACT/s x 4 B = 0.4 GB/s of a
     # 1 GB/s channel (a 4 B burst per 4 ns): efficiency 0.4, row-hit rate 0.
-    dev = device_from_dict(tiny(organization={"bank_groups": 8, "row_bytes": 4}))
+    dev = parse_device(tiny(organization={"bank_groups": 8, "row_bytes": 4}))
     f = analytic(dev, KVPattern(run_bytes=2**20, append_bytes=0))
     assert float(f.peak_bw_bytes_per_s) == pytest.approx(1e9)
     assert float(f.effective_bw_bytes_per_s) == pytest.approx(0.4e9, rel=1e-6)

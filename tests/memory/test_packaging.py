@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kvpipe import catalog
+from kvpipe.config.devices import parse_device
 from kvpipe.memory import (
     LogicDie,
-    device_from_dict,
     fgdram_like,
     reticle_figures,
     units_per_edge,
@@ -54,7 +54,7 @@ def test_reticle_ceiling_and_3d() -> None:
     assert fg.bw_bytes_per_s_per_mm2 == pytest.approx(fg.bw_bytes_per_s / 858.0)
     # 40 um bonds: 100 mm2 / (40 um)^2 = 62,500 bonds x 10 % x 2 Gb/s = 1.5625 TB/s per tile,
     # below the tile's 4.1 TB/s: the bond field is now the limit.
-    coarse = device_from_dict(fgdram_like(name="coarse", attach="3d", grains=1024,
+    coarse = parse_device(fgdram_like(name="coarse", attach="3d", grains=1024,
                                           grain_width_bits=16, capacity_gib=12.0,
                                           bond_pitch="40 um"))
     c = reticle_figures(coarse)

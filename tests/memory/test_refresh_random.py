@@ -12,14 +12,15 @@ from __future__ import annotations
 import pytest
 
 from kvpipe import catalog
-from kvpipe.memory import KVPattern, analytic, device_from_dict, simulate_kv
+from kvpipe.config.devices import parse_device
+from kvpipe.memory import KVPattern, analytic, simulate_kv
 
 
 def _losses(name: str) -> tuple[float, float]:
     dd = catalog.device_dict(name)
-    d = device_from_dict(dd)
+    d = parse_device(dd)
     dd["timing"]["refresh"] = "none"
-    none = device_from_dict(dd)
+    none = parse_device(dd)
     p = KVPattern(run_bytes=d.organization.burst_bytes, append_bytes=0)
     cyc = 1 - (simulate_kv(d, p, n_requests=60_000).effective_bw_bytes_per_s
                / simulate_kv(none, p, n_requests=60_000).effective_bw_bytes_per_s)

@@ -85,10 +85,11 @@ def test_cli_flag_and_error(capsys, tmp_path):
 
 
 def test_a_bare_length_in_a_device_file_is_refused():
-    from kvpipe.memory import DeviceError, device_from_dict
+    from kvpipe.config.devices import parse_device
+    from kvpipe.config.loader import ConfigError
 
     d = catalog.device_dict("HBM3E")
     d["attachment"] = {**d["attachment"], "shoreline": 8.5}  # metres or millimetres?
-    with pytest.raises(DeviceError) as e:
-        device_from_dict(d)
+    with pytest.raises(ConfigError) as e:
+        parse_device(d)
     assert any(field == "attachment.shoreline" for field, _ in e.value.errors)

@@ -137,7 +137,8 @@ def device(name: str) -> Device:
 
 
 def device_dict(name: str) -> dict[str, Any]:
-    """A copy of a device description as loaded (edit it, then ``device_from_dict``)."""
+    """A copy of a device description as loaded (edit it, then build it with
+    ``kvpipe.config.devices.parse_device``)."""
     return copy.deepcopy(dict(_files.device_files()[_device_key(name)][1]))
 
 

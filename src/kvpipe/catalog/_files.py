@@ -34,6 +34,7 @@ import yaml
 from pydantic import ValidationError
 
 from kvpipe.catalog.entry import CatalogEntry, CatalogError, Firmness, Source, ValueRange
+from kvpipe.config.device_spec import device_from_document
 from kvpipe.config.schema import (
     FIELDS,
     NON_NUMERIC,
@@ -45,7 +46,7 @@ from kvpipe.config.schema import (
     build_memory,
     required_missing,
 )
-from kvpipe.memory import Device, DeviceError, device_from_dict
+from kvpipe.memory import Device
 from kvpipe.workload.arch import ArchError, parse_arch
 from kvpipe.workload.model import Model, build_model
 from kvpipe.workload.precision import Precision
@@ -269,7 +270,8 @@ def device_files() -> Mapping[str, tuple[str, Mapping[str, Any]]]:
 @lru_cache(maxsize=None)
 def device(name: str) -> Device:
     where, doc = device_files()[name]
-    try:
-        return device_from_dict(doc)
-    except DeviceError as e:
-        raise CatalogError([(f"{where}: {f}", m) for f, m in e.errors]) from e
+    errors: list[tuple[str, str]] = []
+    built = device_from_document(doc, errors)
+    if built is None:
+        raise CatalogError([(f"{where}: {f}", m) for f, m in errors])
+    return built

@@ -44,11 +44,12 @@ def run_design(target_file: Path) -> DesignRun:
     from kvpipe.cli.errors import UserError
     from kvpipe.config import seed_system
     from kvpipe.config.design_target import load_design_target
+    from kvpipe.config.devices import parse_device
     from kvpipe.explore.device_design import DesignTarget, Technology, search, strictest, system_needs
     from kvpipe.explore.requirements import Target
     from kvpipe.explore.seed import headline
     from kvpipe.mapping import place
-    from kvpipe.memory import analytic, device_arrays, device_from_dict, fgdram_like, reticle_figures
+    from kvpipe.memory import analytic, device_arrays, fgdram_like, reticle_figures
     from kvpipe.memory.select import system_pattern
 
     spec = load_design_target(target_file)
@@ -87,7 +88,7 @@ def run_design(target_file: Path) -> DesignRun:
     reqs = {"bandwidth": strictest(bw, True), "energy": strictest(energy, False), "capacity": strictest(cap, True)}
     logic = spec.logic_w_per_mm2 if spec.logic_w_per_mm2 is not None else needs.logic_w_per_mm2 if needs else 0.0
     target = DesignTarget(reqs["bandwidth"].value, reqs["energy"].value, reqs["capacity"].value, logic, spec.thermal_limit_w_per_mm2)
-    base = device_arrays(device_from_dict(fgdram_like(name="design", attach="3d")))
+    base = device_arrays(parse_device(fgdram_like(name="design", attach="3d"), source="the search's base device"))
     result = search(spec.space, Technology(), target, base, pattern)
     how = f"{system.model.name}, {load.users:,} users at {load.context_tokens:,} tokens of context"
     return DesignRun(result, reqs, ref_device.name, ref_j, ref_bw, needs, how if spec.system else how + " (the seed system's)")
@@ -124,6 +125,7 @@ def _cmd_design(args: argparse.Namespace) -> int:
 def _write_device(run: DesignRun, path: Path) -> None:
     import yaml
 
+    from kvpipe.config.devices import parse_device
     from kvpipe.explore.device_design import Technology, device_description
     from kvpipe.report.files import staged_output
 
@@ -133,6 +135,7 @@ def _write_device(run: DesignRun, path: Path) -> None:
     what = "meets the target" if r.n_meeting else "is feasible but does NOT meet the target"
     header = f"# A KV DRAM device found by kvpipe memory design; it {what}.\n"
     desc = device_description(r.candidates, best, Technology(), r.target, name=path.stem)
+    parse_device(desc, source=f"the design for {path}")  # the file is written only if it reads back as a device
     with staged_output(path, "--device-out", is_dir=False, command="memory design") as stage:
         stage.path.write_text(header + yaml.safe_dump(desc, sort_keys=False), encoding="utf-8")
 

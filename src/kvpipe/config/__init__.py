@@ -7,10 +7,10 @@
 Every user mistake is reported at once as one :class:`ConfigError` whose ``errors`` list
 names each field path and the expected form.
 
-The names below are loaded from their modules on first use: :mod:`kvpipe.config.units` and
-:mod:`kvpipe.config.schema` sit below the catalog (which parses its files with them), the
-loaders above it (they look names up in the catalog), and importing the first two must not
-run the loaders (docs/architecture.md, "Layers").
+The names below are loaded from their modules on first use: :mod:`kvpipe.config.units`,
+:mod:`kvpipe.config.schema` and :mod:`kvpipe.config.device_spec` sit below the catalog (which
+parses its files with them), the loaders above it (they look names up in the catalog), and
+importing the first three must not run the loaders (docs/architecture.md, "Layers").
 """
 
 from __future__ import annotations

@@ -39,7 +39,6 @@ from kvpipe.config.loader import (
     ConfigError,
     ErrorList,
     context_errors,
-    in_document_order,
     read_user_file,
     read_yaml,
     validate_spec,
@@ -53,6 +52,7 @@ from kvpipe.config.schema import (
     Size,
     Spec,
     field_error,
+    in_document_order,
 )
 from kvpipe.config.units import Kind, UnitError, parse_quantity
 from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_W_PER_MM2

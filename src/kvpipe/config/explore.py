@@ -21,12 +21,11 @@ from kvpipe.config.loader import (
     ConfigError,
     ErrorList,
     context_errors,
-    in_document_order,
     read_user_file,
     read_yaml,
     validate_spec,
 )
-from kvpipe.config.schema import Count, Fraction, Name, Spec, WholeNumber, field_error, unit_field
+from kvpipe.config.schema import Count, Fraction, Name, Spec, WholeNumber, field_error, in_document_order, unit_field
 from kvpipe.config.units import Kind
 from kvpipe.explore.space import AxisSpec, ExploreSpec
 from kvpipe.explore.sweep import AXES, METRICS, Quantity, Range

@@ -44,6 +44,12 @@ QUANTITY_BOUNDS: dict[Kind, tuple[float, float]] = {
     Kind.WATTS: (1e-12, 1e9),  # 1 pW .. 1 GW
     Kind.AREA_MM2: (1e-6, 1e6),  # 1 um^2 .. 1 m^2
     Kind.LENGTH_MM: (1e-6, 1e6),  # 1 nm .. 1 km
+    # device files (docs/memory.md section 1)
+    Kind.JOULES: (1e-21, 1e3),  # 1 zJ .. 1 kJ per operation
+    Kind.VOLTS: (1e-3, 1e3),  # 1 mV .. 1 kV
+    Kind.AMPERES: (1e-12, 1e6),  # 1 pA .. 1 MA
+    Kind.BITS_PER_S: (1.0, 1e15),  # 1 b/s .. 1 Pb/s per pin
+    Kind.J_PER_BIT_MM: (1e-21, 1e-6),
 }
 
 

@@ -16,24 +16,24 @@ Shorthands: a part given as a string is a catalog name (``chip: spatial-n3-retic
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar, get_args
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 import kvpipe.catalog as catalog
 from kvpipe.catalog.entry import CatalogError, unknown_name_message
-from kvpipe.config.limits import MAX_MODEL_CONFIG_BYTES, InputLimitError, LimitedLoader, brief, read_user_text
+from kvpipe.config.limits import MAX_MODEL_CONFIG_BYTES, InputLimitError, LimitedLoader, read_user_text
 from kvpipe.config.schema import (
     FIELDS,
     PER_PRECISION,
     ChipSpec,
+    ErrorList,
     LinkSpec,
     MemorySpec,
     Spec,
@@ -42,16 +42,15 @@ from kvpipe.config.schema import (
     build_link,
     build_memory,
     given_fields,
+    kind_of,
     required_missing,
+    validate_spec,
 )
 from kvpipe.hardware.parts import Chip, Link, MemoryTech
 from kvpipe.system import KVMemory, System
 from kvpipe.workload.arch import ArchError, context_problem, parse_arch
 from kvpipe.workload.model import Model, build_model
 from kvpipe.workload.precision import Precisions
-
-SpecT = TypeVar("SpecT", bound=BaseModel)
-ErrorList = list[tuple[str, str]]
 
 # where the parts sit in a system document, and their catalog kind
 PART_PATHS: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -134,7 +133,7 @@ def parse_system(
     """Validate a parsed system document into a :class:`System`, or raise :class:`ConfigError`."""
     if not isinstance(data, Mapping):
         keys = ", ".join(SystemSpec.model_fields)
-        raise ConfigError([("", f"expected a mapping with keys {keys}; got {_kind_of(data)}")], source)
+        raise ConfigError([("", f"expected a mapping with keys {keys}; got {kind_of(data)}")], source)
     if "gpu" in data:
         raise ConfigError(
             [("gpu", "this file describes a GPU system (it names a gpu); this command models spatial pipelines "
@@ -253,87 +252,10 @@ def normalize_shorthands(data: Mapping[str, Any], parts: tuple[str, ...] = ("chi
     return raw, short
 
 
-def validate_spec(
-    cls: type[SpecT], raw: object, errors: ErrorList, hints: Mapping[str, str], key_notes: Mapping[str, str] | None = None
-) -> SpecT | None:
-    """Validate ``raw`` into ``cls``; every problem is appended to ``errors`` as (field path,
-    message), with ``hints`` for missing fields and ``key_notes`` appended to an unknown key."""
-    try:
-        return cls.model_validate(raw)
-    except ValidationError as e:
-        errors += [_translate(err, cls, hints, key_notes or {}) for err in e.errors()]
-        return None
-
-
 _MISSING_HINT = {
     "model": 'required: a catalog model name such as "llama-3.1-70b", or {config: path/to/config.json}',
     "kv_memory": "required: {tech: <memory name or inline object>, units_per_group: <number>}",
 }
-
-
-def in_document_order(errors: ErrorList, raw: Mapping[str, Any], spec: type[BaseModel]) -> ErrorList:
-    """Errors sorted as the user reads the file: unknown top-level keys first, then the spec's
-    fields in order, each section's entries in the order the document gives them; the system
-    (whose errors are long) last."""
-    fields = [f.alias or n for n, f in spec.model_fields.items() if n != "system"]
-
-    def key(error: tuple[str, str]) -> tuple[int, int]:
-        top, _, rest = error[0].partition(".")
-        top = top.split("[")[0]
-        if top.startswith("system"):
-            return len(fields) + 1, 0
-        rank = fields.index(top) + 1 if top in fields else 0
-        section = raw.get(top)
-        entries = [str(k) for k in section] if isinstance(section, Mapping) else []
-        entry = rest.split(".")[0].split("[")[0]
-        if not entry:
-            return rank, -1  # the section itself
-        return rank, entries.index(entry) if entry in entries else len(entries)  # a missing entry after those given
-
-    return sorted(errors, key=key)
-
-
-def _translate(
-    err: Mapping[str, Any], cls: type[BaseModel], hints: Mapping[str, str], key_notes: Mapping[str, str]
-) -> tuple[str, str]:
-    loc = [str(p) for p in err["loc"] if p != "[key]"]
-    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"] if p != "[key]").lstrip(".")
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return path, _unknown_key(loc, cls, key_notes.get(path, ""))
-    if kind == "missing":
-        return path, hints.get(path, "required field is missing")
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return path, f"expected a mapping of key: value pairs, got {_kind_of(err.get('input'))}"
-    return path, str(err["msg"]).removeprefix("Value error, ")
-
-
-def _unknown_key(loc: list[str], root: type[BaseModel], note: str = "") -> str:
-    model = _model_at(loc[:-1], root)
-    if model is None:
-        return "unknown key"
-    known = [f.alias or name for name, f in model.model_fields.items()]
-    close = difflib.get_close_matches(loc[-1], known, n=1)
-    hint = f' (did you mean "{close[0]}"?)' if close else ""
-    return f"unknown key{hint}{note}; expected one of: {', '.join(known)}"
-
-
-def _model_at(loc: list[str], root: type[BaseModel]) -> type[BaseModel] | None:
-    cls: type[BaseModel] | None = root
-    for part in loc:
-        field = cls.model_fields.get(part) if cls is not None else None
-        cls = _model_in(field.annotation) if field is not None else None
-    return cls
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 # --- pass 2: checks on the raw document ----------------------------------------------------
@@ -524,13 +446,3 @@ def user_sources(kind: str, path: str, spec: Spec, base: Any, source: str) -> di
         else:
             out[attr] = f"[user] {source}: {path}.{key}"
     return out
-
-
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, str):
-        return f"the string {brief(value)}"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {brief(value)}"

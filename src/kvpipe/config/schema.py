@@ -53,12 +53,13 @@ gpu.hbm_footprint  Gpu.hbm_footprint_mm2       mm^2, >= 0 (optional: all HBM sta
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictBool, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StrictBool, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from kvpipe.config.limits import MAX_USERS, brief, out_of_bounds
@@ -203,6 +204,7 @@ def unit_field(kind: Kind, positive: bool = False) -> Any:
 
 
 field_error = _fail  # what a spec's own validator raises: the message is shown under the field path
+quantity_check = _quantity  # the check behind unit_field, for a validator that reads a quantity itself
 
 
 # quantities parsed from unit strings (">= 0" unless named positive)
@@ -570,10 +572,104 @@ def config_keys(kind: str) -> tuple[str, ...]:
     return tuple(SPECS[kind].model_fields)
 
 
+# --- validation: every pydantic error as (field path, message) ----------------------------
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
+ErrorList = list[tuple[str, str]]
+
+
+def validate_spec(
+    cls: type[SpecT], raw: object, errors: ErrorList, hints: Mapping[str, str], key_notes: Mapping[str, str] | None = None
+) -> SpecT | None:
+    """Validate ``raw`` into ``cls``; every problem is appended to ``errors`` as (field path,
+    message), with ``hints`` for missing fields and ``key_notes`` appended to an unknown key."""
+    try:
+        return cls.model_validate(raw)
+    except ValidationError as e:
+        errors += [_translate(err, cls, hints, key_notes or {}) for err in e.errors()]
+        return None
+
+
+def in_document_order(errors: ErrorList, raw: Mapping[str, Any], spec: type[BaseModel]) -> ErrorList:
+    """Errors sorted as the user reads the file: unknown top-level keys first, then the spec's
+    fields in order, each section's entries in the order the document gives them; the system
+    (whose errors are long) last."""
+    fields = [f.alias or n for n, f in spec.model_fields.items() if n != "system"]
+
+    def key(error: tuple[str, str]) -> tuple[int, int]:
+        top, _, rest = error[0].partition(".")
+        top = top.split("[")[0]
+        if top.startswith("system"):
+            return len(fields) + 1, 0
+        rank = fields.index(top) + 1 if top in fields else 0
+        section = raw.get(top)
+        entries = [str(k) for k in section] if isinstance(section, Mapping) else []
+        entry = rest.split(".")[0].split("[")[0]
+        if not entry:
+            return rank, -1  # the section itself
+        return rank, entries.index(entry) if entry in entries else len(entries)  # a missing entry after those given
+
+    return sorted(errors, key=key)
+
+
+def _translate(
+    err: Mapping[str, Any], cls: type[BaseModel], hints: Mapping[str, str], key_notes: Mapping[str, str]
+) -> tuple[str, str]:
+    loc = [str(p) for p in err["loc"] if p != "[key]"]
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"] if p != "[key]").lstrip(".")
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return path, _unknown_key(loc, cls, key_notes.get(path, ""))
+    if kind == "missing":
+        return path, hints.get(path, "required field is missing")
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return path, f"expected a mapping of key: value pairs, got {kind_of(err.get('input'))}"
+    return path, str(err["msg"]).removeprefix("Value error, ")
+
+
+def _unknown_key(loc: list[str], root: type[BaseModel], note: str = "") -> str:
+    model = _model_at(loc[:-1], root)
+    if model is None:
+        return "unknown key"
+    known = [f.alias or name for name, f in model.model_fields.items()]
+    close = difflib.get_close_matches(loc[-1], known, n=1)
+    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    return f"unknown key{hint}{note}; expected one of: {', '.join(known)}"
+
+
+def _model_at(loc: list[str], root: type[BaseModel]) -> type[BaseModel] | None:
+    cls: type[BaseModel] | None = root
+    for part in loc:
+        field = cls.model_fields.get(part) if cls is not None else None
+        cls = _model_in(field.annotation) if field is not None else None
+    return cls
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def kind_of(value: Any) -> str:
+    """What ``value`` is, for an error message: "nothing", "the string ...", "a list", "int 3"."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f"the string {brief(value)}"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {brief(value)}"
+
+
 __all__ = [
     "CHIP_FIELDS", "FIELDS", "GPU_FIELDS", "LINK_FIELDS", "MEMORY_FIELDS", "NON_NUMERIC", "PER_PRECISION", "REQUIRED",
     "SPECS", "ChipSpec", "UserCount", "GpuSpec", "KVMemorySpec", "LinkSpec", "MappingSpec", "MemorySpec", "ModelSpec", "PartSpec",
     "PrecisionsSpec", "Spec", "SystemSpec", "WorkloadSpec", "build_chip", "build_link", "build_memory",
-    "build_gpu", "config_keys", "field_error", "given_fields", "required_missing", "unit_field",
-    "PositiveEnergyPerBit", "PositiveLength", "WholeNumber",
+    "build_gpu", "config_keys", "field_error", "quantity_check", "given_fields", "required_missing", "unit_field",
+    "PositiveEnergyPerBit", "PositiveLength", "WholeNumber", "ErrorList", "in_document_order", "kind_of", "validate_spec",
 ]

@@ -413,8 +413,8 @@ def relaxations(result: DesignResult) -> tuple[Relaxation, ...]:
 
 def device_description(c: Candidates, i: int, tech: Technology, target: DesignTarget,
                        name: str = "kv-design") -> dict[str, Any]:
-    """Design ``i`` as a device description (the form ``memory.device_from_dict`` and device YAML
-    files take): one unit is the whole stack on the logic die. Loading it and running the memory model
+    """Design ``i`` as a device description (the form of a device YAML file, built by the one path
+    of device files, ``kvpipe.config.device_spec``): one unit is the whole stack on the logic die. Loading it and running the memory model
     gives the search's own figures for that design (a test checks it)."""
     k = {key: float(v[i]) for key, v in c.knobs.items()}
     d = c.device

@@ -1,8 +1,10 @@
 """memory: from DRAM device parameters to effective KV-cache bandwidth, pJ/bit and bandwidth
 per reticle die.
 
-* :func:`device_from_dict` — validated :class:`Device` from a plain (loaded) description;
-  :class:`DeviceError` lists every bad field.
+* :class:`Device` — one DRAM device (organization, timings, per-operation energies,
+  attachment); :func:`complete_timing` and the ``*_problems`` checks are what the device model
+  knows of a description (defaults, impossible ones). Device files are read at the edge, by
+  ``kvpipe.config.device_spec`` (a pydantic spec, then a factory building the Device).
 * :func:`fgdram_like` — builds fine-grained DRAM descriptions; the shipped descriptions
   (HBM2 ... HBM4, LPDDR5X, GDDR6/7, DDR5, FGDRAM, FG-3D) are catalog YAML files, read by
   ``kvpipe.catalog.device(name)``.
@@ -28,13 +30,15 @@ from kvpipe.memory.device import (
     Attach2p5D,
     Attach3D,
     Device,
-    DeviceError,
     Organization,
     Timing,
-    device_from_dict,
+    attachment_problems,
+    complete_timing,
+    organization_problems,
+    timing_problems,
 )
 from kvpipe.memory.devices import fgdram_like
-from kvpipe.memory.energy import IddCurrents, OpEnergy
+from kvpipe.memory.energy import EnergyInputs, IddCurrents, OpEnergy
 from kvpipe.memory.packaging import (
     DEFAULT_RESERVED_EDGES,
     RETICLE,
@@ -60,11 +64,11 @@ from kvpipe.memory.trace import (
 __all__ = [
     "RAMULATOR2_HBM_LEVELS", "RAMULATOR2_LEVELS", "AddressField", "address_mapping", "mapping_lines",
     "Attach2p5D", "Attach3D", "Controller", "CycleResult", "DEFAULT_RESERVED_EDGES", "Device",
-    "DeviceArrays", "DeviceError", "IddCurrents", "KVMemoryFigures", "KVPattern", "LogicDie",
+    "DeviceArrays", "EnergyInputs", "IddCurrents", "KVMemoryFigures", "KVPattern", "LogicDie",
     "OpEnergy", "Organization", "RETICLE", "RequestStream", "ReticleFigures", "Timing",
-    "analytic", "decompose", "device_arrays", "device_from_dict", "dramsim3_lines",
-    "fgdram_like", "kv_pattern", "kv_request_stream", "outer", "ramulator2_loadstore_lines",
-    "ramulator2_readwrite_lines", "reticle_figures", "simulate", "simulate_kv", "to_memory_tech", "units_per_edge",
+    "analytic", "attachment_problems", "complete_timing", "decompose", "device_arrays", "dramsim3_lines",
+    "fgdram_like", "kv_pattern", "kv_request_stream", "organization_problems", "outer", "ramulator2_loadstore_lines",
+    "ramulator2_readwrite_lines", "reticle_figures", "simulate", "simulate_kv", "timing_problems", "to_memory_tech", "units_per_edge",
 ]
 
 

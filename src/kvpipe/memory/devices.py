@@ -2,7 +2,8 @@
 
 The shipped device descriptions are YAML files of the catalog (``kvpipe/catalog/data/
 devices/``, read by :mod:`kvpipe.catalog`); this module only builds further fine-grained
-designs in the same form (``fgdram_like``), for ``device_from_dict`` or to write as a file.
+designs in the same form (``fgdram_like``), to write as a file or to build with
+``kvpipe.config.devices.parse_device``.
 The catalog's FGDRAM and FG-3D files were made with it.
 
 Abbreviations used in sources: ``OConnor17`` — M. O'Connor et al., "Fine-Grained DRAM:

@@ -22,7 +22,8 @@ Three ways to state each figure, in this order of precedence:
    bank-group mux -> global I/O, 1.01 + 1.23 pJ/bit in HBM2) is turned into a wire energy
    per mm by an assumed 7 mm mean bank-to-TSV distance on an HBM2 die.
 
-Nothing is printed or read here; ``fail(path, message)`` collects problems.
+Nothing is printed, read or parsed here (the figures arrive in SI, :class:`EnergyInputs`);
+``fail(path, message)`` collects problems.
 """
 
 from __future__ import annotations
@@ -30,11 +31,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
-from kvpipe import units
 from kvpipe.memory.organization import Organization, Timing
-from kvpipe.units import Kind
 
 VDD_REF_V = 1.2
 ACT_J_PER_ROW_BIT_REF = 0.909e-9 / 8192  # O'Connor 2017 Table 3: 0.909 nJ per 1 KiB HBM2 row
@@ -115,32 +113,45 @@ def geometry_act_pre_j(row_bytes: int, vdd_v: float) -> float:
     return row_bytes * 8 * ACT_J_PER_ROW_BIT_REF * voltage_scale(vdd_v)
 
 
-_ENERGY_KEYS = {"vdd", "act_pre", "act_pre_per_row_bit", "read_core", "write_core", "cell",
-                "datapath", "wire", "tsv", "io", "background", "refresh", "refresh_per_ref", "idd"}
-_IDD_KEYS = {"vdd", "idd0", "idd2n", "idd3n", "idd4r", "idd4w", "idd5b", "channels_per_scope"}
+@dataclass(frozen=True)
+class EnergyInputs:
+    """The energy figures a device description states, in SI (``None``: not stated); the
+    ``energy:`` section of a device file (docs/memory.md section 1)."""
+
+    io_j_per_bit: float
+    vdd_v: float | None = None
+    act_pre_j: float | None = None
+    act_pre_j_per_row_bit: float | None = None
+    read_core_j_per_bit: float | None = None
+    write_core_j_per_bit: float | None = None
+    cell_j_per_bit: float | None = None
+    datapath_mm: float | None = None
+    wire_j_per_bit_mm: float | None = None
+    tsv_j_per_bit: float | None = None
+    background_w: float | None = None
+    refresh_w: float | None = None
+    refresh_per_ref_j: float | None = None
+    idd: IddCurrents | None = None
 
 
-def resolve_energy(e: Mapping[str, Any], org: Organization, timing: Timing, fail: Fail,
+def resolve_energy(given: EnergyInputs, org: Organization, timing: Timing, fail: Fail,
                    path: str) -> OpEnergy:
-    """Turn an ``energy:`` mapping into :class:`OpEnergy` (see the module doc for precedence)."""
-    for key in e:
-        if key not in _ENERGY_KEYS:
-            fail(f"{path}.{key}", f"unknown field (expected one of {sorted(_ENERGY_KEYS)})")
-    q = _Quantities(e, fail, path)
-    idd = _idd(e.get("idd"), fail, f"{path}.idd")
-    vdd = q.get("vdd", Kind.VOLTS) or VDD_REF_V
+    """The per-operation energies from what a description states (see the module doc for
+    precedence); a figure no statement gives, and currents that give a negative energy, are
+    reported through ``fail`` (under ``path``)."""
+    idd = given.idd
+    if idd is not None:
+        for key, message in idd_problems(idd):
+            fail(f"{path}.idd.{key}", message)
+    vdd = given.vdd_v if given.vdd_v is not None else VDD_REF_V
     how: dict[str, str] = {}
 
-    act = _act_pre(q, org, timing, idd, vdd, how)
-    read = _read_core(q, org, idd, vdd, how)
-    write = _write_core(q, org, idd, vdd, read, how)
-    io = q.get("io", Kind.J_PER_BIT)
-    if io is None:
-        fail(f"{path}.io", "missing (interface energy per bit is not in IDD figures)")
-        io = 0.0
+    act = _act_pre(given, org, timing, vdd, how)
+    read = _read_core(given, org, vdd, how)
+    write = _write_core(given, org, vdd, read, how)
     how["io_j_per_bit"] = "given"
-    bg = _background(q, org, idd, how)
-    ref = _refresh(q, org, timing, idd, how)
+    bg = _background(given, org, how)
+    ref = _refresh(given, org, timing, how)
     if bg is None:
         fail(f"{path}.background", "missing: give background power or idd currents")
     if ref is None:
@@ -149,73 +160,27 @@ def resolve_energy(e: Mapping[str, Any], org: Organization, timing: Timing, fail
         fail(f"{path}.read_core", "missing: give read_core, datapath (geometry) or idd currents")
     return OpEnergy(act_pre_j=act, read_core_j_per_bit=read or 0.0,
                     write_core_j_per_bit=write if write is not None else (read or 0.0),
-                    io_j_per_bit=io, background_w=bg or 0.0, refresh_w=ref or 0.0,
+                    io_j_per_bit=given.io_j_per_bit, background_w=bg or 0.0, refresh_w=ref or 0.0,
                     derivation=MappingProxyType(how))
 
 
-class _Quantities:
-    def __init__(self, e: Mapping[str, Any], fail: Fail, path: str) -> None:
-        self.e, self.fail, self.path = e, fail, path
-
-    def get(self, key: str, kind: Kind) -> float | None:
-        if key not in self.e:
-            return None
-        if kind == Kind.LENGTH_MM and not units.has_unit(self.e[key]) and self.e[key] not in (0, "0"):
-            self.fail(f"{self.path}.{key}", f"{self.e[key]!r} needs a unit here, e.g. '{self.e[key]} mm'")
-            return None
-        try:
-            x = units.parse_quantity(self.e[key], kind)
-        except units.UnitError as err:
-            self.fail(f"{self.path}.{key}", str(err))
-            return None
-        if x < 0:
-            self.fail(f"{self.path}.{key}", f"must not be negative, got {x:g}")
-            return None
-        return x
-
-
-def _idd(raw: Any, fail: Fail, path: str) -> IddCurrents | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        fail(path, "expected a mapping of currents")
-        return None
-    for key in raw:
-        if key not in _IDD_KEYS:
-            fail(f"{path}.{key}", f"unknown field (expected one of {sorted(_IDD_KEYS)})")
-    q = _Quantities(raw, fail, path)
-    got = {k: q.get(k, Kind.AMPERES) for k in ("idd0", "idd2n", "idd3n", "idd4r", "idd4w", "idd5b")}
-    vdd = q.get("vdd", Kind.VOLTS)
-    missing = [k for k, v in got.items() if v is None] + ([] if vdd else ["vdd"])
-    for k in missing:
-        if k not in raw:
-            fail(f"{path}.{k}", "missing")
-    if missing or vdd is None:
-        return None
-    vals = {k: v for k, v in got.items() if v is not None}
-    cps = raw.get("channels_per_scope", 1)
-    try:
-        cps = units.parse_count(cps)
-    except units.UnitError as err:
-        fail(f"{path}.channels_per_scope", str(err))
-        cps = 1
-    c = IddCurrents(vdd_v=vdd, idd0_a=vals["idd0"], idd2n_a=vals["idd2n"], idd3n_a=vals["idd3n"],
-                    idd4r_a=vals["idd4r"], idd4w_a=vals["idd4w"], idd5b_a=vals["idd5b"],
-                    channels_per_scope=max(cps, 1))
+def idd_problems(c: IddCurrents) -> list[tuple[str, str]]:
+    """Currents whose differences would give a negative energy: (current's key, message)."""
+    out: list[tuple[str, str]] = []
     if c.idd3n_a < c.idd2n_a:
-        fail(f"{path}.idd3n", "active standby (IDD3N) below precharge standby (IDD2N)")
-    for k in ("idd0", "idd4r", "idd4w", "idd5b"):
-        if vals[k] < c.idd3n_a:
-            fail(f"{path}.{k}", f"{k.upper()} below IDD3N gives a negative energy")
-    return c
+        out.append(("idd3n", "active standby (IDD3N) below precharge standby (IDD2N)"))
+    for key, value in (("idd0", c.idd0_a), ("idd4r", c.idd4r_a), ("idd4w", c.idd4w_a), ("idd5b", c.idd5b_a)):
+        if value < c.idd3n_a:
+            out.append((key, f"{key.upper()} below IDD3N gives a negative energy"))
+    return out
 
 
-def _act_pre(q: _Quantities, org: Organization, t: Timing, idd: IddCurrents | None,
-             vdd: float, how: dict[str, str]) -> float:
-    if (x := q.get("act_pre", Kind.JOULES)) is not None:
+def _act_pre(g: EnergyInputs, org: Organization, t: Timing, vdd: float, how: dict[str, str]) -> float:
+    idd = g.idd
+    if (x := g.act_pre_j) is not None:
         how["act_pre_j"] = "given"
         return x
-    if (x := q.get("act_pre_per_row_bit", Kind.J_PER_BIT)) is not None:
+    if (x := g.act_pre_j_per_row_bit) is not None:
         how["act_pre_j"] = "act_pre_per_row_bit x row bits"
         return x * org.row_bytes * 8
     if idd is not None:
@@ -225,22 +190,20 @@ def _act_pre(q: _Quantities, org: Organization, t: Timing, idd: IddCurrents | No
     return geometry_act_pre_j(org.row_bytes, vdd)
 
 
-def _geometry_core(q: _Quantities, vdd: float) -> float | None:
-    datapath = q.get("datapath", Kind.LENGTH_MM)
-    if datapath is None:
+def _geometry_core(g: EnergyInputs, vdd: float) -> float | None:
+    if g.datapath_mm is None:
         return None
     return geometry_read_core_j_per_bit(
-        datapath, vdd, tsv_j_per_bit=q.get("tsv", Kind.J_PER_BIT) or 0.0,
-        cell_j_per_bit=q.get("cell", Kind.J_PER_BIT),
-        wire_j_per_bit_mm=q.get("wire", Kind.J_PER_BIT_MM))
+        g.datapath_mm, vdd, tsv_j_per_bit=g.tsv_j_per_bit or 0.0,
+        cell_j_per_bit=g.cell_j_per_bit, wire_j_per_bit_mm=g.wire_j_per_bit_mm)
 
 
-def _read_core(q: _Quantities, org: Organization, idd: IddCurrents | None, vdd: float,
-               how: dict[str, str]) -> float | None:
-    if (x := q.get("read_core", Kind.J_PER_BIT)) is not None:
+def _read_core(g: EnergyInputs, org: Organization, vdd: float, how: dict[str, str]) -> float | None:
+    idd = g.idd
+    if (x := g.read_core_j_per_bit) is not None:
         how["read_core_j_per_bit"] = "given"
         return x
-    if (x := _geometry_core(q, vdd)) is not None:
+    if (x := _geometry_core(g, vdd)) is not None:
         how["read_core_j_per_bit"] = "geometry: (cell + datapath x wire) x (VDD/1.2)^2 + tsv"
         return x
     if idd is not None:
@@ -249,24 +212,25 @@ def _read_core(q: _Quantities, org: Organization, idd: IddCurrents | None, vdd: 
     return None
 
 
-def _write_core(q: _Quantities, org: Organization, idd: IddCurrents | None, vdd: float,
-                read: float | None, how: dict[str, str]) -> float | None:
-    if (x := q.get("write_core", Kind.J_PER_BIT)) is not None:
+def _write_core(g: EnergyInputs, org: Organization, vdd: float, read: float | None,
+                how: dict[str, str]) -> float | None:
+    idd = g.idd
+    if (x := g.write_core_j_per_bit) is not None:
         how["write_core_j_per_bit"] = "given"
         return x
-    if "read_core" not in q.e and (x := _geometry_core(q, vdd)) is not None:
+    if g.read_core_j_per_bit is None and (x := _geometry_core(g, vdd)) is not None:
         how["write_core_j_per_bit"] = "geometry (same path as reads)"
         return x
-    if idd is not None and "read_core" not in q.e:
+    if idd is not None and g.read_core_j_per_bit is None:
         how["write_core_j_per_bit"] = "IDD: VDD*(IDD4W-IDD3N)/bit rate"
         return idd_column_j_per_bit(idd, idd.idd4w_a, org.io_width_bits, org.data_rate_bits_per_s)
     how["write_core_j_per_bit"] = "same as read_core"
     return read
 
 
-def _background(q: _Quantities, org: Organization, idd: IddCurrents | None,
-                how: dict[str, str]) -> float | None:
-    if (x := q.get("background", Kind.WATTS)) is not None:
+def _background(g: EnergyInputs, org: Organization, how: dict[str, str]) -> float | None:
+    idd = g.idd
+    if (x := g.background_w) is not None:
         how["background_w"] = "given"
         return x
     if idd is not None:
@@ -275,12 +239,12 @@ def _background(q: _Quantities, org: Organization, idd: IddCurrents | None,
     return None
 
 
-def _refresh(q: _Quantities, org: Organization, t: Timing, idd: IddCurrents | None,
-             how: dict[str, str]) -> float | None:
-    if (x := q.get("refresh", Kind.WATTS)) is not None:
+def _refresh(g: EnergyInputs, org: Organization, t: Timing, how: dict[str, str]) -> float | None:
+    idd = g.idd
+    if (x := g.refresh_w) is not None:
         how["refresh_w"] = "given"
         return x
-    if (x := q.get("refresh_per_ref", Kind.JOULES)) is not None:
+    if (x := g.refresh_per_ref_j) is not None:
         how["refresh_w"] = "refresh_per_ref x channels / tREFI"
         return x * org.channels / t.t_refi_s
     if idd is not None:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from kvpipe.memory import Controller, Device, KVPattern, analytic, device_from_dict
+from kvpipe.config.devices import parse_device
+from kvpipe.memory import Controller, Device, KVPattern, analytic
 from kvpipe.validation.published import ValidationDataError, _default
 
 PEER_COLUMNS = ("device", "pattern", "peer", "peer_bw_gb_s", "peer_row_hit_rate", "peer_pj_per_bit",
@@ -96,7 +97,8 @@ def _row(r: dict[str, str], where: str) -> PeerRow:
 
 
 def load_device(name: str, folder: str | Path) -> Device:
-    return device_from_dict(yaml.safe_load((Path(folder) / name).read_text(encoding="utf-8")))
+    path = Path(folder) / name
+    return parse_device(yaml.safe_load(path.read_text(encoding="utf-8")), source=str(path))
 
 
 def compare_peer(row: PeerRow, device: Device, n_requests: int = 1_000_000,
