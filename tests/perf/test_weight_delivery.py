@@ -56,7 +56,7 @@ def test_operand_bound_toy_by_hand() -> None:
     assert float(r.tokens_per_s_per_user) == pytest.approx(1 / T0, rel=1e-6)  # 22,673 tokens/s
     assert int(r.binding_limit) == Limit.PIPELINE_DEPTH
     # the same bytes are read, so P8's energy (E2) does not change: 161,024 B at 1 pJ/bit
-    assert float(r.energy.sram_weights) == pytest.approx(161_024 * 8e-12, rel=1e-9)
+    assert float(r.energy.weight_reads) == pytest.approx(161_024 * 8e-12, rel=1e-9)
     # compute bound P5 now holds b / P8 of the slowest group: the LM head's and layers' 1e-5 s
     assert float(r.max_tokens_per_s_compute) == pytest.approx(1 / 1e-5, rel=1e-6)
 
