@@ -315,15 +315,15 @@ def test_an_import_up_the_ranks_is_reported(tmp_path: Path) -> None:
     modules = _tree(tmp_path, {
         "kvpipe/__init__.py": "",
         "kvpipe/perf/__init__.py": "",
-        "kvpipe/perf/model.py": "def f():\n    from kvpipe.report.html import page\n",
+        "kvpipe/perf/spatial.py": "def f():\n    from kvpipe.report.html import page\n",
         "kvpipe/report/__init__.py": "",
-        "kvpipe/report/html.py": "from kvpipe.perf.model import f\npage = f\n",
+        "kvpipe/report/html.py": "from kvpipe.perf.spatial import f\npage = f\n",
         "kvpipe/memory/__init__.py": "from kvpipe.mapping import place\n",
         "kvpipe/mapping/__init__.py": "from kvpipe import __version__\nplace = 1\n",
         "kvpipe/workload/__init__.py": "from kvpipe import evaluate\n",
     })
     assert wrong_way(imports(modules)) == [
         "kvpipe.memory:1 imports kvpipe.mapping (kvpipe.memory rank 40 -> kvpipe.mapping rank 40)",
-        "kvpipe.perf.model:2 imports kvpipe.report.html (kvpipe.perf rank 50 -> kvpipe.report rank 110)",
+        "kvpipe.perf.spatial:2 imports kvpipe.report.html (kvpipe.perf rank 50 -> kvpipe.report rank 110)",
         "kvpipe.workload:1 imports kvpipe (kvpipe.workload rank 10 -> kvpipe rank 140)",
     ]

@@ -11,7 +11,7 @@ from kvpipe.explore.seed import MAX_USERS, SPEED_FRACTION, USERS_SEARCH_LIMIT, _
 from kvpipe.explore.uncertainty import claim_factors
 from kvpipe.mapping import place
 from kvpipe.perf.inputs import inputs_from_system
-from kvpipe.perf.model import evaluate
+from kvpipe.perf.spatial import evaluate
 from kvpipe.report.tables import headline_rows
 
 

@@ -217,14 +217,14 @@ def test_kv_shards_gqa_and_mla_and_moe() -> None:
 
 
 def test_gpu_model_reuses_the_shared_formulas() -> None:
-    # review finding: perf/gpu.py had its own _by_window, _window_key and P2 formula
+    # one place per formula: the GPU model takes the window and P2 helpers from the spatial model
     import kvpipe.mapping.placement as placement
     import kvpipe.perf.gpu as gpu_mod
-    import kvpipe.perf.model as model_mod
+    import kvpipe.perf.spatial as spatial
 
-    assert gpu_mod._by_window is model_mod._by_window
+    assert gpu_mod._by_window is spatial._by_window
     assert gpu_mod._window_key is placement._window_key
-    assert gpu_mod._distinct_experts is model_mod._distinct_experts
+    assert gpu_mod._distinct_experts is spatial._distinct_experts
     # the windows of a GPU shape are the placement's, and the HBM bandwidth is the Gpu's own
     s = h100_8b()
     m = catalog.model("gpt-oss-20b")

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.perf.inputs import inputs_from_system
-from kvpipe.perf.model import evaluate
+from kvpipe.perf.spatial import evaluate
 from kvpipe.report.figures import (
     fig_energy_vs_users,
     fig_kv_demand,

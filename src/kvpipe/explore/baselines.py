@@ -1,7 +1,7 @@
 """The spatial pipeline against GPU servers on the same model, context and precisions.
 
 Pure computation (docs/gpu.md, "Comparison"): one sweep over users in flight (the GPUs'
-batch) per system, with the analytic models of :mod:`kvpipe.perf.model` and
+batch) per system, with the analytic models of :mod:`kvpipe.perf.spatial` and
 :mod:`kvpipe.perf.gpu`. The report turns it into a figure, a table and words.
 """
 
@@ -15,8 +15,8 @@ import numpy as np
 from kvpipe.mapping.placement import place
 from kvpipe.perf.gpu import evaluate_gpu, gpu_inputs_from_system, system_shape
 from kvpipe.perf.inputs import inputs_from_system
-from kvpipe.perf.model import evaluate
 from kvpipe.perf.result import PerfResult
+from kvpipe.perf.spatial import evaluate
 from kvpipe.system import GpuSystem, System
 
 COMPARISON_USERS: tuple[int, ...] = (1, 16, 128, 1024, 8192)  # the rows of the report's table

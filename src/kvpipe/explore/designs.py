@@ -22,8 +22,8 @@ from kvpipe.mapping.placement import place
 from kvpipe.perf.gpu import evaluate_gpu, gpu_inputs_from_system, system_shape
 from kvpipe.perf.hetero import evaluate_hetero, hetero_inputs_from_system, hetero_shape
 from kvpipe.perf.inputs import inputs_from_system
-from kvpipe.perf.model import evaluate
 from kvpipe.perf.result import PerfResult
+from kvpipe.perf.spatial import evaluate
 from kvpipe.system import GpuSystem, HeteroSystem, KVMemory, System, Workload
 
 STACKED_KV_MEMORY = "hybrid-bonded-3d-dram"  # the catalog memory of the spatial design's KV

@@ -15,7 +15,7 @@ from kvpipe.hardware.packaging import RETICLE_AREA_MM2, max_units_per_die
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement
 from kvpipe.perf.inputs import inputs_from_system
-from kvpipe.perf.model import evaluate
+from kvpipe.perf.spatial import evaluate
 from kvpipe.system import KVMemory, System
 
 KV_ENERGY_SHARE = 0.5  # default criterion: KV memory may take at most half of J/token

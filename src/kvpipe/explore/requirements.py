@@ -23,7 +23,7 @@ from kvpipe.hardware.packaging import reticle_dies
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import place
 from kvpipe.perf.inputs import inputs_from_system
-from kvpipe.perf.model import evaluate
+from kvpipe.perf.spatial import evaluate
 from kvpipe.system import KVMemory, System, Workload
 
 

@@ -33,8 +33,8 @@ from kvpipe.mapping.placement import Placement, place
 from kvpipe.memory.device import Device
 from kvpipe.memory.select import NoDeviceError, effective_tech, system_pattern
 from kvpipe.perf.inputs import PerfInputs, inputs_from_system
-from kvpipe.perf.model import evaluate
 from kvpipe.perf.result import PerfResult
+from kvpipe.perf.spatial import evaluate
 from kvpipe.system import KVMemory, System
 
 IDEAL_MEMORY = MemoryTech(

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from kvpipe.mapping.placement import Placement
 from kvpipe.perf.inputs import FloatArray, PerfInputs
-from kvpipe.perf.model import evaluate
+from kvpipe.perf.spatial import evaluate
 
 
 class Quantity(str, Enum):

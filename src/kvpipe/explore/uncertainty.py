@@ -30,7 +30,7 @@ from kvpipe.hardware.packaging import RETICLE_AREA_MM2, max_units_per_die, retic
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement, place
 from kvpipe.perf.inputs import PerfInputs, inputs_from_system
-from kvpipe.perf.model import evaluate
+from kvpipe.perf.spatial import evaluate
 from kvpipe.system import System
 from kvpipe.workload.model import Model
 

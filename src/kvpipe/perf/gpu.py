@@ -1,7 +1,7 @@
 """The analytic decode model of a GPU + HBM server, the baseline of a spatial pipeline.
 
 Formulas in docs/gpu.md; the comments name the equation (GW.., GS.., GE..). Like
-:mod:`kvpipe.perf.model`, everything is a numpy array operation over design points (batch x
+:mod:`kvpipe.perf.spatial`, everything is a numpy array operation over design points (batch x
 context x ...); the result converts to the same :class:`~kvpipe.perf.result.PerfResult`, so a
 GPU server and a spatial pipeline appear in one table with the same ``evaluate --json`` keys.
 
@@ -30,8 +30,8 @@ from kvpipe.hardware.gpu import achievable_bw
 from kvpipe.hardware.parts import Collective
 from kvpipe.mapping.placement import _window_key, model_windows
 from kvpipe.perf.comm import collective_time_s
-from kvpipe.perf.model import _by_window, _distinct_experts
 from kvpipe.perf.result import EnergyBreakdown, Limit, PerfResult
+from kvpipe.perf.spatial import _by_window, _distinct_experts
 from kvpipe.system import GpuSystem, Parallelism
 from kvpipe.workload.blocks import BlockKind
 from kvpipe.workload.model import Model

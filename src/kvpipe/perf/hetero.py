@@ -3,7 +3,7 @@
 Formulas in docs/afd.md; the comments name the equation (A1..A10). Each side is evaluated by
 the existing models, unchanged: the attention side by the GPU model (:mod:`kvpipe.perf.gpu`,
 on the model's attention blocks, one device, tensor 1) and the FFN side by the spatial
-pipeline model (:mod:`kvpipe.perf.model`, on the other blocks). This module only splits the
+pipeline model (:mod:`kvpipe.perf.spatial`, on the other blocks). This module only splits the
 model, adds the A2E/E2A crossings and combines the sides' times, bounds and energies.
 Everything is a numpy array operation over design points, as in the other perf modules.
 """
@@ -20,8 +20,8 @@ from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement, place
 from kvpipe.perf.gpu import GpuInputs, GpuResult, GpuShape, evaluate_gpu, gpu_inputs_from_system, gpu_shape
 from kvpipe.perf.inputs import FloatArray, PerfInputs, inputs_from_system
-from kvpipe.perf.model import evaluate
 from kvpipe.perf.result import EnergyBreakdown, Limit, PerfResult
+from kvpipe.perf.spatial import evaluate
 from kvpipe.system import GpuSystem, HeteroSystem, KVMemory, Parallelism, System
 from kvpipe.workload.blocks import BlockKind
 from kvpipe.workload.model import Model

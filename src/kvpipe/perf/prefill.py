@@ -1,6 +1,6 @@
 """Prefill: a prompt flowing through the pipeline in chunks (the analytic entry point).
 
-Decode (``perf/model.py``) moves one token per user per pass. Prefill moves a *chunk* of
+Decode (``perf/spatial.py``) moves one token per user per pass. Prefill moves a *chunk* of
 ``C`` prompt tokens per pass: each group computes ``C x`` the linear FLOPs plus the attention
 of every chunk token over the positions before it (so attention grows with position), reads
 its SRAM weights once for the whole chunk (and each expert the chunk's tokens hit once, P2
@@ -29,8 +29,8 @@ from numpy.typing import ArrayLike
 from kvpipe.mapping.placement import Placement
 from kvpipe.perf.comm import group_comm_latency_s
 from kvpipe.perf.inputs import FloatArray, PerfInputs
-from kvpipe.perf.model import _BITS, _group_times
 from kvpipe.perf.service import PassEnergy
+from kvpipe.perf.spatial import _BITS, _group_times
 from kvpipe.system import System
 
 

@@ -1,6 +1,6 @@
 """Per-group service times and energies of one *pass* (a unit of work through one chip group).
 
-The analytic model (``perf/model.py``) computes, per group class, the time each resource
+The analytic model (``perf/spatial.py``) computes, per group class, the time each resource
 spends on one decoded token at context ``c`` (P7..P10) and the dynamic energy of that token
 (E2..E4). The serving simulator needs the same figures for a unit that is not a uniform
 micro-batch: a few users at different contexts, or a prefill chunk. All of those figures are
@@ -11,7 +11,7 @@ affine in three aggregates of the unit (docs/sim.md, S1):
 * ``read_ctx[w]``  KV tokens read from the group's DRAM, per window ``w``;
 
 except the SRAM term, which depends on ``tokens`` through P2/P8. :func:`service_table` takes
-those coefficients from the perf model itself (it calls ``perf.model._group_times`` at unit
+those coefficients from the perf model itself (it calls ``perf.spatial._group_times`` at unit
 contexts and tabulates P8 over token counts), so the formulas stay in one place;
 :func:`pass_times` and :func:`pass_energy` apply them to arrays of units.
 
@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike
 from kvpipe.mapping.placement import Placement
 from kvpipe.perf.comm import group_comm_latency_s
 from kvpipe.perf.inputs import FloatArray, PerfInputs
-from kvpipe.perf.model import _BITS, _group_times
+from kvpipe.perf.spatial import _BITS, _group_times
 
 _MAX_SRAM_TABLE = 1 << 16  # longest SRAM table (P2 saturation of models with many experts)
 
@@ -84,7 +84,7 @@ class ServiceTable:
 
 
 def _sram_table_len(placement: Placement) -> int:
-    # P2 (perf.model._distinct_experts) with n tokens, E (1 - (1 - k/E)^n), is constant once
+    # P2 (perf.spatial._distinct_experts) with n tokens, E (1 - (1 - k/E)^n), is constant once
     # (1 - k/E)^n < 1e-12, i.e. from n = log(1e-12) / log(1 - k/E) (P2 solved for n); past that
     # P8 is affine in n (per-token reads such as embedding rows), so the table's last two
     # entries extrapolate it (see _sram_lookup)

@@ -48,7 +48,7 @@ from kvpipe.perf.gpu import (
     prefill_time_s,
     system_shape,
 )
-from kvpipe.perf.model import evaluate_system
+from kvpipe.perf.spatial import evaluate_system
 from kvpipe.system import GpuSystem, Parallelism, System, Workload
 from kvpipe.workload.model import weight_bytes
 from kvpipe.workload.precision import Precision, Precisions
