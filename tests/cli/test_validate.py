@@ -56,7 +56,8 @@ def test_every_error_stays_inside_its_documented_guard(path: Path) -> None:
 def test_the_published_rows_and_their_knobs(predictions) -> None:
     assert set(predictions) == {
         "groq-llama2-70b", "cerebras-llama31-70b", "cerebras-llama31-8b", "waferllm-llama3-8b",
-        "cerebras-llama31-405b", "groq-llama31-70b", "groq-mixtral-8x7b", "h100-mlperf41-llama2-70b", "h200-mlperf41-llama2-70b",
+        "cerebras-llama31-405b", "groq-llama31-70b", "groq-mixtral-8x7b", "groq-llama2-7b",
+        "h100-mlperf41-llama2-70b", "h200-mlperf41-llama2-70b",
     }
     h200 = predictions["h200-mlperf41-llama2-70b"]
     assert h200.within_target and h200.devices == 1 and h200.batch_used > 100  # "max": what the KV holds
@@ -68,6 +69,12 @@ def test_the_published_rows_and_their_knobs(predictions) -> None:
     # 405B: no published wafer count; the row takes the fewest CS-3 holding the bf16 weights,
     # 811.7 GB / 44 GB = 18.4 -> 19 wafers
     assert predictions["cerebras-llama31-405b"].devices == 19
+    # Llama-2-7B: no published chip count; the fewest 230 MB chips on which each layer keeps room
+    # for one user's fp16 KV at 2K context: f = 6.738 GB / (N x 0.23 GB) must leave
+    # 202.4 MB x (1 - f) / f >= 2,048 x 16 KiB = 33.5 MB, so N >= 34.2 -> 35; a layer spans
+    # 202.4 / (230 x 0.837) = 1.05 chips, so a stage is one C2C step of ~1 us plus payload
+    assert predictions["groq-llama2-7b"].devices == 35
+    assert 1e-6 < predictions["groq-llama2-7b"].stage_latency_s < 1.2e-6
     assert all(p.row.target == (0.25 if p.row.kind == "gpu" else 0.35) for p in predictions.values())
 
 
@@ -76,21 +83,21 @@ def test_validate_json(capsys) -> None:
     assert code == 0
     d = json.loads(out)
     assert {"rows", "median_abs_error"} <= d.keys()
-    assert len(d["rows"]) == 9
+    assert len(d["rows"]) == 10
     for row in d["rows"]:
         assert {"system", "model", "metric", "published", "predicted", "error"} <= row.keys()
         assert row["error"] == pytest.approx(row["predicted"] / row["published"] - 1)
         assert row["date"] and row["software"]  # every published row says when, and from which software
     errs = sorted(abs(r["error"]) for r in d["rows"])
-    assert d["median_abs_error"] == pytest.approx(errs[4])  # nine rows: the fifth
-    # spatial and GPU medians apart: 7 spatial rows (the fourth), 2 GPU rows (their mean)
+    assert d["median_abs_error"] == pytest.approx((errs[4] + errs[5]) / 2)  # ten rows: mean of the middle two
+    # spatial and GPU medians apart: 8 spatial rows (mean of the fourth and fifth), 2 GPU rows (their mean)
     spatial = sorted(abs(r["error"]) for r in d["rows"] if r["kind"] == "spatial")
     gpu = sorted(abs(r["error"]) for r in d["rows"] if r["kind"] == "gpu")
-    assert len(spatial) == 7 and len(gpu) == 2
-    assert d["median_abs_error_spatial"] == pytest.approx(spatial[3])
+    assert len(spatial) == 8 and len(gpu) == 2
+    assert d["median_abs_error_spatial"] == pytest.approx((spatial[3] + spatial[4]) / 2)
     assert d["median_abs_error_gpu"] == pytest.approx((gpu[0] + gpu[1]) / 2)
     assert d["measured"]["rows"] == []
-    assert sum(g["rows"] for g in d["groups"]) == 9  # every row in one group
+    assert sum(g["rows"] for g in d["groups"]) == 10  # every row in one group
 
 
 def test_validate_table(capsys) -> None:

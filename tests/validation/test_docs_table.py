@@ -38,7 +38,7 @@ def _printed_rows(capsys) -> list[list[str]]:
 def test_the_documented_results_table_is_what_validate_prints(capsys) -> None:
     doc = _doc_rows()
     printed = _printed_rows(capsys)
-    assert len(doc) == len(printed) == 9
+    assert len(doc) == len(printed) == 10
     for d, p in zip(doc, printed, strict=True):
         assert d == p
 

@@ -19,6 +19,7 @@ from kvpipe.workload.arch import KNOWN_ARCHITECTURES, MAX_CONTEXT_TOKENS, MAX_LA
 DATA = Path(__file__).resolve().parents[2] / "src" / "kvpipe" / "catalog" / "data"
 MODELS = DATA / "models"
 NAMES = [
+    "llama-2-7b",
     "llama-2-70b",
     "llama-3.1-8b",
     "llama-3.1-70b",

@@ -85,6 +85,29 @@ def test_llama70b_kv_bytes():
     assert kv_read_bytes_per_token(m, BF16, 8192) == 2_684_354_560
 
 
+# --- Llama-2-7B (multi-head attention: as many kv heads as query heads) ---------------------
+
+# h = 4096, 32 layers, 32 heads x 128, 32 kv heads, intermediate 11008, vocab 32000, untied
+# embedding     = 32000 x 4096                          =    131,072,000
+# LM head       = 32000 x 4096                          =    131,072,000
+# attention/lyr = q, k, v, o: 4 x 4096 x 4096           =     67,108,864
+# MLP/lyr       = 3 x 4096 x 11008                      =    135,266,304
+# norms/lyr     = 2 x 4096                              =          8,192
+# per layer     = 67,108,864 + 135,266,304 + 8,192      =    202,383,360
+# 32 layers     = 32 x 202,383,360                      =  6,476,267,520
+# total         = 6,476,267,520 + 2 x 131,072,000 + 4,096 (final norm)
+#               = 6,738,415,616   (published: 6.74B)
+
+
+def test_llama2_7b_params_and_kv_bytes():
+    m = model("llama-2-7b")
+    assert param_count(m) == 6_738_415_616
+    # K and V: 2 x 32 kv heads x 128 x 32 layers x 2 bytes = 524,288 bytes per token (fp16 = bf16 size)
+    assert kv_bytes_per_token(m, BF16) == 524_288
+    # stages: 1 + 32 x (3 + 3) + 1 = 194, as for Llama-3.1-8B's 32 layers
+    assert comm_stages_per_token(m) == 194
+
+
 def test_llama70b_comm_stages():
     m = model("llama-3.1-70b")
     # stages as model.py defines them: embedding 1; per layer attention 3 (x in, qkv, attn out)
