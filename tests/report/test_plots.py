@@ -1,0 +1,58 @@
+"""The figure primitives: PNG bytes drawn in one pass, log ticks limited to the view."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.image import imread
+from matplotlib.ticker import LogLocator
+
+from kvpipe.report.plots import InViewLocator, new_figure, render_png, users_axis
+
+
+def _log_figure() -> Figure:
+    """Two log-log panels (users axis; y autoscaled, so through the locator's view limits) with a
+    legend and a note: what the report figures are made of."""
+    fig = new_figure(8.0, 3.5)
+    users = np.logspace(0, 4, 50)
+    for ax, y in zip(fig.subplots(1, 2), (1e3 / users, users**0.5 * 7.0), strict=True):
+        ax.plot(users, y, label="tokens/s")
+        users_axis(ax, users)
+        ax.set_yscale("log")
+        ax.set_ylabel("rate [tokens/s]")
+        ax.annotate("90 % speed", xy=(30.0, float(y[20])), xytext=(4, 4), textcoords="offset points")
+        ax.legend(loc="lower left")
+    fig.suptitle("a log-log figure")
+    return fig
+
+
+def test_a_png_has_the_pixels_savefig_draws() -> None:
+    ours = imread(io.BytesIO(render_png(_log_figure())), format="png")
+    buf = io.BytesIO()
+    _log_figure().savefig(buf, format="png", dpi=100)
+    theirs = imread(io.BytesIO(buf.getvalue()), format="png")
+    assert ours.shape == theirs.shape == (350, 800, 4)  # 8 x 3.5 in at 100 dpi
+    assert np.array_equal(ours, theirs)
+
+
+def test_a_png_at_another_dpi_keeps_the_figure_dpi() -> None:
+    fig = _log_figure()
+    png = render_png(fig, dpi=50)
+    assert imread(io.BytesIO(png), format="png").shape == (175, 400, 4)
+    assert fig.dpi == 100
+
+
+def test_log_ticks_are_the_ones_in_view() -> None:
+    fig = new_figure(4.0, 3.0)
+    ax = fig.subplots()
+    ax.set_xscale("log")
+    ax.set_xlim(1.0, 1e4)
+    major = InViewLocator(LogLocator(base=10.0))
+    ax.xaxis.set_major_locator(major)
+    # LogLocator adds a decade at either end (0.1 and 1e5); the view holds 1 ... 1e4, ends included
+    assert list(major()) == [1.0, 10.0, 100.0, 1e3, 1e4]
+    minor = InViewLocator(LogLocator(base=10.0, subs=(2.0, 5.0)))
+    ax.xaxis.set_minor_locator(minor)
+    assert list(minor()) == [2.0, 5.0, 20.0, 50.0, 200.0, 500.0, 2e3, 5e3]
