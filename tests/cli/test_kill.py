@@ -1,16 +1,22 @@
 """kill -9 at random moments of ``explore``, ``study`` and ``simulate``: afterwards each output
 holds a complete earlier set or a complete new set (checked against its manifest, or for the
-timeline file by parsing it), and the next run leaves no staging or lock file behind."""
+timeline file by parsing it), and the next run leaves no staging or lock file behind.
+
+Each run is a process of its own running the CLI's ``main``, forked from a server that has
+imported the CLI once: a fresh interpreter would spend about half a second of every run
+importing numpy, matplotlib and pydantic before the work the kills are aimed at begins."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import random
 import signal
-import subprocess
 import sys
+import tempfile
 import time
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from kvpipe.catalog import system_yaml
@@ -19,23 +25,56 @@ from kvpipe.report.files import MANIFEST_NAME, verify_output_dir
 ROOT = Path(__file__).resolve().parents[2]
 SEED = int.from_bytes(os.urandom(4), "little")  # printed with every failure
 
+_SERVER = multiprocessing.get_context("forkserver")
+# the CLI and what its explore, study and simulate commands import when they run
+_SERVER.set_forkserver_preload(["kvpipe.cli.main", "kvpipe.cli.run", "kvpipe.report.explore", "kvpipe.sim",
+                                "kvpipe.report.sim_figures"])
 
-def _argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "kvpipe.cli", *args]
+
+def _cli(argv: list[str], err_path: str) -> None:
+    """A run (in the forked process): ``kvpipe ARGV``, stdout discarded, stderr to ``err_path``."""
+    from kvpipe.cli.main import main
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.dup2(os.open(err_path, os.O_WRONLY | os.O_TRUNC), 2)
+    sys.exit(main(argv))
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT / "src")}
+class _Run:
+    """One run of the CLI in a process of its own, with its stderr kept in a file."""
+
+    def __init__(self, argv: list[str]) -> None:
+        fd, self.err_path = tempfile.mkstemp(prefix="kvpipe-kill-", suffix=".stderr")
+        os.close(fd)
+        self.process: BaseProcess = _SERVER.Process(target=_cli, args=(argv, self.err_path), daemon=True)
+        self.process.start()
+
+    @property
+    def pid(self) -> int:
+        assert self.process.pid is not None
+        return self.process.pid
+
+    def poll(self) -> int | None:
+        return self.process.exitcode
+
+    def wait(self, timeout_s: float) -> tuple[int, str]:
+        """The exit code (negative: the signal) and what the run wrote to stderr."""
+        self.process.join(timeout_s)
+        code = self.process.exitcode
+        assert code is not None, f"still running after {timeout_s} s"
+        err = Path(self.err_path).read_text(encoding="utf-8", errors="replace")
+        os.unlink(self.err_path)
+        return code, err
 
 
 def _staging(target: Path) -> set[str]:
     return {p.name for p in target.parent.glob(f".{target.name}.tmp-*")}
 
 
-def _start_when_staging(argv: list[str], target: Path) -> tuple[subprocess.Popen[bytes], float]:
+def _start_when_staging(argv: list[str], target: Path) -> tuple[_Run, float]:
     """Start a run; return it once its own staging path exists (its work has begun), with the time."""
     earlier = _staging(target)  # a killed run's, until this run removes it
-    p = subprocess.Popen(argv, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = _Run(argv)
     t0 = time.perf_counter()
     while not (_staging(target) - earlier) and p.poll() is None and time.perf_counter() - t0 < 60:
         time.sleep(0.005)
@@ -45,8 +84,8 @@ def _start_when_staging(argv: list[str], target: Path) -> tuple[subprocess.Popen
 def _run(argv: list[str], target: Path) -> float:
     """A whole run; returns how long its staging path existed (its work and the swap)."""
     p, t_staged = _start_when_staging(argv, target)
-    _, err = p.communicate(timeout=120)
-    assert p.returncode == 0, err.decode()
+    code, err = p.wait(120)
+    assert code == 0, err
     return time.perf_counter() - t_staged
 
 
@@ -55,7 +94,7 @@ def _kill_at(argv: list[str], target: Path, after_staging_s: float) -> None:
     time.sleep(after_staging_s)
     if p.poll() is None:
         os.kill(p.pid, signal.SIGKILL)
-    p.communicate(timeout=60)
+    p.wait(60)
 
 
 def _dir_set(d: Path, keep: set[str]) -> str:
@@ -107,18 +146,18 @@ def test_kill_9_explore(tmp_path: Path) -> None:
     ex = tmp_path / "explore"
     ex.mkdir()
     (ex / "notes.txt").write_text("mine", encoding="utf-8")
-    _exercise(_argv("explore", str(ROOT / "examples" / "explore" / "users-bandwidth.yaml"), "--out", str(ex), "--points"),
+    _exercise(["explore", str(ROOT / "examples" / "explore" / "users-bandwidth.yaml"), "--out", str(ex), "--points"],
               {ex: True}, {ex: {"notes.txt"}}, kills=3)
     assert (ex / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 def test_kill_9_study(tmp_path: Path) -> None:
     st = tmp_path / "study"
-    _exercise(_argv("study", "--config", str(_moe_system(tmp_path)), "--out", str(st)), {st: True}, {}, kills=1)
+    _exercise(["study", "--config", str(_moe_system(tmp_path)), "--out", str(st)], {st: True}, {}, kills=1)
 
 
 def test_kill_9_simulate(tmp_path: Path) -> None:
     # a timeline file and a plots directory
     tl, plots = tmp_path / "sim" / "timeline.json", tmp_path / "plots"
-    _exercise(_argv("simulate", str(_moe_system(tmp_path)), "--arrival-rate", "100", "--duration", "5 s", "--timeline", str(tl),
-                    "--plots", str(plots)), {tl: False, plots: True}, {}, kills=2)
+    _exercise(["simulate", str(_moe_system(tmp_path)), "--arrival-rate", "100", "--duration", "5 s", "--timeline", str(tl),
+               "--plots", str(plots)], {tl: False, plots: True}, {}, kills=2)
