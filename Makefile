@@ -18,7 +18,7 @@ check: $(BIN)/kvpipe
 	$(BIN)/python -m mypy
 
 test: $(BIN)/kvpipe
-	MPLBACKEND=Agg $(BIN)/python -m pytest -n auto
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n auto --dist worksteal
 
 bench: $(BIN)/kvpipe
 	$(BIN)/python benchmarks/perf_points.py
