@@ -1,23 +1,18 @@
 """kill -9 at random moments of ``explore``, ``study`` and ``simulate``: afterwards each output
 holds a complete earlier set or a complete new set (checked against its manifest, or for the
-timeline file by parsing it), and the next run leaves no staging or lock file behind.
-
-Each run is a process of its own running the CLI's ``main``, forked from a server that has
-imported the CLI once: a fresh interpreter would spend about half a second of every run
-importing numpy, matplotlib and pydantic before the work the kills are aimed at begins."""
+timeline file by parsing it), and the next run leaves no staging or lock file behind. Each run
+is a process of its own (tests/forked_cli.py)."""
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import random
 import signal
-import sys
-import tempfile
 import time
-from multiprocessing.process import BaseProcess
 from pathlib import Path
+
+from forked_cli import CliRun
 
 from kvpipe.catalog import system_yaml
 from kvpipe.report.files import MANIFEST_NAME, verify_output_dir
@@ -25,56 +20,15 @@ from kvpipe.report.files import MANIFEST_NAME, verify_output_dir
 ROOT = Path(__file__).resolve().parents[2]
 SEED = int.from_bytes(os.urandom(4), "little")  # printed with every failure
 
-_SERVER = multiprocessing.get_context("forkserver")
-# the CLI and what its explore, study and simulate commands import when they run
-_SERVER.set_forkserver_preload(["kvpipe.cli.main", "kvpipe.cli.run", "kvpipe.report.explore", "kvpipe.sim",
-                                "kvpipe.report.sim_figures"])
-
-
-def _cli(argv: list[str], err_path: str) -> None:
-    """A run (in the forked process): ``kvpipe ARGV``, stdout discarded, stderr to ``err_path``."""
-    from kvpipe.cli.main import main
-
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-    os.dup2(os.open(err_path, os.O_WRONLY | os.O_TRUNC), 2)
-    sys.exit(main(argv))
-
-
-class _Run:
-    """One run of the CLI in a process of its own, with its stderr kept in a file."""
-
-    def __init__(self, argv: list[str]) -> None:
-        fd, self.err_path = tempfile.mkstemp(prefix="kvpipe-kill-", suffix=".stderr")
-        os.close(fd)
-        self.process: BaseProcess = _SERVER.Process(target=_cli, args=(argv, self.err_path), daemon=True)
-        self.process.start()
-
-    @property
-    def pid(self) -> int:
-        assert self.process.pid is not None
-        return self.process.pid
-
-    def poll(self) -> int | None:
-        return self.process.exitcode
-
-    def wait(self, timeout_s: float) -> tuple[int, str]:
-        """The exit code (negative: the signal) and what the run wrote to stderr."""
-        self.process.join(timeout_s)
-        code = self.process.exitcode
-        assert code is not None, f"still running after {timeout_s} s"
-        err = Path(self.err_path).read_text(encoding="utf-8", errors="replace")
-        os.unlink(self.err_path)
-        return code, err
-
 
 def _staging(target: Path) -> set[str]:
     return {p.name for p in target.parent.glob(f".{target.name}.tmp-*")}
 
 
-def _start_when_staging(argv: list[str], target: Path) -> tuple[_Run, float]:
+def _start_when_staging(argv: list[str], target: Path) -> tuple[CliRun, float]:
     """Start a run; return it once its own staging path exists (its work has begun), with the time."""
     earlier = _staging(target)  # a killed run's, until this run removes it
-    p = _Run(argv)
+    p = CliRun(argv)
     t0 = time.perf_counter()
     while not (_staging(target) - earlier) and p.poll() is None and time.perf_counter() - t0 < 60:
         time.sleep(0.005)
@@ -84,8 +38,8 @@ def _start_when_staging(argv: list[str], target: Path) -> tuple[_Run, float]:
 def _run(argv: list[str], target: Path) -> float:
     """A whole run; returns how long its staging path existed (its work and the swap)."""
     p, t_staged = _start_when_staging(argv, target)
-    code, err = p.wait(120)
-    assert code == 0, err
+    done = p.wait(120)
+    assert done.code == 0, done.err
     return time.perf_counter() - t_staged
 
 
