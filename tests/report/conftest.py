@@ -13,6 +13,8 @@ import pytest
 
 from kvpipe.explore.seed_study import SeedStudy, run_seed_study
 from kvpipe.hardware import Chip, Link, MemoryTech
+from kvpipe.report import writer
+from kvpipe.report.figures import FIGURE_NAMES, figure_key, figure_suffixes
 from kvpipe.report.writer import SeedReportFiles, write_seed_report
 from kvpipe.system import KVMemory, MappingOptions, System, Workload
 from kvpipe.workload import Precision, Precisions, build_model, parse_arch
@@ -90,3 +92,15 @@ def written(seed: SeedStudy, tmp_path_factory: pytest.TempPathFactory) -> SeedRe
     """The full report (real figures) written once for all tests that only read it."""
     out: Path = tmp_path_factory.mktemp("report") / "seed"
     return write_seed_report(seed, out)
+
+
+def _fake_pngs(seed: SeedStudy, dpi: int = 100, on_figure: object = None) -> dict[str, bytes]:
+    return {figure_key(n, s): b"\x89PNG fake " + n.encode() for s in figure_suffixes(seed) for n in FIGURE_NAMES}
+
+
+@pytest.fixture
+def fake_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports written in the test carry placeholder PNG bytes (``b"\\x89PNG fake <figure name>"``)
+    instead of drawn figures: fast, for tests of the rest of the report. The figures themselves
+    are drawn for ``written`` and checked in test_report_figures.py and test_plots.py."""
+    monkeypatch.setattr(writer, "seed_figure_pngs", _fake_pngs)

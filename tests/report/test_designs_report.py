@@ -17,7 +17,8 @@ from kvpipe.report.writer import write_seed_report
 from kvpipe.system import KVMemory
 
 
-def test_report_has_the_designs_section_and_tables(seed: SeedStudy, tmp_path: Path) -> None:
+def test_report_has_the_designs_section_and_tables(seed: SeedStudy, tmp_path: Path, fake_figures: None) -> None:
+    # the designs change no figure: placeholder PNGs (the drawn ones are those of `written`)
     gpu = parse_gpu_system(read_yaml(catalog.system_yaml("rubin-nvl72")))
     cmp = compare_designs(seed_system(), KVMemory(catalog.memory("hybrid-bonded-3d-dram"), 3), gpu,
                           load_hetero_system("groq3-lpx-rubin"))

@@ -104,18 +104,13 @@ def test_results_csv(written: SeedReportFiles, seed: SeedStudy) -> None:
         assert sum(float(r[c]) for c in comps) == pytest.approx(float(r["joules_per_token"]), rel=1e-9)
 
 
-def _fake_pngs(seed: SeedStudy, dpi: int = 100, on_figure: object = None) -> dict[str, bytes]:
-    return {figure_key(n, s): b"\x89PNG fake " + n.encode() for s in figure_suffixes(seed) for n in FIGURE_NAMES}
-
-
 def _snapshot(d: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
 
 
 def test_atomic_write_keeps_previous_report_when_rendering_fails(
-    seed: SeedStudy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    seed: SeedStudy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_figures: None
 ) -> None:
-    monkeypatch.setattr(writer, "seed_figure_pngs", _fake_pngs)  # fast: real figures are tested elsewhere
     out = tmp_path / "seed"
     write_seed_report(seed, out)
     (out / "notes.txt").write_text("mine", encoding="utf-8")
@@ -144,10 +139,7 @@ def test_atomic_write_fresh_dir_not_created_on_failure(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_rewrite_replaces_outputs_and_keeps_other_files(
-    seed: SeedStudy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(writer, "seed_figure_pngs", _fake_pngs)
+def test_rewrite_replaces_outputs_and_keeps_other_files(seed: SeedStudy, tmp_path: Path, fake_figures: None) -> None:
     out = tmp_path / "seed"
     out.mkdir()
     (out / "notes.txt").write_text("mine", encoding="utf-8")
