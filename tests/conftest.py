@@ -9,8 +9,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 # Fixtures that many tests read and that take seconds to build once per test process: a whole
 # seed study (tests/cli/test_study_seed.py) and a written report (tests/report/conftest.py).
 SHARED_COSTLY_FIXTURES = frozenset({"seed_out", "written"})
-# Modules whose every test takes seconds: the kill tests run the CLI a dozen times.
-SLOW_MODULES = frozenset({"test_kill.py"})
+# Modules with tests of a second or more each (the kill tests run the CLI a dozen times; the
+# fuzz tests draw hundreds of inputs; one simulation runs both engines into preemption).
+SLOW_MODULES = frozenset({"test_kill.py", "test_fuzz.py", "test_sim_preempt_zero_headroom.py"})
 
 
 def _queue_rank(item: pytest.Item) -> int:
@@ -22,6 +23,6 @@ def _queue_rank(item: pytest.Item) -> int:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests that use a shared costly fixture run first, then the slow ones, each in their own
     order. `make test`'s xdist workers (--dist worksteal) take half of each other's queue from
-    its end when idle (leaving the last few): tests at the front stay on the worker that builds
-    the fixture, which builds it once, and no worker is left with the slow tests at the end."""
+    its end when idle (leaving the last two): tests at the front stay on the worker that builds
+    the fixture, which builds it once, and no worker is left with a slow test at the end."""
     items.sort(key=_queue_rank)
