@@ -7,6 +7,7 @@ naming the field and exit with status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -124,8 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+@functools.cache
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once per process: parsing leaves it as it was, and building it (a dozen
+    subparsers, ~100 options) takes milliseconds that in-process callers would pay per call."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         with user_errors():
