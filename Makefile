@@ -17,8 +17,11 @@ check: $(BIN)/kvpipe
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
 
+# PYTHONDONTWRITEBYTECODE= : Python caches compiled modules (in git-ignored __pycache__ folders)
+# even where the environment turns that off, so that later runs do not compile kvpipe, the tests
+# and pytest's assertion rewrites again in every worker
 test: $(BIN)/kvpipe
-	MPLBACKEND=Agg $(BIN)/python -m pytest -n auto --dist worksteal
+	PYTHONDONTWRITEBYTECODE= MPLBACKEND=Agg $(BIN)/python -m pytest -n auto --dist worksteal
 
 bench: $(BIN)/kvpipe
 	$(BIN)/python benchmarks/perf_points.py
