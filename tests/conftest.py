@@ -9,23 +9,24 @@ sys.path.insert(0, str(Path(__file__).parent))
 # Fixtures that many tests read and that take seconds to build once per test process: a whole
 # seed study (tests/cli/test_study_seed.py) and a written report (tests/report/conftest.py).
 SHARED_COSTLY_FIXTURES = frozenset({"seed_out", "written"})
-# Modules with tests of a second or more each, the slowest first (the kill tests run the CLI a
-# dozen times; the fuzz tests draw hundreds of inputs; one simulation runs both engines into
-# preemption).
-SLOW_MODULES = ("test_kill.py", "test_fuzz.py", "test_sim_preempt_zero_headroom.py")
+# Modules queued next, in this order: tests of a second or more each, slowest first (the kill
+# tests run the CLI a dozen times; the fuzz tests draw hundreds of inputs; one simulation runs
+# both engines into preemption), with the clock tests beside the kill tests, whose forked CLI
+# server (tests/forked_cli.py, half a second to start) they use.
+FRONT_MODULES = ("test_kill.py", "test_sim_clock_resolution.py", "test_fuzz.py", "test_sim_preempt_zero_headroom.py")
 
 
 def _queue_rank(item: pytest.Item) -> int:
     if not SHARED_COSTLY_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
         return 0
     name = item.path.name
-    return 1 + (SLOW_MODULES.index(name) if name in SLOW_MODULES else len(SLOW_MODULES))
+    return 1 + (FRONT_MODULES.index(name) if name in FRONT_MODULES else len(FRONT_MODULES))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that use a shared costly fixture run first, then the slow ones, slowest first;
-    the rest in the collection's order. `make test`'s xdist workers (--dist worksteal) take half
-    of each other's queue from its end when idle (leaving the last two): tests at the front stay
-    on the worker that builds the fixture, which builds it once, and no worker is left with a
-    slow test at the end."""
+    """The tests that use a shared costly fixture run first, then those of FRONT_MODULES; the rest
+    in the collection's order. `make test`'s xdist workers (--dist worksteal) take half of each
+    other's queue from its end when idle (leaving the last two): tests at the front stay on the
+    worker that builds the fixture, which builds it once, and no worker is left with a slow test
+    at the end."""
     items.sort(key=_queue_rank)
