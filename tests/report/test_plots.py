@@ -37,11 +37,15 @@ def test_a_png_has_the_pixels_savefig_draws() -> None:
     assert np.array_equal(ours, theirs)
 
 
-def test_a_png_at_another_dpi_keeps_the_figure_dpi() -> None:
+def test_a_png_leaves_the_figure_as_it_was() -> None:
     fig = _log_figure()
+    ax = fig.axes[0]
+    locators = (ax.xaxis.get_major_locator(), ax.xaxis.get_minor_locator(), ax.yaxis.get_minor_locator())
     png = render_png(fig, dpi=50)
-    assert imread(io.BytesIO(png), format="png").shape == (150, 250, 4)
+    assert imread(io.BytesIO(png), format="png").shape == (150, 250, 4)  # at another dpi
     assert fig.dpi == 100
+    assert (ax.xaxis.get_major_locator(), ax.xaxis.get_minor_locator(), ax.yaxis.get_minor_locator()) == locators
+    assert all(type(loc) is LogLocator for loc in locators)
 
 
 def test_log_ticks_are_the_ones_in_view() -> None:

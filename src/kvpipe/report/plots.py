@@ -4,6 +4,8 @@ bytes, and the users axis the load sweeps share."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -26,14 +28,12 @@ def render_png(fig: Figure, dpi: int = DPI) -> bytes:
 
     (``Figure.savefig`` draws a figure with a layout engine twice: once to lay it out, once to
     paint it. The pixels are the same either way.)"""
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            _ticks_in_view(axis)
     canvas = FigureCanvasAgg(fig)
     figure_dpi = fig.dpi
     fig.dpi = dpi
     try:
-        canvas.draw()
+        with _log_ticks_in_view(fig):
+            canvas.draw()
         buf = io.BytesIO()
         imsave(buf, canvas.buffer_rgba(), format="png", origin="upper", dpi=dpi)
     finally:
@@ -52,6 +52,7 @@ class InViewLocator(Locator):
 
     def __init__(self, base: LogLocator) -> None:
         self.base = base
+        super().set_axis(base.axis)
 
     def set_axis(self, axis: Any) -> None:
         super().set_axis(axis)
@@ -74,12 +75,22 @@ class InViewLocator(Locator):
         return self.base.view_limits(vmin, vmax)
 
 
-def _ticks_in_view(axis: Any) -> None:
-    """Give the axis' log locators an :class:`InViewLocator` around them (the drawing is the same)."""
-    if isinstance(axis.get_major_locator(), LogLocator):
-        axis.set_major_locator(InViewLocator(axis.get_major_locator()))
-    if isinstance(axis.get_minor_locator(), LogLocator):
-        axis.set_minor_locator(InViewLocator(axis.get_minor_locator()))
+@contextmanager
+def _log_ticks_in_view(fig: Figure) -> Iterator[None]:
+    """Within: every log locator of the figure's axes behind an :class:`InViewLocator` (the
+    drawing is the same); afterwards the figure's locators are as they were."""
+    swapped: list[tuple[Any, LogLocator]] = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for ticker in (axis.major, axis.minor):  # shared axes share these: wrapped once
+                if isinstance(ticker.locator, LogLocator):
+                    swapped.append((ticker, ticker.locator))
+                    ticker.locator = InViewLocator(ticker.locator)
+    try:
+        yield
+    finally:
+        for ticker, locator in reversed(swapped):
+            ticker.locator = locator
 
 
 def users_axis(ax: Any, users: np.ndarray) -> None:
