@@ -30,9 +30,12 @@ from pydantic import BeforeValidator, TypeAdapter, ValidationError
 from kvpipe.config.limits import brief, out_of_bounds
 from kvpipe.config.schema import (
     Attach,
+    EnergyPerBit,
     ErrorList,
     Fraction,
     Name,
+    Power,
+    Size,
     Spec,
     SpecT,
     field_error,
@@ -144,15 +147,12 @@ def _source_text(value: object) -> str:
 
 
 Count = Annotated[int, BeforeValidator(_count)]
-Bytes = Annotated[float, _quantity(Kind.BYTES, positive=True)]
 PinRate = Annotated[float, _quantity(Kind.BITS_PER_S, positive=True)]
 PositiveLength = Annotated[float, _quantity(Kind.LENGTH_MM, positive=True)]
 Length = Annotated[float, _quantity(Kind.LENGTH_MM)]
 PositiveArea = Annotated[float, _quantity(Kind.AREA_MM2, positive=True)]
 Energy = Annotated[float, _quantity(Kind.JOULES)]
-EnergyPerBit = Annotated[float, _quantity(Kind.J_PER_BIT)]
 WireEnergy = Annotated[float, _quantity(Kind.J_PER_BIT_MM)]
-Power = Annotated[float, _quantity(Kind.WATTS)]
 Current = Annotated[float, _quantity(Kind.AMPERES)]
 Voltage = Annotated[float, _quantity(Kind.VOLTS, positive=True)]
 ClockPeriod = Annotated[float, BeforeValidator(_clock_period)]
@@ -171,12 +171,12 @@ class OrganizationSpec(Spec):
     bank_groups: Count = 1
     banks_per_group: Count
     rows_per_bank: Count
-    row_bytes: Bytes
+    row_bytes: Size
     io_width_bits: Count
     burst_length: Count
     data_rate: PinRate  # per data pin
     dies: Count = 1
-    capacity: Bytes | None = None  # a cross-check of the geometry
+    capacity: Size | None = None  # a cross-check of the geometry
 
 
 class TimingSpec(Spec):
@@ -251,7 +251,7 @@ class AttachmentSpec(Spec):
     data_bond_fraction: Fraction | None = None
     rate_per_bond: PinRate | None = None
     stack_height: Count | None = None
-    capacity_per_layer: Bytes | None = None
+    capacity_per_layer: Size | None = None
 
 
 class DeviceFileSpec(Spec):
@@ -292,12 +292,13 @@ def device_from_document(raw: object, errors: ErrorList) -> Device | None:
         return None
     found: ErrorList = []
     spec = validate_spec(DeviceFileSpec, dict(raw), found, _MISSING_HINT)
-    found += attachment_errors(raw)
+    attachment_rule = attachment_errors(raw)
+    found += attachment_rule
     if spec is not None and not found:
         device = build_device(spec, found)
     else:
         device = None
-        attachment = _section(AttachmentSpec, raw, "attachment") if not attachment_errors(raw) else None
+        attachment = _section(AttachmentSpec, raw, "attachment") if not attachment_rule else None
         timing = _section(TimingSpec, raw, "timing")
         _parts(_section(OrganizationSpec, raw, "organization"), timing, _section(EnergySpec, raw, "energy"),
                attachment, found)
@@ -354,8 +355,9 @@ def _parts(o: OrganizationSpec | None, t: TimingSpec | None, e: EnergySpec | Non
     org = _organization(o, errors) if o is not None else None
     timing = energy = attachment = None
     if t is not None:
-        timing = _timing_of(t, org.burst_time_s if org is not None else math.nan, errors)
-        errors += timing_problems(timing)
+        out_of_range: ErrorList = []  # a timing in cycles that is out of kvpipe's bounds in seconds
+        timing = _timing_of(t, org.burst_time_s if org is not None else math.nan, out_of_range)
+        errors += out_of_range or timing_problems(timing)  # the order checks only on timings in bounds
     if org is None:
         return _Parts(None, timing)
     if timing is not None and e is not None:
