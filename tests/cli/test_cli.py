@@ -147,3 +147,21 @@ def test_readme_evaluate_example_is_what_evaluate_prints(capsys):
     assert code == 0
     lines = [line.strip() for line in out.strip().splitlines()]
     assert lines == [line.strip() for line in quoted.strip().splitlines()]
+
+
+def test_main_called_again_in_one_process_hears_only_its_own_arguments(capsys) -> None:
+    # main() keeps one parser per process: a flag or a repeated option given in one call must
+    # be absent from the next call, which parses as a fresh parser would
+    from kvpipe.cli.main import _parser, build_parser
+
+    calls = (["memory", "compare", "--device", "a.yaml", "--device", "b.yaml", "--json"], ["memory", "compare"],
+             ["evaluate", "f.yaml", "--json", "--memory-model", "cycle"], ["evaluate", "f.yaml"])
+    for argv in calls:
+        cached, fresh = vars(_parser().parse_args(argv)), vars(build_parser().parse_args(argv))
+        assert {k: v for k, v in cached.items() if k != "func"} == {k: v for k, v in fresh.items() if k != "func"}
+    assert _parser().parse_args(["memory", "compare"]).device == []
+    assert main(["catalog", "memories", "--json"]) == 0
+    json.loads(capsys.readouterr().out)
+    assert main(["catalog", "memories"]) == 0
+    with pytest.raises(json.JSONDecodeError):  # the table, not the JSON of the call before
+        json.loads(capsys.readouterr().out)
