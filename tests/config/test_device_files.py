@@ -144,3 +144,13 @@ def test_a_timing_in_cycles_out_of_bounds_is_reported_once():
     errs = _errors(d)
     assert list(errs) == ["timing.tRCD"]
     assert errs["timing.tRCD"].startswith("1e+30 cycles of tCK must be at most")
+
+
+def test_a_row_is_a_whole_number_of_bytes():
+    # 1.5 B (or 1.1 KiB = 1,126.4 B) is no row size: said as such, not built as a 1 B (1,126 B) row
+    d = catalog.device_dict("HBM3")
+    for written, shown in ((1.5, "1.5 B"), ("1.1 KiB", "1126.4 B")):
+        d["organization"]["row_bytes"] = written
+        errs = _errors(d)
+        assert list(errs) == ["organization.row_bytes"]
+        assert errs["organization.row_bytes"].startswith("must be a whole number of bytes") and shown in errs["organization.row_bytes"]

@@ -128,6 +128,16 @@ def _timing(value: object) -> Clocked:
     return Clocked(cycles, in_cycles=True)
 
 
+_bytes = quantity_check(Kind.BYTES, positive=True)
+
+
+def _whole_bytes(value: object) -> int:
+    n = _bytes(value)
+    if not n.is_integer():
+        raise field_error(f"must be a whole number of bytes, got {brief(value)} = {n:g} B")
+    return int(n)
+
+
 def _refresh(value: object) -> str:
     if value not in REFRESH_MODES:
         raise field_error(f"expected one of {', '.join(REFRESH_MODES)}, got {brief(value)}")
@@ -147,6 +157,7 @@ def _source_text(value: object) -> str:
 
 
 Count = Annotated[int, BeforeValidator(_count)]
+WholeBytes = Annotated[int, BeforeValidator(_whole_bytes)]
 PinRate = Annotated[float, _quantity(Kind.BITS_PER_S, positive=True)]
 PositiveLength = Annotated[float, _quantity(Kind.LENGTH_MM, positive=True)]
 Length = Annotated[float, _quantity(Kind.LENGTH_MM)]
@@ -171,7 +182,7 @@ class OrganizationSpec(Spec):
     bank_groups: Count = 1
     banks_per_group: Count
     rows_per_bank: Count
-    row_bytes: Size
+    row_bytes: WholeBytes
     io_width_bits: Count
     burst_length: Count
     data_rate: PinRate  # per data pin
@@ -370,7 +381,7 @@ def _parts(o: OrganizationSpec | None, t: TimingSpec | None, e: EnergySpec | Non
 
 def _organization(o: OrganizationSpec, errors: ErrorList) -> Organization:
     org = Organization(channels=o.channels, bank_groups=o.bank_groups, banks_per_group=o.banks_per_group,
-                       rows_per_bank=o.rows_per_bank, row_bytes=int(o.row_bytes), io_width_bits=o.io_width_bits,
+                       rows_per_bank=o.rows_per_bank, row_bytes=o.row_bytes, io_width_bits=o.io_width_bits,
                        burst_length=o.burst_length, data_rate_bits_per_s=o.data_rate, dies=o.dies)
     for what, value, kind in (("capacity", org.capacity_bytes, Kind.BYTES),
                               ("peak bandwidth", org.peak_bw_bytes_per_s, Kind.BYTES_PER_S)):
