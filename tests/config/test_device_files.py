@@ -144,6 +144,11 @@ def test_a_timing_in_cycles_out_of_bounds_is_reported_once():
     errs = _errors(d)
     assert list(errs) == ["timing.tRCD"]
     assert errs["timing.tRCD"].startswith("1e+30 cycles of tCK must be at most")
+    # ... also while another timing of the section has a mistake of its own
+    d["timing"]["tRP"] = "23 furlongs"
+    errs = _errors(d)
+    assert sorted(errs) == ["timing.tRCD", "timing.tRP"]
+    assert errs["timing.tRCD"].startswith("1e+30 cycles of tCK must be at most")
 
 
 def test_a_row_is_a_whole_number_of_bytes():

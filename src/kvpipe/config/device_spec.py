@@ -314,7 +314,7 @@ def device_from_document(raw: object, errors: ErrorList) -> Device | None:
         _parts(_section(OrganizationSpec, raw, "organization"), timing, _section(EnergySpec, raw, "energy"),
                attachment, found)
         if timing is None and isinstance(raw.get("timing"), Mapping):
-            found += timing_problems(_timing_of(_given_timings(raw["timing"]), math.nan, []))
+            _checked_timing(_given_timings(raw["timing"]), math.nan, found)
     errors += in_document_order(found, raw, DeviceFileSpec)
     return device
 
@@ -366,9 +366,7 @@ def _parts(o: OrganizationSpec | None, t: TimingSpec | None, e: EnergySpec | Non
     org = _organization(o, errors) if o is not None else None
     timing = energy = attachment = None
     if t is not None:
-        out_of_range: ErrorList = []  # a timing in cycles that is out of kvpipe's bounds in seconds
-        timing = _timing_of(t, org.burst_time_s if org is not None else math.nan, out_of_range)
-        errors += out_of_range or timing_problems(timing)  # the order checks only on timings in bounds
+        timing = _checked_timing(t, org.burst_time_s if org is not None else math.nan, errors)
     if org is None:
         return _Parts(None, timing)
     if timing is not None and e is not None:
@@ -417,6 +415,16 @@ def _given_timings(body: Mapping[str, Any]) -> TimingSpec:
         except ValidationError:
             continue
     return TimingSpec.model_construct(**values)
+
+
+def _checked_timing(t: TimingSpec, burst_time_s: float, errors: ErrorList) -> Timing:
+    """The timings, appending to ``errors`` those in cycles that are out of kvpipe's bounds in
+    seconds or, when all are in bounds, what the device model finds out of order (an unknown,
+    NaN, timing fails no check)."""
+    out_of_range: ErrorList = []
+    timing = _timing_of(t, burst_time_s, out_of_range)
+    errors += out_of_range or timing_problems(timing)
+    return timing
 
 
 def _timing_of(t: TimingSpec, burst_time_s: float, errors: ErrorList) -> Timing:
