@@ -37,15 +37,14 @@ from kvpipe.config.explore import system_field
 from kvpipe.config.limits import brief
 from kvpipe.config.loader import (
     ConfigError,
-    ErrorList,
     context_errors,
     read_user_file,
     read_yaml,
-    validate_spec,
 )
 from kvpipe.config.schema import (
     Bandwidth,
     Count,
+    ErrorList,
     Name,
     PositiveEnergyPerBit,
     PositiveLength,
@@ -53,6 +52,7 @@ from kvpipe.config.schema import (
     Spec,
     field_error,
     in_document_order,
+    validate_spec,
 )
 from kvpipe.config.units import Kind, UnitError, parse_quantity
 from kvpipe.explore.budgets import STACK_THERMAL_LIMIT_W_PER_MM2

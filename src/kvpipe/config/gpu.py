@@ -29,7 +29,6 @@ import kvpipe.catalog as catalog
 from kvpipe.catalog.entry import unknown_name_message
 from kvpipe.config.loader import (
     ConfigError,
-    ErrorList,
     _resolve_model,
     base_name_errors,
     context_errors,
@@ -40,10 +39,10 @@ from kvpipe.config.loader import (
     read_yaml,
     required_field_errors,
     user_sources,
-    validate_spec,
 )
 from kvpipe.config.schema import (
     Count,
+    ErrorList,
     Fraction,
     GpuSpec,
     LinkSpec,
@@ -55,6 +54,7 @@ from kvpipe.config.schema import (
     build_gpu,
     build_link,
     given_fields,
+    validate_spec,
 )
 from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Link

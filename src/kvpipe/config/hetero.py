@@ -28,7 +28,6 @@ import kvpipe.catalog as catalog
 from kvpipe.catalog.entry import unknown_name_message
 from kvpipe.config.loader import (
     ConfigError,
-    ErrorList,
     _part,
     _precision_errors,
     _resolve_model,
@@ -38,9 +37,20 @@ from kvpipe.config.loader import (
     ordered_by,
     read_system_file,
     read_yaml,
+)
+from kvpipe.config.schema import (
+    Count,
+    ErrorList,
+    Fraction,
+    LinkSpec,
+    MappingSpec,
+    ModelSpec,
+    Name,
+    PrecisionsSpec,
+    Spec,
+    WorkloadSpec,
     validate_spec,
 )
-from kvpipe.config.schema import Count, Fraction, LinkSpec, MappingSpec, ModelSpec, Name, PrecisionsSpec, Spec, WorkloadSpec
 from kvpipe.mapping.placement import MappingError
 from kvpipe.perf.gpu import fit_problems, system_shape
 from kvpipe.perf.hetero import hetero_shape, split_model
