@@ -6,8 +6,8 @@ Runs ``make test`` N times (default 3) in this checkout and prints each run's wa
 CPU time (user + sys of make and the processes it waits for: the pytest workers and the CLI
 processes they start; the runs the kill tests fork from their CLI server are not included),
 then the medians. The wall time is the figure of merit; on a shared machine compare the CPU
-times. Target on the 2-core development machine: at most 24.5 s (25 % under the 33 s it took
-there before).
+times. Aim on the 2-core development machine: 25 % under the 740-test suite's 29.6-30.0 s, i.e.
+at most ~22 s (README, "Benchmarks").
 """
 
 from __future__ import annotations
