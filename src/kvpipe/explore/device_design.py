@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kvpipe.explore.requirements import Target, requirements
-from kvpipe.explore.sweep import pareto_front
+from kvpipe.explore.sweep import grid_points, pareto_front
 from kvpipe.mapping.placement import place
 from kvpipe.memory.analytic import (
     DeviceArrays,
@@ -255,9 +255,7 @@ def strictest(stated: Sequence[tuple[str, float]], higher_is_stricter: bool) -> 
 
 def grid(space: DesignSpace) -> dict[str, Arr]:
     """The full grid of the space, each knob flattened to one array (D0)."""
-    axes = [np.asarray(getattr(space, name), dtype=np.float64) for name in AXES]
-    mesh = np.meshgrid(*axes, indexing="ij")
-    return {name: m.ravel() for name, m in zip(AXES, mesh, strict=True)}
+    return grid_points({name: getattr(space, name) for name in AXES})
 
 
 def bitline_scale(cells_per_bitline: Arr, fixed_fraction: float, ref_cells: float) -> Arr:
