@@ -161,12 +161,11 @@ def verify_output_dir(directory: Path) -> list[str]:
     """What is wrong with an output directory: no manifest, or a listed file missing or not as
     listed. An empty list means the directory holds one complete set."""
     d = Path(directory)
-    listed = _listed(d)
-    if listed is None:
+    files = _manifest_files(d)
+    if files is None:
         return [f"{d / MANIFEST_NAME}: missing or unreadable"]
     problems = []
-    doc = json.loads((d / MANIFEST_NAME).read_text(encoding="utf-8"))
-    for name, meta in doc["files"].items():
+    for name, meta in files.items():
         p = d / name
         if not p.is_file():
             problems.append(f"{name}: missing")
@@ -264,12 +263,19 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
-def _listed(d: Path) -> set[str] | None:
+def _manifest_files(d: Path) -> Any:
+    """The ``files`` entry of ``d``'s manifest (name -> size and SHA-256); None if unreadable."""
     try:
-        doc = json.loads((d / MANIFEST_NAME).read_text(encoding="utf-8"))
-        return set(doc["files"])
+        files = json.loads((d / MANIFEST_NAME).read_text(encoding="utf-8"))["files"]
+        set(files)  # files that are no collection of names: an unreadable manifest
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return files
+
+
+def _listed(d: Path) -> set[str] | None:
+    files = _manifest_files(d)
+    return None if files is None else set(files)
 
 
 def _exchange(a: Path, b: Path) -> bool:
