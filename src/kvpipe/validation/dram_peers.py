@@ -16,9 +16,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from kvpipe.config.devices import parse_device
+from kvpipe.config import devices as config_devices
 from kvpipe.memory import Controller, Device, KVPattern, analytic
 from kvpipe.validation.published import ValidationDataError, _default
 
@@ -97,8 +95,8 @@ def _row(r: dict[str, str], where: str) -> PeerRow:
 
 
 def load_device(name: str, folder: str | Path) -> Device:
-    path = Path(folder) / name
-    return parse_device(yaml.safe_load(path.read_text(encoding="utf-8")), source=str(path))
+    """The device file ``name`` of ``folder``, read as every device file is."""
+    return config_devices.load_device(Path(folder) / name)
 
 
 def compare_peer(row: PeerRow, device: Device, n_requests: int = 1_000_000,
