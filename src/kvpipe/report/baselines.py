@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from kvpipe.explore.baselines import COMPARISON_USERS, GpuComparison
 from kvpipe.report.format import fmt_count, fmt_factor, fmt_joules, fmt_rate, fmt_tokens
-from kvpipe.report.markup import escape, img, render_table
+from kvpipe.report.markup import escape, figure, render_table
 from kvpipe.report.plots import new_figure, users_axis
 from kvpipe.report.table import Table
 
@@ -150,8 +150,7 @@ def render_comparison_section(cmp: GpuComparison, figure_pngs: Mapping[str, byte
     if FIGURE_KEY in figure_pngs:
         used.add(FIGURE_KEY)
         title = "Tokens/s per user, aggregate tokens/s and J/token vs users: spatial pipeline vs GPU servers"
-        parts.append(f"<figure>{img(figure_pngs[FIGURE_KEY], title)}<figcaption>{e(title)} "
-                     f"(<code>{FIGURE_KEY}.png</code>)</figcaption></figure>")
+        parts.append(figure(figure_pngs[FIGURE_KEY], title, FIGURE_KEY))
     table = Table(title="At selected loads", columns=COMPARISON_COLUMNS, rows=tuple(comparison_rows(cmp)))
     parts.append(render_table(table))
     parts.append(

@@ -16,8 +16,8 @@ from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.report.figures import FIGURE_NAMES, FIGURE_TITLES, figure_key, figure_suffixes
 from kvpipe.report.format import fmt_factor, fmt_number
 from kvpipe.report.markup import escape as _e
+from kvpipe.report.markup import figure, render_table
 from kvpipe.report.markup import img as _img
-from kvpipe.report.markup import render_table
 from kvpipe.report.tables import assumptions_table, headline_table, memory_tech_table
 from kvpipe.report.verdict import (
     TARGET_BW_PER_DIE_IMPROVEMENT,
@@ -70,10 +70,7 @@ def _figures(study: ModelStudy, suffix: str, pngs: Mapping[str, bytes], used: se
         title = f"{FIGURE_TITLES[name]}: {h.model}, {h.context_tokens:,} tokens of context"
         if key in pngs:
             used.add(key)
-            parts.append(
-                f"<figure>{_img(pngs[key], title)}<figcaption>{_e(title)} "
-                f"(<code>{_e(key)}.png</code>)</figcaption></figure>"
-            )
+            parts.append(figure(pngs[key], title, key))
         else:
             parts.append(f'<p class="small">Figure {_e(key)} was not rendered.</p>')
     return "\n".join(parts)

@@ -1,4 +1,5 @@
-"""The HTML primitives every report section is written with: escaped text, a table, an inline image."""
+"""The HTML primitives every report section is written with: escaped text, a table, an inline image,
+a captioned figure."""
 
 from __future__ import annotations
 
@@ -41,3 +42,8 @@ def img(png: bytes, alt: str) -> str:
     """``png`` inlined as a data URI (the report is one self-contained file)."""
     data = base64.b64encode(png).decode("ascii")
     return f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
+
+
+def figure(png: bytes, title: str, key: str) -> str:
+    """``png`` inlined, captioned with ``title`` and the file it is written to (``KEY.png``)."""
+    return f"<figure>{img(png, title)}<figcaption>{escape(title)} (<code>{escape(key)}.png</code>)</figcaption></figure>"

@@ -26,7 +26,7 @@ from kvpipe.report.format import (
     fmt_tokens,
     fmt_watts,
 )
-from kvpipe.report.markup import img, render_table
+from kvpipe.report.markup import figure, render_table
 from kvpipe.report.plots import new_figure
 from kvpipe.report.table import Table
 
@@ -289,7 +289,7 @@ def _figure(pngs: Mapping[str, bytes], used: set[str], key: str, title: str) -> 
     if key not in pngs:
         return ""
     used.add(key)
-    return f"<figure>{img(pngs[key], title)}<figcaption>{html.escape(title)} (<code>{key}.png</code>)</figcaption></figure>"
+    return figure(pngs[key], title, key)
 
 
 def render_uncertainty_sections(us: Sequence[Uncertainty], pngs: Mapping[str, bytes], used: set[str]) -> str:
