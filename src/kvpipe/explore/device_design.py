@@ -418,8 +418,8 @@ def device_description(c: Candidates, i: int, tech: Technology, target: DesignTa
     d = c.device
     h, rate = int(k["stack_height"]), k["data_rate_bits_per_s"]
 
-    def ns(x: Arr) -> str:
-        return f"{float(x[i]) * 1e9:.9g} ns"
+    def ns(x: Arr | float) -> str:  # a timing of every design, or one the base device gives them all
+        return f"{float(np.broadcast_to(x, c.capacity_bytes.shape)[i]) * 1e9:.9g} ns"
 
     area_mm2 = tech.usable_area_fraction * target.die_area_mm2
     how = ("derived by kvpipe memory design (docs/memory.md, Inverse design D1-D12) from the knobs and the "
@@ -435,11 +435,9 @@ def device_description(c: Candidates, i: int, tech: Technology, target: DesignTa
         "timing": {
             "tCK": "1 ns", "tRCD": ns(d.t_rcd_s), "tRP": ns(d.t_rp_s), "tRAS": ns(d.t_rc_s - d.t_rp_s), "tRC": ns(d.t_rc_s),
             "tCCD_S": ns(d.t_ccd_short_s), "tCCD_L": ns(d.t_ccd_long_s), "tRRD_S": ns(d.t_rrd_short_s),
-            "tRRD_L": ns(d.t_rrd_long_s), "tFAW": ns(d.t_faw_s), "tWTR": ns(np.broadcast_to(d.t_wtr_s, c.capacity_bytes.shape)),
-            "tRTW": ns(d.t_rtw_s), "tCWL": ns(np.broadcast_to(d.t_cwl_s, c.capacity_bytes.shape)),
-            "tRTP": ns(np.broadcast_to(d.t_rtp_s, c.capacity_bytes.shape)),
-            "tRFC": ns(np.broadcast_to(d.t_rfc_s, c.capacity_bytes.shape)), "tREFI": ns(d.t_refi_s), "refresh": "per_bank",
-            "tRFCpb": ns(np.broadcast_to(d.t_rfc_pb_s, c.capacity_bytes.shape)),
+            "tRRD_L": ns(d.t_rrd_long_s), "tFAW": ns(d.t_faw_s), "tWTR": ns(d.t_wtr_s), "tRTW": ns(d.t_rtw_s),
+            "tCWL": ns(d.t_cwl_s), "tRTP": ns(d.t_rtp_s), "tRFC": ns(d.t_rfc_s), "tREFI": ns(d.t_refi_s),
+            "refresh": "per_bank", "tRFCpb": ns(d.t_rfc_pb_s),
         },
         "energy": {
             "act_pre": f"{float(d.act_pre_j[i]) * 1e12:.9g} pJ", "read_core": f"{float(d.read_core_j_per_bit[i]) * 1e12:.9g} pJ/bit",
