@@ -37,6 +37,7 @@ Arr = NDArray[np.float64]
 
 BURST_BYTES = 32  # one column access moves 32 B, whatever the channel width (as fgdram_like)
 LIMITS = ("bond_pitch", "area", "thermal", "column_cycle", "activate_rate", "bank_cycle", "energy")
+PHYSICAL = ("bond_pitch", "area", "thermal")  # the limits a feasible design is within
 LIMIT_LABELS = {
     "bandwidth": "bandwidth per reticle die",
     "capacity": "capacity per reticle die",
@@ -338,16 +339,13 @@ def search(space: DesignSpace, tech: Technology, target: DesignTarget, base: Dev
     """Evaluate the whole grid; the designs that meet the target and their Pareto set (bandwidth per
     die sustained within the thermal budget up, pJ/bit down, capacity per die up)."""
     c = evaluate_candidates(grid(space), tech, target, base, pattern, controller)
-    u = c.utilisation
-    feasible = (u["bond_pitch"] <= 1.0) & (u["area"] <= 1.0) & (u["thermal"] <= 1.0)
     criteria = {
         "bandwidth": c.bw_per_die_bytes_per_s >= target.bw_per_die_bytes_per_s * (1 - 1e-9),
         "energy": c.j_per_bit <= target.max_j_per_bit * (1 + 1e-9),
         "capacity": c.capacity_bytes >= target.capacity_per_die_bytes * (1 - 1e-9),
-        "bond_pitch": u["bond_pitch"] <= 1.0,
-        "area": u["area"] <= 1.0,
-        "thermal": u["thermal"] <= 1.0,
+        **{k: c.utilisation[k] <= 1.0 for k in PHYSICAL},
     }
+    feasible = np.logical_and.reduce([criteria[k] for k in PHYSICAL])
     meets = np.logical_and.reduce(list(criteria.values()))
     pool = np.flatnonzero(meets) if meets.any() else np.flatnonzero(feasible)
     obj = np.column_stack([c.sustained_bw_bytes_per_s[pool], c.j_per_bit[pool], c.capacity_bytes[pool]])
@@ -452,9 +450,6 @@ def device_description(c: Candidates, i: int, tech: Technology, target: DesignTa
         },
         "sources": {section: how for section in ("organization", "timing", "energy", "attachment")},
     }
-
-
-PHYSICAL = ("bond_pitch", "area", "thermal")
 
 
 def forbidding_limits(result: DesignResult) -> tuple[str, ...]:
