@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from kvpipe.perf.gpu import evaluate_gpu, gpu_inputs_from_system, system_shape
 from kvpipe.perf.inputs import inputs_from_system
 from kvpipe.perf.result import PerfResult
 from kvpipe.perf.spatial import evaluate
-from kvpipe.system import GpuSystem, System
+from kvpipe.system import GpuSystem, HeteroSystem, System
 
 COMPARISON_USERS: tuple[int, ...] = (1, 16, 128, 1024, 8192)  # the rows of the report's table
 
@@ -96,18 +97,23 @@ def gpu_sweep(system: GpuSystem, users: np.ndarray) -> SystemSweep:
     return _sweep_of(system.name, "gpu", description, par.gpus, users, r.perf)
 
 
+OtherSystem = TypeVar("OtherSystem", GpuSystem, HeteroSystem)
+
+
+def like_for_like(system: OtherSystem, spatial: System) -> OtherSystem:
+    """``system`` serving the spatial system's model, at its precisions and context (its own
+    batch, devices and parallelism kept): every comparison's way of matching two designs."""
+    return replace(system, model=spatial.model, precisions=spatial.precisions,
+                   workload=replace(system.workload, context_tokens=spatial.workload.context_tokens))
+
+
 def compare_with_gpus(
     spatial: System, gpus: Sequence[GpuSystem], users: np.ndarray | None = None
 ) -> GpuComparison:
     """Sweep ``spatial`` and each GPU server over users, on the spatial system's model, context
     and precisions (the GPU systems' own are replaced so the comparison is like for like)."""
     grid = comparison_users() if users is None else np.asarray(users, dtype=np.float64)
-    like = [
-        replace(g, model=spatial.model, precisions=spatial.precisions,
-                workload=replace(g.workload, context_tokens=spatial.workload.context_tokens))
-        for g in gpus
-    ]
-    sweeps = (spatial_sweep(spatial, grid), *(gpu_sweep(g, grid) for g in like))
+    sweeps = (spatial_sweep(spatial, grid), *(gpu_sweep(like_for_like(g, spatial), grid) for g in gpus))
     return GpuComparison(
         model=spatial.model.name,
         context_tokens=spatial.workload.context_tokens,
@@ -117,5 +123,6 @@ def compare_with_gpus(
 
 
 __all__ = [
-    "COMPARISON_USERS", "GpuComparison", "SystemSweep", "compare_with_gpus", "comparison_users", "gpu_sweep", "spatial_sweep",
+    "COMPARISON_USERS", "GpuComparison", "SystemSweep", "compare_with_gpus", "comparison_users", "gpu_sweep",
+    "like_for_like", "spatial_sweep",
 ]

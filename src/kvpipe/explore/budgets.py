@@ -10,11 +10,11 @@ docs/model.md ("Physical budgets"). Pure computation.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from kvpipe.explore.baselines import gpu_sweep
+from kvpipe.explore.baselines import gpu_sweep, like_for_like
 from kvpipe.explore.seed import ModelStudy
 from kvpipe.system import GpuSystem
 
@@ -98,10 +98,7 @@ def spatial_budgets(study: ModelStudy) -> tuple[Budget, ...]:
 
 def gpu_budget(system: GpuSystem, like: ModelStudy, users: int) -> Budget:
     """A GPU server on the study's model, context and precisions, serving ``users`` sequences."""
-    s = like.system
-    g = replace(system, model=s.model, precisions=s.precisions,
-                workload=replace(system.workload, context_tokens=s.workload.context_tokens))
-    sw = gpu_sweep(g, np.array([float(users)]))
+    sw = gpu_sweep(like_for_like(system, like.system), np.array([float(users)]))
     n, gpu = sw.devices, system.gpu
     power = float(sw.power_w[0])
     flux = power / n / gpu.die_area_mm2 if gpu.die_area_mm2 > 0 else float("nan")

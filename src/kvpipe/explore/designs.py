@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from kvpipe.explore.baselines import like_for_like
 from kvpipe.explore.seed import SPEED_FRACTION
 from kvpipe.mapping.placement import place
 from kvpipe.perf.gpu import evaluate_gpu, gpu_inputs_from_system, system_shape
@@ -24,7 +25,7 @@ from kvpipe.perf.hetero import evaluate_hetero, hetero_inputs_from_system, heter
 from kvpipe.perf.inputs import inputs_from_system
 from kvpipe.perf.result import PerfResult
 from kvpipe.perf.spatial import evaluate
-from kvpipe.system import GpuSystem, HeteroSystem, KVMemory, System, Workload
+from kvpipe.system import GpuSystem, HeteroSystem, KVMemory, System
 
 STACKED_KV_MEMORY = "hybrid-bonded-3d-dram"  # the catalog memory of the spatial design's KV
 DESIGN_MAX_USERS = 32_768
@@ -81,17 +82,13 @@ def _operating_point(
     )
 
 
-def _like(workload: Workload, seed: System) -> Workload:
-    return replace(workload, context_tokens=seed.workload.context_tokens)
-
-
 def _gpu_hbm(devices: int, gpu: str, role: str = "") -> str:
     """Where a GPU design keeps its KV, one wording for every GPU kind: its GPUs' own HBM."""
     return f"HBM of the {devices} {gpu} {role}GPUs"
 
 
 def gpu_design(system: GpuSystem, seed: System, users: np.ndarray) -> DesignPoint:
-    s = replace(system, model=seed.model, precisions=seed.precisions, workload=_like(system.workload, seed))
+    s = like_for_like(system, seed)
     r = evaluate_gpu(system_shape(s), gpu_inputs_from_system(s).with_(users=users)).perf
     kv = _gpu_hbm(s.parallelism.gpus, s.gpu.name)
     return _operating_point("GPU only", s.name, f"{s.parallelism.gpus} {s.gpu.name}", kv, users, r,
@@ -99,7 +96,7 @@ def gpu_design(system: GpuSystem, seed: System, users: np.ndarray) -> DesignPoin
 
 
 def hetero_design(system: HeteroSystem, seed: System, users: np.ndarray) -> DesignPoint:
-    s = replace(system, model=seed.model, precisions=seed.precisions, workload=_like(system.workload, seed))
+    s = like_for_like(system, seed)
     shape = hetero_shape(s)
     r = evaluate_hetero(shape, replace(hetero_inputs_from_system(s), users=users))
     a = s.attention
