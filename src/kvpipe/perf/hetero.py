@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement, place
-from kvpipe.perf.gpu import GpuInputs, GpuResult, GpuShape, evaluate_gpu, gpu_inputs_from_system, gpu_shape
+from kvpipe.perf.gpu import _BITS, GpuInputs, GpuResult, GpuShape, _safe_div, evaluate_gpu, gpu_inputs_from_system, gpu_shape
 from kvpipe.perf.inputs import FloatArray, PerfInputs, inputs_from_system
 from kvpipe.perf.result import EnergyBreakdown, Limit, PerfResult
 from kvpipe.perf.spatial import evaluate
@@ -26,7 +26,6 @@ from kvpipe.system import GpuSystem, HeteroSystem, KVMemory, Parallelism, System
 from kvpipe.workload.blocks import BlockKind
 from kvpipe.workload.model import Model
 
-_BITS = 8.0
 # the FFN side's "KV memory": it holds no KV (no attention blocks), so none is charged
 _NO_KV = MemoryTech(
     name="none", unit="none", capacity_bytes=np.inf, bw_bytes_per_s=np.inf, read_j_per_bit=0.0,
@@ -155,11 +154,6 @@ class HeteroResult:
         }
 
 
-def _safe_rate(tokens: FloatArray, time_s: FloatArray) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(time_s > 0, tokens / np.where(time_s > 0, time_s, 1.0), np.inf)
-
-
 def _add(a: EnergyBreakdown, b: EnergyBreakdown) -> EnergyBreakdown:
     return EnergyBreakdown(**{f.name: getattr(a, f.name) + getattr(b, f.name) for f in fields(a)})
 
@@ -197,9 +191,9 @@ def evaluate_hetero(shape: HeteroShape, inputs: HeteroInputs) -> HeteroResult:
     t_tok = t_attn + crossings + t_ffn
     # (A7) throughput bounds, tokens/s
     x_depth = np.where(users_in > 0, users_in / t_tok, 0.0)
-    x_attn = n_a * _safe_rate(b_a, t_attn)
+    x_attn = n_a * _safe_div(b_a, t_attn)
     x_ffn = np.minimum(fr.max_tokens_per_s_compute, fr.max_tokens_per_s_links)
-    x_a2e = _safe_rate(n_a * beta / 2.0, np.full_like(users, layers * shape.activation_bytes))
+    x_a2e = _safe_div(n_a * beta / 2.0, np.full_like(users, layers * shape.activation_bytes))
     bounds = np.stack([x_depth, x_attn, x_ffn, x_a2e])
     x = bounds.min(axis=0)
     side = bounds.argmin(axis=0).astype(np.int8)
@@ -267,9 +261,9 @@ def evaluate_hetero(shape: HeteroShape, inputs: HeteroInputs) -> HeteroResult:
         max_tokens_per_s_attention=x_attn,
         max_tokens_per_s_ffn=x_ffn,
         max_tokens_per_s_a2e=x_a2e,
-        utilisation_attention=_safe_rate(x, x_attn),
-        utilisation_ffn=_safe_rate(x, x_ffn),
-        utilisation_a2e=_safe_rate(x, x_a2e),
+        utilisation_attention=_safe_div(x, x_attn),
+        utilisation_ffn=_safe_div(x, x_ffn),
+        utilisation_a2e=_safe_div(x, x_a2e),
         ffn_chips=shape.ffn.chips,
         attention=gr,
         ffn=fr,
