@@ -23,10 +23,11 @@ from datetime import datetime
 import numpy as np
 
 from kvpipe.sim.requests import Requests
+from kvpipe.workload.arch import MAX_CONTEXT_TOKENS
 
 AZURE_COLUMNS = ("TIMESTAMP", "ContextTokens", "GeneratedTokens")
 JSONL_KEYS = ("arrival_s", "prompt_tokens", "output_tokens")
-MAX_TOKENS = 2**27  # a request's prompt or output: beyond any model's context (kvpipe's context bound)
+MAX_TOKENS = MAX_CONTEXT_TOKENS  # a request's prompt or output: kvpipe's context bound
 
 
 class TraceError(ValueError):
