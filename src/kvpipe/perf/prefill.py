@@ -30,7 +30,7 @@ from kvpipe.mapping.placement import Placement
 from kvpipe.perf.comm import group_comm_latency_s
 from kvpipe.perf.inputs import FloatArray, PerfInputs
 from kvpipe.perf.service import PassEnergy
-from kvpipe.perf.spatial import _BITS, _group_times
+from kvpipe.perf.spatial import _BITS, _arrays, _group_times
 from kvpipe.system import System
 
 
@@ -116,7 +116,7 @@ def evaluate_prefill(
 
     ``prompt_tokens`` and ``chunk_tokens`` broadcast with the fields of ``inputs``.
     """
-    a = inputs.arrays()
+    a = _arrays(inputs)
     P = np.asarray(prompt_tokens, dtype=np.float64)
     C = P if chunk_tokens is None else np.asarray(chunk_tokens, dtype=np.float64)
     if np.any(P < 1) or np.any(C < 1):

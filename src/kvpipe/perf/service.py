@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike
 from kvpipe.mapping.placement import Placement
 from kvpipe.perf.comm import group_comm_latency_s
 from kvpipe.perf.inputs import FloatArray, PerfInputs
-from kvpipe.perf.spatial import _BITS, _group_times
+from kvpipe.perf.spatial import _BITS, _arrays, _group_times
 
 _MAX_SRAM_TABLE = 1 << 16  # longest SRAM table (P2 saturation of models with many experts)
 
@@ -103,7 +103,7 @@ def service_table(placement: Placement, inputs: PerfInputs) -> ServiceTable:
     to the token count where P2 saturates (every expert hit, to 1e-12); larger passes use its
     last entry.
     """
-    a = inputs.arrays()
+    a = _arrays(inputs)
     if any(v.ndim for v in a.values()):
         raise ValueError("service_table needs a scalar design point (one System)")
     W = len(placement.windows)

@@ -42,9 +42,17 @@ def _distinct_experts(n_experts: int, top_k: int, tokens: FloatArray) -> FloatAr
     return n_experts * (1.0 - (1.0 - top_k / n_experts) ** tokens)
 
 
+def _arrays(inputs: PerfInputs) -> dict[str, FloatArray]:
+    """``inputs`` as broadcast arrays, plus the chips' weight delivery bandwidth (P12), derived
+    once here rather than in every group's :func:`_group_times`."""
+    a = inputs.arrays()
+    a["weight_bw_bytes_per_s"] = weight_delivery_bw(a["sram_bw_bytes_per_s"], a["matrix_operand_bw_bytes_per_s"])
+    return a
+
+
 def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
     """Evaluate every design point of ``inputs`` on one placement."""
-    a = inputs.arrays()
+    a = _arrays(inputs)
     users = np.floor(a["users"])
     ctx = a["context_tokens"]
     ctx_w = [np.minimum(ctx, w) for w in placement.windows]
@@ -193,8 +201,7 @@ def _group_times(
     # and one embedding row per token, at the chips' weight delivery bandwidth (P12)
     experts = _distinct_experts(placement.n_experts, placement.top_k, batch)
     sram_bytes = g.dense_read_bytes + g.expert_bytes_per_layer * experts + g.token_read_bytes * batch
-    weight_bw = weight_delivery_bw(a["sram_bw_bytes_per_s"], a["matrix_operand_bw_bytes_per_s"])
-    t_sram = sram_bytes / (g.chips * weight_bw)
+    t_sram = sram_bytes / (g.chips * a["weight_bw_bytes_per_s"])
     # (P9) KV DRAM: read the context, append one token, at the group's memory bandwidth
     t_kv = (read + g.kv_write_bytes) / a["kv_bw_bytes_per_s_per_group"]
     # (P10) links: activations handed on, over the group's share of chip link bandwidth
