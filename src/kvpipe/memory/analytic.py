@@ -151,7 +151,7 @@ class KVMemoryFigures:
     @property
     def access_path_j_per_bit(self) -> Arr:
         """Core + interface I/O and PHY: the whole access path (dynamic energy)."""
-        return self.act_j_per_bit + self.core_j_per_bit + self.io_j_per_bit
+        return self.core_only_j_per_bit + self.io_j_per_bit
 
     @property
     def dynamic_j_per_bit(self) -> Arr:
@@ -160,7 +160,8 @@ class KVMemoryFigures:
 
     @property
     def total_j_per_bit(self) -> Arr:
-        return self.dynamic_j_per_bit + self.background_j_per_bit + self.refresh_j_per_bit
+        """All-in: the access path + standby and refresh shares."""
+        return self.access_path_j_per_bit + self.background_j_per_bit + self.refresh_j_per_bit
 
     @property
     def efficiency(self) -> Arr:
