@@ -40,7 +40,7 @@ def test_analytic_keeps_the_product_and_applies_the_devices_efficiency(seed):
         catalog_tech.capacity_bytes, catalog_tech.footprint_mm2, catalog_tech.shoreline_mm)
     assert 0.5 < efficiency <= 1.0
     assert tech.bw_bytes_per_s == pytest.approx(catalog_tech.bw_bytes_per_s * efficiency)
-    assert tech.read_j_per_bit == pytest.approx(float(f.dynamic_j_per_bit))
+    assert tech.read_j_per_bit == pytest.approx(float(f.access_path_j_per_bit))
     r = evaluate_system(s)
     assert float(r.kv_bw_supply_bytes_per_s_per_group) == pytest.approx(6 * 1.2e12 * efficiency)
 

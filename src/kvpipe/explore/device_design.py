@@ -319,11 +319,11 @@ def evaluate_candidates(knobs: Mapping[str, Arr], tech: Technology, target: Desi
     u_act = acts_per_s / activation_rate_per_s(d)
     u_bank = acts_per_s * bank_cycle_s(d, f.bytes_per_activation / BURST_BYTES, t_col) / b
     served = np.minimum(target.bw_per_die_bytes_per_s, bw)
-    dram_w = f.dynamic_j_per_bit * 8.0 * served + d.background_w + d.refresh_w  # (D13)
+    dram_w = f.access_path_j_per_bit * 8.0 * served + d.background_w + d.refresh_w  # (D13)
     flux = target.logic_w_per_mm2 + dram_w / target.die_area_mm2
     # (D14) the heat the budget leaves for the DRAM's dynamic power, as a bandwidth
     headroom_w = (target.thermal_limit_w_per_mm2 - target.logic_w_per_mm2) * target.die_area_mm2 - d.background_w - d.refresh_w
-    sustained = np.minimum(bw, np.maximum(headroom_w, 0.0) / (8.0 * f.dynamic_j_per_bit))
+    sustained = np.minimum(bw, np.maximum(headroom_w, 0.0) / (8.0 * f.access_path_j_per_bit))
     utilisation = {
         "bond_pitch": u_pitch, "area": u_area, "thermal": flux / target.thermal_limit_w_per_mm2,
         "column_cycle": bw / (channels * BURST_BYTES / tech.t_ccd_min_s), "activate_rate": u_act,

@@ -154,11 +154,6 @@ class KVMemoryFigures:
         return self.core_only_j_per_bit + self.io_j_per_bit
 
     @property
-    def dynamic_j_per_bit(self) -> Arr:
-        """The same as :attr:`access_path_j_per_bit`."""
-        return self.access_path_j_per_bit
-
-    @property
     def total_j_per_bit(self) -> Arr:
         """All-in: the access path + standby and refresh shares."""
         return self.access_path_j_per_bit + self.background_j_per_bit + self.refresh_j_per_bit
