@@ -50,6 +50,7 @@ from kvpipe.perf.gpu import (
 )
 from kvpipe.perf.spatial import evaluate_system
 from kvpipe.system import GpuSystem, Parallelism, System, Workload
+from kvpipe.workload.arch import MAX_CONTEXT_TOKENS
 from kvpipe.workload.model import weight_bytes
 from kvpipe.workload.precision import Precision, Precisions
 
@@ -141,7 +142,7 @@ def read_rows(path: str | Path) -> list[Row]:
     return parse_rows(text.splitlines(), str(p))
 
 
-MAX_WHOLE = 2**27  # any count in a row (batch, GPUs, chips, tokens): kvpipe's context bound
+MAX_WHOLE = MAX_CONTEXT_TOKENS  # any count in a row (batch, GPUs, chips, tokens): kvpipe's context bound
 
 
 def parse_rows(lines: Iterable[str], source: str = "validation CSV") -> list[Row]:
