@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from pydantic import StrictBool, model_validator
@@ -29,15 +28,14 @@ import kvpipe.catalog as catalog
 from kvpipe.catalog.entry import unknown_name_message
 from kvpipe.config.loader import (
     ConfigError,
-    _resolve_model,
     base_name_errors,
     context_errors,
     normalize_shorthands,
-    ordered_by,
     parse_system,
     read_system_file,
     read_yaml,
     required_field_errors,
+    spec_and_model,
     user_sources,
 )
 from kvpipe.config.schema import (
@@ -54,7 +52,6 @@ from kvpipe.config.schema import (
     build_gpu,
     build_link,
     given_fields,
-    validate_spec,
 )
 from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Link
@@ -114,17 +111,12 @@ def parse_gpu_system(
 ) -> GpuSystem:
     """Validate a parsed GPU system document, or raise :class:`ConfigError` with every mistake."""
     raw, short = normalize_shorthands(data, ("gpu", "link"))
-    errors: ErrorList = []
-    spec = validate_spec(GpuSystemSpec, raw, errors, _MISSING_HINT, _KEY_NOTES)
-    errors += _check_names(raw, short)
-    errors += required_field_errors(raw, _GPU_PARTS)
-    folder = Path(base_dir) if base_dir is not None else Path.cwd()
-    model = _resolve_model(raw.get("model"), "model" in short, folder, errors)
-    if spec is not None and model is not None:
-        errors += _parallelism_problems(spec.parallelism, model)
-        errors += context_errors(model, spec.workload.context, spec.workload.beyond_model_context)
-    if errors or spec is None or model is None:
-        raise ConfigError(ordered_by(errors, GpuSystemSpec), source)
+    spec, model = spec_and_model(
+        GpuSystemSpec, raw, short, base_dir, source, hints=_MISSING_HINT, key_notes=_KEY_NOTES,
+        checks=_check_names(raw, short) + required_field_errors(raw, _GPU_PARTS),
+        model_checks=lambda s, m: (_parallelism_problems(s.parallelism, m)
+                                   + context_errors(m, s.workload.context, s.workload.beyond_model_context)),
+    )
     system = _build(spec, model, source or "inline config", default_name)
     problems = _fit_problems(system)
     if problems:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import kvpipe.catalog as catalog
@@ -30,13 +29,12 @@ from kvpipe.config.loader import (
     ConfigError,
     _part,
     _precision_errors,
-    _resolve_model,
     base_name_errors,
     context_errors,
     normalize_shorthands,
-    ordered_by,
     read_system_file,
     read_yaml,
+    spec_and_model,
 )
 from kvpipe.config.schema import (
     Count,
@@ -49,7 +47,6 @@ from kvpipe.config.schema import (
     PrecisionsSpec,
     Spec,
     WorkloadSpec,
-    validate_spec,
 )
 from kvpipe.mapping.placement import MappingError
 from kvpipe.perf.gpu import fit_problems, system_shape
@@ -118,15 +115,11 @@ def parse_hetero_system(
     if isinstance(ffn, Mapping) and isinstance(ffn.get("link"), str):
         raw["ffn"] = {**ffn, "link": {"base": ffn["link"]}}
         short.add("ffn.link")
-    errors: ErrorList = []
-    spec = validate_spec(HeteroSystemSpec, raw, errors, _MISSING_HINT, _KEY_NOTES)
-    errors += _check_names(raw, short)
-    folder = Path(base_dir) if base_dir is not None else Path.cwd()
-    model = _resolve_model(raw.get("model"), "model" in short, folder, errors)
-    if spec is not None and model is not None:
-        errors += context_errors(model, spec.workload.context, spec.workload.beyond_model_context)
-    if errors or spec is None or model is None:
-        raise ConfigError(ordered_by(errors, HeteroSystemSpec), source)
+    spec, model = spec_and_model(
+        HeteroSystemSpec, raw, short, base_dir, source, hints=_MISSING_HINT, key_notes=_KEY_NOTES,
+        checks=_check_names(raw, short),
+        model_checks=lambda s, m: context_errors(m, s.workload.context, s.workload.beyond_model_context),
+    )
     system = _build(spec, model, source or "inline config", default_name)
     problems = _fit_problems(system)
     if problems:

@@ -37,6 +37,7 @@ from kvpipe.config.schema import (
     LinkSpec,
     MemorySpec,
     Spec,
+    SpecT,
     SystemSpec,
     build_chip,
     build_link,
@@ -147,17 +148,41 @@ def parse_system(
             source,
         )
     raw, short = normalize_shorthands(data)
+    spec, model = spec_and_model(
+        SystemSpec, raw, short, base_dir, source, hints=_MISSING_HINT,
+        checks=base_name_errors(raw, short) + required_field_errors(raw),
+        model_checks=lambda s, m: context_errors(m, s.workload.context, s.workload.beyond_model_context),
+    )
+    return _build(spec, model, source or "inline config", default_name)
+
+
+def spec_and_model(
+    cls: type[SpecT],
+    raw: dict[str, Any],
+    short: set[str],
+    base_dir: str | os.PathLike[str] | None,
+    source: str | None,
+    *,
+    hints: Mapping[str, str],
+    key_notes: Mapping[str, str] | None = None,
+    checks: ErrorList,
+    model_checks: Callable[[SpecT, Model], ErrorList],
+) -> tuple[SpecT, Model]:
+    """The validated spec and the model of a system document of any kind, or one
+    :class:`ConfigError` with every mistake in the order of ``cls``'s fields: the schema's
+    (``hints``, ``key_notes``: see :func:`validate_spec`), ``checks`` found on the raw
+    document, the model's (relative config paths from ``base_dir``), and, once both are
+    clean, ``model_checks`` of the spec against the model."""
     errors: ErrorList = []
-    spec = validate_spec(SystemSpec, raw, errors, _MISSING_HINT)
-    errors += base_name_errors(raw, short)
-    errors += required_field_errors(raw)
+    spec = validate_spec(cls, raw, errors, hints, key_notes)
+    errors += checks
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
     model = _resolve_model(raw.get("model"), "model" in short, folder, errors)
     if spec is not None and model is not None:
-        errors += context_errors(model, spec.workload.context, spec.workload.beyond_model_context)
+        errors += model_checks(spec, model)
     if errors or spec is None or model is None:
-        raise ConfigError(ordered_by(errors, SystemSpec), source)
-    return _build(spec, model, source or "inline config", default_name)
+        raise ConfigError(ordered_by(errors, cls), source)
+    return spec, model
 
 
 def context_errors(model: Model, context_tokens: int, beyond_model_context: bool, where: str = "workload.context") -> ErrorList:
