@@ -17,15 +17,19 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from kvpipe.config.gpu import load_any_system
 from kvpipe.config.limits import MAX_USERS, brief
-from kvpipe.config.loader import (
-    ConfigError,
+from kvpipe.config.loader import ConfigError, context_errors, read_user_file, read_yaml
+from kvpipe.config.schema import (
+    Count,
     ErrorList,
-    context_errors,
-    read_user_file,
-    read_yaml,
+    Fraction,
+    Name,
+    Spec,
+    WholeNumber,
+    field_error,
+    in_document_order,
+    unit_field,
     validate_spec,
 )
-from kvpipe.config.schema import Count, Fraction, Name, Spec, WholeNumber, field_error, in_document_order, unit_field
 from kvpipe.config.units import Kind
 from kvpipe.explore.space import AxisSpec, ExploreSpec
 from kvpipe.explore.sweep import AXES, METRICS, Quantity, Range
