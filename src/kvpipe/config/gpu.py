@@ -57,6 +57,7 @@ from kvpipe.hardware.gpu import Gpu
 from kvpipe.hardware.parts import Link
 from kvpipe.system import GpuSystem, Parallelism, System, Workload
 from kvpipe.workload.model import Model
+from kvpipe.workload.precision import Precisions
 
 
 class ParallelismSpec(Spec):
@@ -230,17 +231,24 @@ def _link(spec: LinkSpec | None, gpu: Gpu, source: str) -> Link:
 def _fit_problems(system: GpuSystem) -> ErrorList:
     from kvpipe.perf.gpu import fit_problems
 
-    errors: ErrorList = []
-    for precision in {system.precisions.weights, system.precisions.kv}:
-        try:
-            system.gpu.flop_rate(precision)
-        except KeyError:
-            known = ", ".join(p.value for p in system.gpu.peak_flop_per_s)
-            errors.append(("precisions", f"gpu {system.gpu.name} has no peak FLOP/s for {precision.value} (it has: {known})"))
+    errors = gpu_precision_errors(system.gpu, system.precisions, "gpu")
     g = system.gpu
     if g.tdp_w < g.idle_power_w:  # decoding draws tdp - idle above idle (docs/gpu.md): it cannot be negative
         errors.append(("gpu.tdp", f"{g.tdp_w:g} W is below the GPU's idle_power of {g.idle_power_w:g} W"))
     return errors or fit_problems(system)
+
+
+def gpu_precision_errors(gpu: Gpu, precisions: Precisions, what: str) -> ErrorList:
+    """An error (at ``precisions``) for the weight or KV precision ``gpu`` (called ``what``)
+    has no peak FLOP/s for."""
+    errors: ErrorList = []
+    for precision in dict.fromkeys((precisions.weights, precisions.kv)):
+        try:
+            gpu.flop_rate(precision)
+        except KeyError:
+            known = ", ".join(p.value for p in gpu.peak_flop_per_s)
+            errors.append(("precisions", f"{what} {gpu.name} has no peak FLOP/s for {precision.value} (it has: {known})"))
+    return errors
 
 
 __all__ = [

@@ -25,6 +25,7 @@ from typing import Any
 
 import kvpipe.catalog as catalog
 from kvpipe.catalog.entry import unknown_name_message
+from kvpipe.config.gpu import gpu_precision_errors
 from kvpipe.config.loader import (
     ConfigError,
     _part,
@@ -190,14 +191,8 @@ def _attention_weight_bytes(attention_only: GpuSystem) -> float:
 def _fit_problems(system: HeteroSystem) -> ErrorList:
     """Each side must run: FLOP rates for the precisions, attention weights and one sequence's
     KV in a device's HBM, the FFN blocks placed on the chips."""
-    errors: ErrorList = []
     gpu = system.attention.gpu
-    for precision in {system.precisions.weights, system.precisions.kv}:
-        try:
-            gpu.flop_rate(precision)
-        except KeyError:
-            known = ", ".join(p.value for p in gpu.peak_flop_per_s)
-            errors.append(("precisions", f"attention GPU {gpu.name} has no peak FLOP/s for {precision.value} (it has: {known})"))
+    errors = gpu_precision_errors(gpu, system.precisions, "attention GPU")
     errors += _precision_errors(system.ffn.chip, system.precisions)
     if errors:
         return errors
