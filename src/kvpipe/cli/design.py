@@ -53,7 +53,7 @@ def run_design(target_file: Path) -> DesignRun:
     from kvpipe.memory.select import system_pattern
 
     spec = load_design_target(target_file)
-    ref_device = _device(spec.reference, UserError)
+    ref_device = _reference_device(spec.reference)
     system = spec.system or seed_system()
     system = replace(system, workload=replace(system.workload, context_tokens=spec.context_tokens or system.workload.context_tokens))
     users = spec.users or system.workload.users
@@ -94,13 +94,15 @@ def run_design(target_file: Path) -> DesignRun:
     return DesignRun(result, reqs, ref_device.name, ref_j, ref_bw, needs, how if spec.system else how + " (the seed system's)")
 
 
-def _device(name: str, error: type[Exception]) -> Any:
+def _reference_device(name: str) -> Any:
     from kvpipe import catalog
+    from kvpipe.catalog import UnknownNameError
+    from kvpipe.cli.errors import UserError
 
-    known = catalog.device_names()
-    if name.lower() not in (k.lower() for k in known):
-        raise error(f"  reference: no device {name!r}; known: {', '.join(known)}")
-    return catalog.device(name)
+    try:
+        return catalog.device(name)
+    except UnknownNameError as e:
+        raise UserError(f"  reference: no device {name!r}; known: {', '.join(e.known)}") from None
 
 
 def _cmd_design(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kvpipe import catalog
+from kvpipe.catalog import UnknownNameError
 from kvpipe.cli.errors import UserError
 from kvpipe.cli.output import gpu_evaluation_json, hetero_evaluation_json, spatial_evaluation_json
 from kvpipe.cli.tables import evaluation_rows, gpu_evaluation_rows, hetero_evaluation_rows
@@ -108,10 +109,10 @@ class SpatialKind:
 
 def _device_of(system: System) -> Device | None:
     """The catalog device description the system's KV memory names (None: it names none)."""
-    name = system.kv_memory.tech.device
-    if name and name.lower() not in (n.lower() for n in catalog.device_names()):
-        raise UserError(f"  kv_memory.tech.device: unknown device {name!r}; known: {', '.join(catalog.device_names())}")
-    return catalog.memory_device(system.kv_memory.tech)
+    try:
+        return catalog.memory_device(system.kv_memory.tech)
+    except UnknownNameError as e:
+        raise UserError(f"  kv_memory.tech.device: unknown device {e.name!r}; known: {', '.join(e.known)}") from None
 
 
 def _check_one_user_fits(system: System, r: PerfResult) -> None:
@@ -251,8 +252,6 @@ def load_kind(path: str | os.PathLike[str]) -> SystemKind:
 def systems_json() -> list[dict[str, Any]]:
     """Every shipped system file: its name, kind (spatial, GPU or heterogeneous), model, parts,
     workload, and the first sentence of its header comment."""
-    from kvpipe import catalog
-
     out = []
     for name in catalog.names("system"):
         text, source = catalog.system_yaml(name), f"catalog systems/{name}.yaml"
