@@ -116,11 +116,13 @@ def _traffic(args: argparse.Namespace, duration: float | None) -> Any:
     return open_loop(args.arrival_rate, duration or 60.0, prompt, output, seed=args.seed, cv=args.cv)
 
 
-def _refuse_gpu_system(path: Path) -> None:
-    """A GPU system YAML (top-level ``gpu:``) cannot be simulated: say so before anything else."""
+def _spatial_document(path: Path) -> tuple[Any, Path, str, str]:
+    """The system file read and parsed once (document, folder, source label, default name, as
+    :func:`~kvpipe.config.loader.read_system_file` gives them); a GPU system YAML (top-level
+    ``gpu:``) cannot be simulated: say so before anything else."""
     from kvpipe.config.loader import read_system_file, read_yaml
 
-    text, _, source, _ = read_system_file(path)  # an unreadable, oversized or malformed file: ConfigError
+    text, folder, source, name = read_system_file(path)  # an unreadable, oversized or malformed file: ConfigError
     data = read_yaml(text, source)
     if isinstance(data, dict) and "gpu" in data:
         gpu = data["gpu"]
@@ -129,6 +131,7 @@ def _refuse_gpu_system(path: Path) -> None:
             f"  kvpipe simulate models spatial pipelines only; {path} describes a GPU system (gpu: {what}). "
             "GPU systems are evaluated by kvpipe evaluate and compared in the study report (docs/gpu.md)"
         )
+    return data, folder, source, name
 
 
 MAX_REQUESTS = 10_000_000  # one run's open-loop arrivals (rate x duration): ~1 GB of request state
@@ -193,14 +196,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
     from kvpipe.cli.progress import progress_bar
-    from kvpipe.config import load_system
+    from kvpipe.config import parse_system
     from kvpipe.report.files import staged_output
     from kvpipe.sim import SimConfig, SimulationError, simulate
 
     _check_outputs(args)
-    _refuse_gpu_system(Path(args.file))
+    document, folder, source, name = _spatial_document(Path(args.file))
     duration, warmup = _check_args(args)
-    system = load_system(Path(args.file))
+    system = parse_system(document, folder, source=source, default_name=name)
     check_context_flag(system, args.fixed_context, "--fixed-context")
     try:
         cfg = SimConfig(
