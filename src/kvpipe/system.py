@@ -63,6 +63,9 @@ class System:
     workload: Workload = field(default_factory=Workload)
 
 
+USABLE_HBM_FRACTION = 0.9  # of a GPU's HBM, for weights and KV; the rest: activations, workspace, fragmentation
+
+
 @dataclass(frozen=True)
 class Parallelism:
     """How a GPU server splits the model: ``tensor`` GPUs share each layer, ``pipeline``
@@ -70,7 +73,7 @@ class Parallelism:
 
     tensor: int = 1
     pipeline: int = 1
-    usable_hbm_fraction: float = 0.9  # rest: activations, workspace, fragmentation
+    usable_hbm_fraction: float = USABLE_HBM_FRACTION
 
     @property
     def gpus(self) -> int:
@@ -101,7 +104,7 @@ class AttentionSide:
     devices: int
     kv_memory: str  # where the KV lives: the technology of the devices' own memory (a catalog memory name)
     batch: int = 1  # sequences one device processes per step
-    usable_hbm_fraction: float = 0.9  # rest: activations, workspace, fragmentation
+    usable_hbm_fraction: float = USABLE_HBM_FRACTION
 
 
 @dataclass(frozen=True)
