@@ -92,10 +92,6 @@ def _quantity(kind: Kind, positive: bool) -> Callable[[object], float]:
     return check
 
 
-def _show(value: object) -> str:
-    return brief(value)
-
-
 def _precision(value: object) -> Precision:
     if isinstance(value, Precision):
         return value
@@ -105,7 +101,7 @@ def _precision(value: object) -> Precision:
         except ValueError:
             pass
     known = ", ".join(p.value for p in Precision)
-    raise _fail(f"expected a precision, one of {known}; got {_show(value)}")
+    raise _fail(f"expected a precision, one of {known}; got {brief(value)}")
 
 
 def _whole(minimum: int, maximum: int = 2**31) -> Callable[[object], int]:
@@ -113,7 +109,7 @@ def _whole(minimum: int, maximum: int = 2**31) -> Callable[[object], int]:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _fail(f"expected a whole number >= {minimum}, got {_show(value)}")
+            raise _fail(f"expected a whole number >= {minimum}, got {brief(value)}")
         if value < minimum:
             raise _fail(f"must be >= {minimum}, got {value}")
         if value > maximum:
@@ -128,7 +124,7 @@ MIN_UNITS_PER_GROUP, MAX_UNITS_PER_GROUP = 1e-6, 1_000_000  # memory units per c
 
 def _positive_number(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(f"expected a number > 0, got {_show(value)}")
+        raise _fail(f"expected a number > 0, got {brief(value)}")
     if not value > 0 or value == float("inf"):
         raise _fail(f"must be a finite number > 0, got {value!r}")
     if not MIN_UNITS_PER_GROUP <= value <= MAX_UNITS_PER_GROUP:
@@ -161,7 +157,7 @@ def _fraction(value: object) -> float:
     if isinstance(value, str) and (m := _PERCENT.match(value)):
         value = float(m.group(1)) / 100.0
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(f'expected a fraction in (0, 1] such as 0.8 or "80 %", got {_show(value)}')
+        raise _fail(f'expected a fraction in (0, 1] such as 0.8 or "80 %", got {brief(value)}')
     if not 0.0 < value <= 1.0:
         raise _fail(f"must be in (0, 1], got {value!r}")
     return float(value)
@@ -169,7 +165,7 @@ def _fraction(value: object) -> float:
 
 def _word(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _fail(f"expected a non-empty name, got {_show(value)}")
+        raise _fail(f"expected a non-empty name, got {brief(value)}")
     return value.strip()
 
 
@@ -178,19 +174,19 @@ def _attach(value: object) -> str:
         value = f"{value:g}d"
     if isinstance(value, str) and value.strip().lower() in ("2.5d", "3d"):
         return value.strip().lower()
-    raise _fail(f'expected "2.5d" (beside the die) or "3d" (stacked on it), got {_show(value)}')
+    raise _fail(f'expected "2.5d" (beside the die) or "3d" (stacked on it), got {brief(value)}')
 
 
 def _collective(value: object) -> str:
     known = [c.value for c in Collective]
     if isinstance(value, str) and value.strip().lower() in known:
         return value.strip().lower()
-    raise _fail(f"expected one of {', '.join(known)}, got {_show(value)}")
+    raise _fail(f"expected one of {', '.join(known)}, got {brief(value)}")
 
 
 def _path(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _fail(f"expected a path to a Hugging Face config.json, got {_show(value)}")
+        raise _fail(f"expected a path to a Hugging Face config.json, got {brief(value)}")
     return value
 
 
