@@ -104,7 +104,7 @@ def _flux(positive: bool) -> BeforeValidator:
 def _pin_rate(value: object) -> float:
     """A pin rate such as "4 Gb/s", in bits/s ("4 Gb/s" parses as bytes/s)."""
     try:
-        return parse_quantity(value, Kind.BYTES_PER_S, positive=True) * 8.0  # type: ignore[arg-type]
+        return parse_quantity(value, Kind.BYTES_PER_S, positive=True) * 8.0
     except (UnitError, TypeError):
         raise field_error(f'expected a pin rate such as "4 Gb/s", got {brief(value)}') from None
 
