@@ -21,6 +21,7 @@ chunk's mean attended context, which is exact because those terms are affine in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,9 +61,12 @@ def attended_context_scalar(start: float, tokens: float, window: float) -> float
     return cum(start + tokens) - cum(start)
 
 
+Times = Sequence[FloatArray | float]  # one entry per group class: a float or design-point array
+
+
 def pipelined_latency(
-    counts: list[float], p_first: list, p_sum: list, p_last: list, d_first: list, d_last: list
-):  # type: ignore[no-untyped-def]
+    counts: Sequence[float], p_first: Times, p_sum: Times, p_last: Times, d_first: Times, d_last: Times
+) -> FloatArray:
     """(F6) Latency of a chunk train through the groups, one entry per group class in pipeline
     order (``counts`` identical groups each). Per class: processing of the first chunk, of all
     chunks, of the last chunk, and transfer (link + hops) after the first and the last chunk.
@@ -75,10 +79,10 @@ def pipelined_latency(
     G = len(counts)
     a = [p_first[c] + d_first[c] for c in range(G)]
     z = [p_last[c] + d_last[c] for c in range(G)]
-    best = None
-    prefix = 0.0
+    best: FloatArray | None = None
+    prefix: FloatArray | float = 0.0
     for c in range(G):
-        suffix = 0.0
+        suffix: FloatArray | float = 0.0
         for c2 in range(c + 1, G):
             suffix = suffix + counts[c2] * z[c2]
         k = counts[c]
@@ -88,6 +92,7 @@ def pipelined_latency(
         cand = np.maximum(first, last)
         best = cand if best is None else np.maximum(best, cand)
         prefix = prefix + k * a[c]
+    assert best is not None, "at least one group class"
     return best
 
 
