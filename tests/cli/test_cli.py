@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from toy import run_cli
 
 from kvpipe.catalog import system_yaml
 from kvpipe.cli.main import main
@@ -27,14 +28,8 @@ def seed_yaml(tmp_path: Path) -> Path:
     return p
 
 
-def _run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_evaluate_json_has_the_stable_keys(capsys, seed_yaml):
-    code, out, _ = _run(capsys, "evaluate", str(seed_yaml), "--json")
+    code, out, _ = run_cli(capsys, "evaluate", str(seed_yaml), "--json")
     assert code == 0
     d = json.loads(out)
     assert REQUIRED_KEYS <= d.keys()
@@ -49,7 +44,7 @@ def test_evaluate_json_has_the_stable_keys(capsys, seed_yaml):
 
 
 def test_evaluate_table(capsys, seed_yaml):
-    code, out, _ = _run(capsys, "evaluate", str(seed_yaml))
+    code, out, _ = run_cli(capsys, "evaluate", str(seed_yaml))
     assert code == 0
     assert "tokens/s per user" in out and "binding limit" in out and "llama-3.1-70b" in out
 
@@ -74,7 +69,7 @@ def test_bad_input_exits_2_naming_the_field(capsys, tmp_path, override, field):
             del base[key]
     p = tmp_path / "bad.yaml"
     p.write_text("\n".join(base.values()) + "\n" + override)
-    code, out, err = _run(capsys, "evaluate", str(p), "--json")
+    code, out, err = run_cli(capsys, "evaluate", str(p), "--json")
     assert code == 2
     assert out == ""
     assert field in err
@@ -82,14 +77,14 @@ def test_bad_input_exits_2_naming_the_field(capsys, tmp_path, override, field):
 
 
 def test_missing_file_exits_2(capsys, tmp_path):
-    code, _, err = _run(capsys, "evaluate", str(tmp_path / "nope.yaml"))
+    code, _, err = run_cli(capsys, "evaluate", str(tmp_path / "nope.yaml"))
     assert code == 2
     assert "nope.yaml" in err
 
 
 @pytest.mark.parametrize("kind", ["models", "chips", "links", "memories"])
 def test_catalog_lists_every_entry_with_sources(capsys, kind):
-    code, out, _ = _run(capsys, "catalog", kind, "--json")
+    code, out, _ = run_cli(capsys, "catalog", kind, "--json")
     assert code == 0
     items = json.loads(out)
     assert items
@@ -103,16 +98,16 @@ def test_catalog_lists_every_entry_with_sources(capsys, kind):
 
 
 def test_catalog_shows_the_stated_ranges(capsys):
-    code, out, _ = _run(capsys, "catalog", "links", "--json")
+    code, out, _ = run_cli(capsys, "catalog", "links", "--json")
     hop = {i["name"]: i for i in json.loads(out)}["spatial-mesh"]["figures"]["hop_latency_s"]
     assert hop["range"]["low"] == pytest.approx(100e-9) and hop["range"]["high"] == pytest.approx(500e-9)
-    code, out, _ = _run(capsys, "catalog", "links")
+    code, out, _ = run_cli(capsys, "catalog", "links")
     assert "range 100 ns - 500 ns" in out
 
 
 def test_catalog_prints_whole_counts_in_full(capsys):
     # the WSE-3 preset's mesh has 900,000 cores (its source says so); the table printed 9e+05
-    code, out, _ = _run(capsys, "catalog", "chips")
+    code, out, _ = run_cli(capsys, "catalog", "chips")
     assert code == 0
     assert "900,000" in out and "9e+05" not in out
 
@@ -143,7 +138,7 @@ def test_readme_evaluate_example_is_what_evaluate_prints(capsys):
     command = "$ .venv/bin/kvpipe evaluate examples/seed-hbm4.yaml\n"
     assert command in readme
     quoted = readme.split(command, 1)[1].split("```", 1)[0]
-    code, out, _ = _run(capsys, "evaluate", str(root / "examples" / "seed-hbm4.yaml"))
+    code, out, _ = run_cli(capsys, "evaluate", str(root / "examples" / "seed-hbm4.yaml"))
     assert code == 0
     lines = [line.strip() for line in out.strip().splitlines()]
     assert lines == [line.strip() for line in quoted.strip().splitlines()]

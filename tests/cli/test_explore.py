@@ -7,21 +7,15 @@ import json
 from pathlib import Path
 
 import numpy as np
+from toy import run_cli
 
-from kvpipe.cli.main import main
 from kvpipe.report.files import verify_output_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_bandwidth_front_of_the_shipped_example(capsys, tmp_path: Path) -> None:
-    code, out, _ = _run(capsys, "explore", str(ROOT / "examples" / "explore" / "users-bandwidth.yaml"),
+    code, out, _ = run_cli(capsys, "explore", str(ROOT / "examples" / "explore" / "users-bandwidth.yaml"),
                         "--out", str(tmp_path), "--json", "--points")
     assert code == 0
     doc = json.loads(out)
@@ -43,9 +37,9 @@ def test_bandwidth_front_of_the_shipped_example(capsys, tmp_path: Path) -> None:
 
 def test_points_npz_is_opt_in_and_a_rerun_removes_the_old_one(capsys, tmp_path: Path) -> None:
     sweep = str(ROOT / "examples" / "explore" / "users-bandwidth.yaml")
-    assert _run(capsys, "explore", sweep, "--out", str(tmp_path), "--points")[0] == 0
+    assert run_cli(capsys, "explore", sweep, "--out", str(tmp_path), "--points")[0] == 0
     (tmp_path / "notes.txt").write_text("mine")
-    assert _run(capsys, "explore", sweep, "--out", str(tmp_path))[0] == 0
+    assert run_cli(capsys, "explore", sweep, "--out", str(tmp_path))[0] == 0
     # the new set has no points.npz: the old one goes (it would not match the new front), notes stay
     assert sorted(p.name for p in tmp_path.iterdir()) == ["front.csv", "front.png", "manifest.json", "notes.txt",
                                                           "summary.json"]
@@ -53,7 +47,7 @@ def test_points_npz_is_opt_in_and_a_rerun_removes_the_old_one(capsys, tmp_path: 
 
 
 def test_table_output(capsys, tmp_path: Path) -> None:
-    code, out, _ = _run(capsys, "explore", str(ROOT / "examples" / "explore" / "users-bandwidth.yaml"), "--out", str(tmp_path))
+    code, out, _ = run_cli(capsys, "explore", str(ROOT / "examples" / "explore" / "users-bandwidth.yaml"), "--out", str(tmp_path))
     assert code == 0 and "Pareto front: 5 points" in out and "40 TB/s" in out and "front.csv" in out
 
 
@@ -61,12 +55,12 @@ def test_bad_sweep_file_exits_2_and_writes_nothing(capsys, tmp_path: Path) -> No
     f = tmp_path / "bad.yaml"
     f.write_text("system: seed\nmethod: lhs\naxes:\n  users: {from: 10, to: 5}\n  hop: [1 ns]\n")
     out_dir = tmp_path / "out"
-    code, _, err = _run(capsys, "explore", str(f), "--out", str(out_dir))
+    code, _, err = run_cli(capsys, "explore", str(f), "--out", str(out_dir))
     assert code == 2 and "Traceback" not in err
     assert "samples: required for method lhs" in err and "axes.users.to: below from" in err and "axes.hop: unknown axis" in err
     assert not out_dir.exists()
     f.write_text("system: seed\naxes: [\n")
-    code, _, err = _run(capsys, "explore", str(f))
+    code, _, err = run_cli(capsys, "explore", str(f))
     assert code == 2 and "bad.yaml" in err
 
 
@@ -76,6 +70,6 @@ def test_a_sweep_whose_placement_does_not_fit_exits_2(capsys, tmp_path: Path) ->
     (tmp_path / "capped.yaml").write_text(system_yaml("seed").replace("balance_compute: true", "balance_compute: true, max_chips: 120"))
     f = tmp_path / "sweep.yaml"
     f.write_text("system: capped.yaml\naxes:\n  usable_sram_fraction: [0.8, 0.4]\n")
-    code, _, err = _run(capsys, "explore", str(f), "--out", str(tmp_path / "out"))
+    code, _, err = run_cli(capsys, "explore", str(f), "--out", str(tmp_path / "out"))
     assert code == 2 and "axes.usable_sram_fraction = 0.4" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from toy import run_cli
 
 from kvpipe import __version__, catalog
 from kvpipe.cli.main import main
@@ -23,14 +24,8 @@ from kvpipe.report.baselines import comparison_rows
 KV = "kv_memory: {tech: hbm3e, units_per_group: 6}\n"
 
 
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def _refused(capsys: pytest.CaptureFixture[str], field: str, *argv: str) -> str:
-    code, out, err = _run(capsys, *argv)
+    code, out, err = run_cli(capsys, *argv)
     assert code == 2, (out, err)
     assert f"  {field}:" in err or f"  {field} " in err, err
     assert "Traceback" not in err
@@ -82,7 +77,7 @@ def test_a_recursive_alias_is_refused(capsys, tmp_path):
 
 def test_small_aliases_stay_usable(capsys, tmp_path):
     text = "model: llama-3.1-8b\nkv_memory: {tech: hbm3e, units_per_group: &n 6}\nworkload: {micro_batch: 1, users: *n}\n"
-    code, out, err = _run(capsys, "evaluate", _file(tmp_path, text), "--json")
+    code, out, err = run_cli(capsys, "evaluate", _file(tmp_path, text), "--json")
     assert code == 0, err
     assert json.loads(out)["users"] == 6
 
@@ -176,7 +171,7 @@ def test_context_beyond_the_model_maximum_is_refused_then_allowed_by_the_flag(ca
                    _file(tmp_path, "model: llama-3.1-8b\n" + KV + "workload: {context: 10000000}\n"))
     assert "131,072" in err and "beyond_model_context" in err
     text = "model: llama-3.1-8b\n" + KV + "workload: {context: 1000000, beyond_model_context: true}\n"
-    code, out, err = _run(capsys, "evaluate", _file(tmp_path, text), "--json")
+    code, out, err = run_cli(capsys, "evaluate", _file(tmp_path, text), "--json")
     assert code == 0, err
     d = json.loads(out)
     assert d["context_tokens"] == 1_000_000 and math.isfinite(d["joules_per_token"]) and d["tokens_per_s_per_user"] > 0
@@ -241,14 +236,14 @@ def test_version(capsys):
 
 
 def test_catalog_systems_lists_every_shipped_system(capsys):
-    code, out, _ = _run(capsys, "catalog", "systems", "--json")
+    code, out, _ = run_cli(capsys, "catalog", "systems", "--json")
     assert code == 0
     rows = {r["name"]: r for r in json.loads(out)}
     assert set(rows) == set(catalog.names("system"))
     assert rows["seed"]["kind"] == "spatial" and rows["seed"]["model"] == "llama-3.1-70b"
     assert rows["h200-x8"]["kind"] == "gpu" and rows["h200-x8"]["parts"].startswith("8 x h200")
     assert {r["kind"] for r in rows.values()} <= {"spatial", "gpu", "heterogeneous"}
-    code, out, _ = _run(capsys, "catalog", "systems")
+    code, out, _ = run_cli(capsys, "catalog", "systems")
     assert code == 0 and all(name in out for name in rows)
 
 
@@ -266,7 +261,7 @@ def test_a_sweep_of_mistral_runs(capsys, tmp_path):
     # Mistral-7B slides every layer's window: its placement crashed every command once
     _file(tmp_path, "model: mistral-7b-v0.1\n" + KV, "mistral.yaml")
     text = "system: mistral.yaml\naxes:\n  users: {from: 1, to: 1000, scale: log, steps: 8}\n"
-    code, out, err = _run(capsys, "explore", _file(tmp_path, text, "sweep.yaml"), "--out", str(tmp_path / "out"), "--json")
+    code, out, err = run_cli(capsys, "explore", _file(tmp_path, text, "sweep.yaml"), "--out", str(tmp_path / "out"), "--json")
     assert code == 0, err
 
 
@@ -310,6 +305,6 @@ def test_device_numbers_that_describe_no_device_are_refused(capsys, tmp_path, ol
 
 
 def test_the_example_device_still_sizes(capsys):
-    code, out, err = _run(capsys, "memory", "requirements", "seed", "--device", str(DEVICE), "--json")
+    code, out, err = run_cli(capsys, "memory", "requirements", "seed", "--device", str(DEVICE), "--json")
     assert code == 0, err
     assert "my-stacked-dram" in [t["name"] for t in json.loads(out)["technologies"]]

@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from toy import run_cli
 
 from kvpipe.catalog import system_yaml
-from kvpipe.cli.main import main
 from kvpipe.validation import predict_all, read_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,12 +29,6 @@ RESERVE_HEAD = (
     "target,guard_low,guard_high,source,firmness"
 )
 LIMITS = {"pipeline_depth", "kv_latency", "kv_capacity", "kv_bandwidth", "compute", "links"}
-
-
-def _run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +73,7 @@ def test_the_published_rows_and_their_knobs(predictions) -> None:
 
 
 def test_validate_json(capsys) -> None:
-    code, out, _ = _run(capsys, "validate", "--json")
+    code, out, _ = run_cli(capsys, "validate", "--json")
     assert code == 0
     d = json.loads(out)
     assert {"rows", "median_abs_error"} <= d.keys()
@@ -101,7 +95,7 @@ def test_validate_json(capsys) -> None:
 
 
 def test_validate_table(capsys) -> None:
-    code, out, _ = _run(capsys, "validate")
+    code, out, _ = run_cli(capsys, "validate")
     assert code == 0
     assert "median absolute error" in out and "Groq LPU" in out and "NVIDIA H200" in out
     assert "spatial rows: median absolute error" in out and "GPU rows: median absolute error" in out
@@ -119,7 +113,7 @@ def test_validate_compares_measured_csvs(capsys, tmp_path: Path) -> None:
     folder = tmp_path / "measured"
     folder.mkdir()
     (folder / "h100.csv").write_text(MEASURED)
-    code, out, _ = _run(capsys, "validate", "--json", "--measured", str(folder))
+    code, out, _ = run_cli(capsys, "validate", "--json", "--measured", str(folder))
     assert code == 0
     m = json.loads(out)["measured"]
     assert len(m["rows"]) == 2 and len(m["skipped"]) == 1  # the CPU row matches no GPU preset
@@ -128,7 +122,7 @@ def test_validate_compares_measured_csvs(capsys, tmp_path: Path) -> None:
     assert first["preset"] == "h100-sxm" and first["predicted"] == pytest.approx(5.650823e-3, rel=1e-6)
     assert first["error"] == pytest.approx(5.650823e-3 / 0.0065 - 1, rel=1e-5)
     assert m["median_abs_error"] is not None
-    code, out, _ = _run(capsys, "validate", "--measured", str(folder))
+    code, out, _ = run_cli(capsys, "validate", "--measured", str(folder))
     assert code == 0 and "measured decode step times" in out and "skipped" in out
 
 
@@ -138,13 +132,13 @@ def test_bad_validation_csv_exits_2_naming_row_and_column(capsys, tmp_path: Path
     bad = first.replace(",groq-lpu,llama-2-70b,tokens_per_s_per_user,300,", ",groq-lpu,llama-9000,tokens_per_s_per_user,abc,")
     p = tmp_path / "bad.csv"
     p.write_text(head + "\n" + bad + "\n")
-    code, out, err = _run(capsys, "validate", "--data", str(p))
+    code, out, err = run_cli(capsys, "validate", "--data", str(p))
     assert code == 2 and out == ""
     assert "line 2, column model" in err and "line 2, column published" in err
     p.write_text("id,system\nx,y\n")
-    code, _, err = _run(capsys, "validate", "--data", str(p))
+    code, _, err = run_cli(capsys, "validate", "--data", str(p))
     assert code == 2 and "missing columns" in err
-    code, _, err = _run(capsys, "validate", "--data", str(tmp_path / "nope.csv"))
+    code, _, err = run_cli(capsys, "validate", "--data", str(tmp_path / "nope.csv"))
     assert code == 2 and "cannot read" in err
 
 
@@ -155,7 +149,7 @@ def test_bad_validation_csv_exits_2_naming_row_and_column(capsys, tmp_path: Path
 def test_evaluate_gpu_json_has_the_stable_keys(capsys, tmp_path: Path, name: str) -> None:
     p = tmp_path / f"{name}.yaml"
     p.write_text(system_yaml(name))
-    code, out, _ = _run(capsys, "evaluate", str(p), "--json")
+    code, out, _ = run_cli(capsys, "evaluate", str(p), "--json")
     assert code == 0
     d = json.loads(out)
     assert REQUIRED_KEYS <= d.keys()
@@ -165,7 +159,7 @@ def test_evaluate_gpu_json_has_the_stable_keys(capsys, tmp_path: Path, name: str
     assert d["chips"] == 8 and d["parallelism"]["gpus"] == 8
     assert d["kv_bytes_per_token"] == 163_840  # Llama-3.1-70B, fp8 KV: 2 x 8 x 128 x 80 x 1 B
     assert sum(d["energy_breakdown_j_per_token"].values()) == pytest.approx(d["joules_per_token"])
-    code, out, _ = _run(capsys, "evaluate", str(p))
+    code, out, _ = run_cli(capsys, "evaluate", str(p))
     assert code == 0 and "binding detail" in out
 
 
@@ -175,7 +169,7 @@ def test_evaluate_gpu_kv_bandwidth_supply_is_what_the_limit_uses(capsys, name: s
     # bandwidth available per group is then what the KV demands (rubin-nvl72: 4,096 sequences in
     # 9 micro-batches of ceil(4,096 / 9) = 456 leave 8 slots empty, a 4,096 / 4,104 shortfall), and
     # below the achievable HBM bandwidth (0.8 x 22 TB/s), itself below the peak
-    code, out, _ = _run(capsys, "evaluate", name, "--json")
+    code, out, _ = run_cli(capsys, "evaluate", name, "--json")
     assert code == 0
     d = json.loads(out)
     hbm = d[part] if part else d
@@ -184,7 +178,7 @@ def test_evaluate_gpu_kv_bandwidth_supply_is_what_the_limit_uses(capsys, name: s
     assert demand == pytest.approx(supply * (1.0 if part else 4096 / 4104), rel=1e-9)
     assert supply < hbm["hbm_bw_achievable_bytes_per_s_per_gpu"] == pytest.approx(0.8 * 22e12)
     assert hbm["hbm_bw_peak_bytes_per_s_per_gpu"] == pytest.approx(22e12)
-    code, out, _ = _run(capsys, "evaluate", name)
+    code, out, _ = run_cli(capsys, "evaluate", name)
     assert code == 0 and "demand / available" in out and "peak / achievable" in out
 
 
@@ -203,13 +197,13 @@ def test_bad_gpu_yaml_exits_2_naming_the_field(capsys, tmp_path: Path, old: str,
     assert old in text
     p = tmp_path / "bad.yaml"
     p.write_text(text.replace(old, new).replace("weights: fp8", "weights: bf16" if field == "parallelism" else "weights: fp8"))
-    code, out, err = _run(capsys, "evaluate", str(p), "--json")
+    code, out, err = run_cli(capsys, "evaluate", str(p), "--json")
     assert code == 2 and out == ""
     assert field in err
 
 
 def test_catalog_gpus(capsys) -> None:
-    code, out, _ = _run(capsys, "catalog", "gpus", "--json")
+    code, out, _ = run_cli(capsys, "catalog", "gpus", "--json")
     assert code == 0
     items = {i["name"]: i for i in json.loads(out)}
     assert set(items) == {"h100-sxm", "h200", "b200", "mi300x", "rubin"}
@@ -221,7 +215,7 @@ def test_catalog_gpus(capsys) -> None:
 
 def test_measured_folder_that_does_not_exist_exits_2_naming_it(capsys, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
-    code, out, err = _run(capsys, "validate", "--measured", str(missing))
+    code, out, err = run_cli(capsys, "validate", "--measured", str(missing))
     assert code == 2 and out == ""
     assert "--measured" in err and str(missing) in err and "does not exist" in err and "Traceback" not in err
 
@@ -229,7 +223,7 @@ def test_measured_folder_that_does_not_exist_exits_2_naming_it(capsys, tmp_path:
 def test_empty_measured_folder_is_named_in_the_note(capsys, tmp_path: Path) -> None:
     folder = tmp_path / "my-measurements"
     folder.mkdir()
-    code, out, _ = _run(capsys, "validate", "--measured", str(folder))
+    code, out, _ = run_cli(capsys, "validate", "--measured", str(folder))
     assert code == 0
     assert "no CSV in" in out and "my-measurements" in out
     assert "no CSV in validation/measured" not in out
@@ -238,12 +232,12 @@ def test_empty_measured_folder_is_named_in_the_note(capsys, tmp_path: Path) -> N
 def test_non_utf8_csvs_exit_2_naming_the_file(capsys, tmp_path: Path) -> None:
     p = tmp_path / "latin1.csv"
     p.write_bytes(b"id,system\n\xff\xfe,x\n")
-    code, _, err = _run(capsys, "validate", "--data", str(p))
+    code, _, err = run_cli(capsys, "validate", "--data", str(p))
     assert code == 2 and "latin1.csv" in err and "not UTF-8" in err and "Traceback" not in err
     folder = tmp_path / "measured"
     folder.mkdir()
     (folder / "bad.csv").write_bytes(b"device\n\xff\n")
-    code, _, err = _run(capsys, "validate", "--measured", str(folder))
+    code, _, err = run_cli(capsys, "validate", "--measured", str(folder))
     assert code == 2 and "bad.csv" in err and "not UTF-8" in err
 
 
@@ -299,7 +293,7 @@ def test_group_summaries_by_system_model_and_parallelism() -> None:
 
 
 def test_several_data_files_are_predicted_together(capsys) -> None:
-    code, out, _ = _run(capsys, "validate", "--json", "--data", str(PUBLISHED), *map(str, EXTRAS))
+    code, out, _ = run_cli(capsys, "validate", "--json", "--data", str(PUBLISHED), *map(str, EXTRAS))
     assert code == 0
     d = json.loads(out)
     n = sum(len(read_rows(p)) for p in [PUBLISHED, *EXTRAS])

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from toy import toy_system
+from toy import run_cli, toy_system
 
 from kvpipe.cli.main import main
 from kvpipe.sim import Requests, SimConfig, chrome_trace, simulate
@@ -18,15 +18,9 @@ def seed_yaml(tmp_path: Path) -> Path:
     return p
 
 
-def _run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_simulate_json_keys_and_timeline(capsys, seed_yaml, tmp_path):
     tl = tmp_path / "out" / "timeline.json"
-    code, out, _ = _run(capsys, "simulate", seed_yaml, "--arrival-rate", "20", "--duration", "2 s", "--seed", "3",
+    code, out, _ = run_cli(capsys, "simulate", seed_yaml, "--arrival-rate", "20", "--duration", "2 s", "--seed", "3",
                         "--slo-ttft", "2s", "--slo-tpot", "5ms", "--json", "--timeline", tl)
     assert code == 0
     d = json.loads(out)
@@ -42,13 +36,13 @@ def test_simulate_json_keys_and_timeline(capsys, seed_yaml, tmp_path):
     spans = [e for e in trace["traceEvents"] if e["ph"] == "X"]
     assert {e["name"] for e in spans} >= {"prefill", "decode"}
     # the same seed prints the same numbers
-    code, again, _ = _run(capsys, "simulate", seed_yaml, "--arrival-rate", "20", "--duration", "2 s", "--seed", "3",
+    code, again, _ = run_cli(capsys, "simulate", seed_yaml, "--arrival-rate", "20", "--duration", "2 s", "--seed", "3",
                           "--slo-ttft", "2s", "--slo-tpot", "5ms", "--json")
     assert json.loads(again) == d
 
 
 def test_simulate_table_closed_loop_and_trace(capsys, seed_yaml, tmp_path):
-    code, out, _ = _run(capsys, "simulate", seed_yaml, "--closed-loop", "4", "--think", "10 ms", "--duration", "0.5 s",
+    code, out, _ = run_cli(capsys, "simulate", seed_yaml, "--closed-loop", "4", "--think", "10 ms", "--duration", "0.5 s",
                         "--prompt", "512", "--output", "uniform:10:50")
     assert code == 0 and "TTFT" in out and "J/token" in out
     jl = tmp_path / "t.jsonl"
@@ -56,7 +50,7 @@ def test_simulate_table_closed_loop_and_trace(capsys, seed_yaml, tmp_path):
         '{"arrival_s": 0, "prompt_tokens": 100, "output_tokens": 5}\n'
         '{"arrival_s": 0.001, "prompt_tokens": 50, "output_tokens": 3}\n'
     )
-    code, out, _ = _run(capsys, "simulate", seed_yaml, "--trace", jl, "--json")
+    code, out, _ = run_cli(capsys, "simulate", seed_yaml, "--trace", jl, "--json")
     assert code == 0 and json.loads(out)["requests_completed"] == 2
 
 
@@ -72,16 +66,16 @@ def test_simulate_table_closed_loop_and_trace(capsys, seed_yaml, tmp_path):
 def test_invalid_traces_exit_2_naming_the_line(capsys, seed_yaml, tmp_path, body, line):
     p = tmp_path / "trace.csv"
     p.write_text(body)
-    code, _, err = _run(capsys, "simulate", seed_yaml, "--trace", p)
+    code, _, err = run_cli(capsys, "simulate", seed_yaml, "--trace", p)
     assert code == 2
     assert f"trace.csv:{line}:" in err
     assert "Traceback" not in err
 
 
 def test_bad_options_exit_2(capsys, seed_yaml):
-    assert _run(capsys, "simulate", seed_yaml, "--arrival-rate", "10", "--slo-ttft", "soon")[0] == 2
-    assert _run(capsys, "simulate", seed_yaml, "--arrival-rate", "-1")[0] == 2
-    assert _run(capsys, "simulate", seed_yaml, "--arrival-rate", "10", "--prompt", "gauss:1:2")[0] == 2
+    assert run_cli(capsys, "simulate", seed_yaml, "--arrival-rate", "10", "--slo-ttft", "soon")[0] == 2
+    assert run_cli(capsys, "simulate", seed_yaml, "--arrival-rate", "-1")[0] == 2
+    assert run_cli(capsys, "simulate", seed_yaml, "--arrival-rate", "10", "--prompt", "gauss:1:2")[0] == 2
     with pytest.raises(SystemExit) as e:
         main(["simulate", str(seed_yaml)])  # no arrivals named
     assert e.value.code == 2
