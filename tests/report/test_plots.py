@@ -7,7 +7,7 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.image import imread
-from matplotlib.ticker import LogLocator
+from matplotlib.ticker import FuncFormatter, LogLocator
 
 from kvpipe.report.plots import InViewLocator, new_figure, render_png, users_axis
 
@@ -60,3 +60,30 @@ def test_log_ticks_are_the_ones_in_view() -> None:
     minor = InViewLocator(LogLocator(base=10.0, subs=(2.0, 5.0)))
     ax.xaxis.set_minor_locator(minor)
     assert list(minor()) == [2.0, 5.0, 20.0, 50.0, 200.0, 500.0, 2e3, 5e3]
+
+
+def _shared_linear_figure() -> Figure:
+    """Three panels sharing a linear y axis (one locator and formatter for all) with wide tick
+    labels, so that the layout narrows the panels and with them the number of x ticks that
+    fit, and a log panel with 10^n labels (math text)."""
+    fig = new_figure(6.0, 3.0)
+    ax1, ax2, ax3 = fig.subplots(1, 3, sharey=True, gridspec_kw={"width_ratios": [3.0, 1.0, 1.0]})
+    x = np.linspace(0.0, 37.0, 20)
+    ax1.plot(x, 1e6 + x**2)
+    ax2.plot(x[:5], 1e6 + x[:5])
+    ax3.plot(np.logspace(0, 5, 20), 1e6 + x)
+    ax3.set_xscale("log")
+    ax1.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.1f} tokens per second per user"))  # wide: narrows the panels
+    ax1.set_ylabel("rate")
+    fig.suptitle("shared axes")
+    return fig
+
+
+def test_shared_axes_have_the_pixels_savefig_draws() -> None:
+    for _ in range(2):  # the second time, the math text labels of the log axis are parsed already
+        fig = _shared_linear_figure()
+        ours = imread(io.BytesIO(render_png(fig)), format="png")
+        assert all("_update_ticks" not in vars(axis) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis))
+        buf = io.BytesIO()
+        _shared_linear_figure().savefig(buf, format="png", dpi=100)
+        assert np.array_equal(ours, imread(io.BytesIO(buf.getvalue()), format="png"))

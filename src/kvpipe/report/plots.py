@@ -32,13 +32,27 @@ def render_png(fig: Figure, dpi: int = DPI) -> bytes:
     figure_dpi = fig.dpi
     fig.dpi = dpi
     try:
-        with _log_ticks_in_view(fig):
+        _share_mathtext(canvas.get_renderer())
+        with _log_ticks_in_view(fig), _ticks_updated_once(fig):
             canvas.draw()
         buf = io.BytesIO()
         imsave(buf, canvas.buffer_rgba(), format="png", origin="upper", dpi=dpi)
     finally:
         fig.dpi = figure_dpi
     return buf.getvalue()
+
+
+# one math text parser per kind of renderer output, shared by every figure drawn (see _share_mathtext)
+_MATHTEXT_PARSERS: dict[str, Any] = {}
+
+
+def _share_mathtext(renderer: Any) -> None:
+    """Let ``renderer`` parse math text (a log axis' tick labels: 10^n) with the parser of the
+    figures drawn before. Matplotlib caches what its parser makes of a text (glyphs and their
+    places; pyparsing takes milliseconds per label) per parser, and gives each renderer, so each
+    figure, a parser of its own: every figure parsed the same labels again."""
+    parser = renderer.mathtext_parser
+    renderer.mathtext_parser = _MATHTEXT_PARSERS.setdefault(parser._output_type, parser)
 
 
 class InViewLocator(Locator):
@@ -91,6 +105,66 @@ def _log_ticks_in_view(fig: Figure) -> Iterator[None]:
     finally:
         for ticker, locator in reversed(swapped):
             ticker.locator = locator
+
+
+class _TicksOnce:
+    """An axis' tick update (``Axis._update_ticks``: locate, format and place its ticks) that is
+    done again only when something it depends on has changed since it was last done.
+
+    Matplotlib updates an axis' ticks each time it is asked for the ticks to draw: for the
+    axis' and its spines' extents, for every sibling of a shared axis, on each of the
+    constrained layout's passes and when drawing; about eight times per axis and figure,
+    each time making the same ticks from the same inputs. The update depends on the view and
+    data intervals, the axes' place and size in pixels (how many ticks fit), the dpi, the
+    scale, locators, formatters and tick settings, the tick lists, and the formatters' own
+    state (``locs``, which a formatter shared by several axes holds for the last one)."""
+
+    def __init__(self, axis: Any) -> None:
+        self.axis = axis
+        self.update = axis._update_ticks
+        self.state: tuple[Any, ...] | None = None
+        self.ticks: list[Any] = []
+
+    def _state(self) -> tuple[Any, ...]:
+        a = self.axis
+        return (
+            tuple(a.get_view_interval()), tuple(a.get_data_interval()), a.axes.bbox.bounds,
+            a.get_figure(root=True).dpi, a._scale, a.major.locator, a.minor.locator,
+            a.major.formatter, a.minor.formatter, _formatter_locs(a.major.formatter), _formatter_locs(a.minor.formatter),
+            _settings(a._major_tick_kw), _settings(a._minor_tick_kw), a.__dict__.get("majorTicks"),
+            a.__dict__.get("minorTicks"), *(len(a.__dict__.get(n) or ()) for n in ("majorTicks", "minorTicks")),
+        )
+
+    def __call__(self) -> list[Any]:
+        if self.state is None or self.state != self._state():
+            self.ticks = self.update()
+            self.state = self._state()
+        return list(self.ticks)
+
+
+def _formatter_locs(formatter: Any) -> tuple[float, ...]:
+    """The tick locations a formatter was last given (``_locs`` from matplotlib 3.11, ``locs`` before)."""
+    state = vars(formatter)
+    return tuple(state.get("_locs", state.get("locs", ())))
+
+
+def _settings(tick_kw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """An axis' tick settings as comparable text (a value may be an array, a colour)."""
+    return tuple(sorted((k, repr(v)) for k, v in tick_kw.items()))
+
+
+@contextmanager
+def _ticks_updated_once(fig: Figure) -> Iterator[None]:
+    """Within: every axis of the figure updates its ticks only when their inputs have changed
+    (:class:`_TicksOnce`; the drawing is the same); afterwards the axes are as they were."""
+    axes: list[Any] = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)]
+    for axis in axes:
+        axis._update_ticks = _TicksOnce(axis)
+    try:
+        yield
+    finally:
+        for axis in axes:
+            del axis._update_ticks
 
 
 def users_axis(ax: Any, users: np.ndarray) -> None:
