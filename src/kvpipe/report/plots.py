@@ -108,22 +108,26 @@ def _log_ticks_in_view(fig: Figure) -> Iterator[None]:
 
 
 class _TicksOnce:
-    """An axis' tick update (``Axis._update_ticks``: locate, format and place its ticks) that is
-    done again only when something it depends on has changed since it was last done.
+    """An axis' tick update (``Axis._update_ticks``: locate, format and place its ticks) and the
+    measuring of its tick labels (``Axis._get_ticklabel_bboxes``), each done again only when
+    something it depends on has changed since it was last done.
 
-    Matplotlib updates an axis' ticks each time it is asked for the ticks to draw: for the
-    axis' and its spines' extents, for every sibling of a shared axis, on each of the
-    constrained layout's passes and when drawing; about eight times per axis and figure,
-    each time making the same ticks from the same inputs. The update depends on the view and
-    data intervals, the axes' place and size in pixels (how many ticks fit), the dpi, the
-    scale, locators, formatters and tick settings, the tick lists, and the formatters' own
-    state (``locs``, which a formatter shared by several axes holds for the last one)."""
+    Matplotlib updates an axis' ticks and measures their labels each time it is asked for the
+    ticks to draw or their extent: for the axis' and its spines' extents, for every sibling of
+    a shared axis, on each of the constrained layout's passes and when drawing; about eight
+    times per axis and figure, each time making the same ticks from the same inputs. These
+    are the view and data intervals, the axes' place and size in pixels (how many ticks fit,
+    where the labels go), the dpi, the scale, locators, formatters and tick settings, the tick
+    lists, and the formatters' own state (``locs``, which a formatter shared by several axes
+    holds for the last one); the labels' extents also depend on the renderer."""
 
     def __init__(self, axis: Any) -> None:
         self.axis = axis
-        self.update = axis._update_ticks
+        self.update, self.measure = axis._update_ticks, axis._get_ticklabel_bboxes
         self.state: tuple[Any, ...] | None = None
         self.ticks: list[Any] = []
+        self.measured_for: tuple[Any, ...] | None = None  # (state, ticks, renderer) of self.boxes
+        self.boxes: tuple[list[Any], list[Any]] = ([], [])
 
     def _state(self) -> tuple[Any, ...]:
         a = self.axis
@@ -135,11 +139,19 @@ class _TicksOnce:
             a.__dict__.get("minorTicks"), *(len(a.__dict__.get(n) or ()) for n in ("majorTicks", "minorTicks")),
         )
 
-    def __call__(self) -> list[Any]:
+    def ticks_to_draw(self) -> list[Any]:
         if self.state is None or self.state != self._state():
             self.ticks = self.update()
             self.state = self._state()
+            self.measured_for = None
         return list(self.ticks)
+
+    def ticklabel_bboxes(self, ticks: list[Any], renderer: Any) -> tuple[list[Any], list[Any]]:
+        key = (self._state(), list(ticks), renderer)
+        if self.measured_for is None or self.measured_for != key:
+            self.boxes = self.measure(ticks, renderer)
+            self.measured_for = key
+        return list(self.boxes[0]), list(self.boxes[1])
 
 
 def _formatter_locs(formatter: Any) -> tuple[float, ...]:
@@ -155,16 +167,18 @@ def _settings(tick_kw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 @contextmanager
 def _ticks_updated_once(fig: Figure) -> Iterator[None]:
-    """Within: every axis of the figure updates its ticks only when their inputs have changed
-    (:class:`_TicksOnce`; the drawing is the same); afterwards the axes are as they were."""
+    """Within: every axis of the figure updates its ticks and measures their labels only when
+    their inputs have changed (:class:`_TicksOnce`; the drawing is the same); afterwards the
+    axes are as they were."""
     axes: list[Any] = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)]
     for axis in axes:
-        axis._update_ticks = _TicksOnce(axis)
+        once = _TicksOnce(axis)
+        axis._update_ticks, axis._get_ticklabel_bboxes = once.ticks_to_draw, once.ticklabel_bboxes
     try:
         yield
     finally:
         for axis in axes:
-            del axis._update_ticks
+            del axis._update_ticks, axis._get_ticklabel_bboxes
 
 
 def users_axis(ax: Any, users: np.ndarray) -> None:
