@@ -9,6 +9,7 @@ started by the first run of a test process and stops with it.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -27,6 +28,7 @@ def _cli(argv: list[str], out_path: str, err_path: str) -> None:
     """In the forked process: ``kvpipe ARGV`` with stdout and stderr to the two files."""
     from kvpipe.cli.main import main
 
+    gc.freeze()  # the server's imports, inherited: left out of the collector's full passes (as in tests/conftest.py)
     os.dup2(os.open(out_path, os.O_WRONLY | os.O_TRUNC), 1)
     os.dup2(os.open(err_path, os.O_WRONLY | os.O_TRUNC), 2)
     sys.exit(main(argv))
