@@ -15,6 +15,9 @@ from matplotlib.image import imsave
 from matplotlib.ticker import FuncFormatter, Locator, LogLocator
 
 DPI = 100
+# zlib level of the PNG files: the same pixels as PIL's default (6) in two thirds of the time,
+# files ~2 % larger (the report's figures: 25 instead of 36 ms each)
+PNG_COMPRESSION = 3
 
 
 def new_figure(width_in: float, height_in: float) -> Figure:
@@ -27,7 +30,8 @@ def render_png(fig: Figure, dpi: int = DPI) -> bytes:
     """The figure as PNG bytes, laid out and drawn in one pass of the Agg canvas.
 
     (``Figure.savefig`` draws a figure with a layout engine twice: once to lay it out, once to
-    paint it. The pixels are the same either way.)"""
+    paint it. The pixels are the same either way.) Within the drawing, ticks are made, and
+    their labels measured and math text parsed, once where matplotlib repeats it."""
     canvas = FigureCanvasAgg(fig)
     figure_dpi = fig.dpi
     fig.dpi = dpi
@@ -36,7 +40,7 @@ def render_png(fig: Figure, dpi: int = DPI) -> bytes:
         with _log_ticks_in_view(fig), _ticks_updated_once(fig):
             canvas.draw()
         buf = io.BytesIO()
-        imsave(buf, canvas.buffer_rgba(), format="png", origin="upper", dpi=dpi)
+        imsave(buf, canvas.buffer_rgba(), format="png", origin="upper", dpi=dpi, pil_kwargs={"compress_level": PNG_COMPRESSION})
     finally:
         fig.dpi = figure_dpi
     return buf.getvalue()
