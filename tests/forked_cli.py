@@ -20,7 +20,7 @@ from pathlib import Path
 
 SERVER = multiprocessing.get_context("forkserver")
 # the CLI and what its explore, study and simulate commands import when they run
-SERVER.set_forkserver_preload(["kvpipe.cli.main", "kvpipe.cli.run", "kvpipe.report.explore", "kvpipe.sim",
+SERVER.set_forkserver_preload(["kvpipe.cli.main", "kvpipe.cli.run", "kvpipe.report.writer", "kvpipe.report.explore", "kvpipe.sim",
                                "kvpipe.report.sim_figures"])
 
 

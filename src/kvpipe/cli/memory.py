@@ -14,7 +14,6 @@ from kvpipe.cli.design import add_design_parser
 from kvpipe.cli.output import json_number
 from kvpipe.cli.tables import make_console
 from kvpipe.config.units import Kind, format_quantity
-from kvpipe.report.memory_figures import DEVICE_COLUMNS, capacity_text
 
 
 def add_memory_parser(sub: Any) -> None:
@@ -190,6 +189,8 @@ def _compare_json(ds: Any, png: Path) -> dict[str, Any]:
 
 
 def _print_compare(ds: Any, png: Path) -> None:
+    from kvpipe.report.memory_figures import DEVICE_COLUMNS, capacity_text  # matplotlib: imported when needed
+
     con = make_console()
     per_layer = format_quantity(ds.kv_bytes_per_token_layer, Kind.BYTES)
     t = Table(title=f"KV memory technologies: runs of {ds.context_tokens:,} tokens x {per_layer}")

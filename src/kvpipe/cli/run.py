@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kvpipe import catalog
 from kvpipe.catalog.ranges import stated_ranges
@@ -18,10 +19,11 @@ from kvpipe.explore.designs import STACKED_KV_MEMORY, compare_designs
 from kvpipe.explore.memory_compare import device_study
 from kvpipe.explore.seed_study import SeedStudy, run_seed_study
 from kvpipe.explore.uncertainty import VERDICT_MODELS, verdict_map
-from kvpipe.report.figures import seed_figure_count
 from kvpipe.report.files import staged_output
-from kvpipe.report.writer import REPORT_NAMES, SeedReportFiles, render_seed_report, seed_report_files
 from kvpipe.system import GpuSystem, HeteroSystem, KVMemory, System
+
+if TYPE_CHECKING:
+    from kvpipe.report.writer import SeedReportFiles
 
 SEED_MOE_MODEL = "deepseek-v3"  # the MoE model of the seed study (MLA + A2E/E2A traffic)
 
@@ -49,6 +51,10 @@ def run_study(
 ) -> tuple[SeedStudy, SeedReportFiles]:
     """Study and write the report to ``out`` (default ``out/<name>``) as one set; ``progress``
     hears of each step (models, comparisons, figures) as ``progress(steps done, next step)``."""
+    # the report's figures (matplotlib) are imported here: ``kvpipe evaluate`` starts without them
+    from kvpipe.report.figures import seed_figure_count
+    from kvpipe.report.writer import REPORT_NAMES, render_seed_report, seed_report_files
+
     if name != "seed":
         raise UserError(f"  study: unknown study {name!r} (known: seed)")
     out = out or Path("out") / name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -13,9 +13,11 @@ from kvpipe.explore.seed_study import SeedStudy
 from kvpipe.perf.gpu import GpuResult
 from kvpipe.perf.hetero import HeteroResult
 from kvpipe.perf.result import Limit, PerfResult
-from kvpipe.report.writer import SeedReportFiles
 from kvpipe.system import GpuSystem, HeteroSystem
 from kvpipe.workload.model import Model
+
+if TYPE_CHECKING:  # the report (and matplotlib) is imported only by the commands that write one
+    from kvpipe.report.writer import SeedReportFiles
 
 
 def make_console() -> Console:
