@@ -34,7 +34,7 @@ from kvpipe.memory.device import Device
 from kvpipe.memory.select import NoDeviceError, effective_tech, system_pattern
 from kvpipe.perf.inputs import PerfInputs, inputs_from_system
 from kvpipe.perf.result import PerfResult
-from kvpipe.perf.spatial import evaluate
+from kvpipe.perf.spatial import evaluate, tokens_per_s_per_user
 from kvpipe.system import KVMemory, System
 
 IDEAL_MEMORY = MemoryTech(
@@ -182,14 +182,14 @@ def users_at_speed(placement: Placement, inputs: PerfInputs) -> tuple[int, bool]
     (per-user speed never rises with more users in flight).
     """
     grid = np.arange(1, MAX_USERS + 1, dtype=np.float64)
-    r = evaluate(placement, inputs.with_(users=grid))
-    target = SPEED_FRACTION * float(r.tokens_per_s_per_user[0])
-    ok = np.nonzero(r.tokens_per_s_per_user >= target)[0]
+    speed = tokens_per_s_per_user(placement, inputs.with_(users=grid))
+    target = SPEED_FRACTION * float(speed[0])
+    ok = np.nonzero(speed >= target)[0]
     if int(ok[-1]) < MAX_USERS - 1:
         return int(grid[ok[-1]]), False
 
     def keeps_speed(users: int) -> bool:
-        return bool(evaluate(placement, inputs.with_(users=np.array([float(users)]))).tokens_per_s_per_user[0] >= target)
+        return bool(tokens_per_s_per_user(placement, inputs.with_(users=np.array([float(users)])))[0] >= target)
 
     good, bad = MAX_USERS, 2 * MAX_USERS
     while keeps_speed(bad):

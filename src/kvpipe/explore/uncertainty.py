@@ -30,7 +30,7 @@ from kvpipe.hardware.packaging import RETICLE_AREA_MM2, max_units_per_die, retic
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement, place
 from kvpipe.perf.inputs import PerfInputs, inputs_from_system
-from kvpipe.perf.spatial import evaluate
+from kvpipe.perf.spatial import evaluate, tokens_per_s_per_user
 from kvpipe.system import System
 from kvpipe.workload.model import Model
 
@@ -198,10 +198,10 @@ def operating_users(placement: Placement, inputs: PerfInputs, shape: tuple[int, 
     point at once: bisection over integers (per-user speed falls with users), over 1..MAX_USERS
     and, where the speed still holds there, on up to USERS_SEARCH_LIMIT as the headline's search."""
     one = np.ones(shape)
-    floor = SPEED_FRACTION * evaluate(placement, inputs.with_(users=one)).tokens_per_s_per_user
+    floor = SPEED_FRACTION * tokens_per_s_per_user(placement, inputs.with_(users=one))
 
     def ok(users: FloatArray) -> NDArray[np.bool_]:
-        return evaluate(placement, inputs.with_(users=users)).tokens_per_s_per_user >= floor
+        return tokens_per_s_per_user(placement, inputs.with_(users=users)) >= floor
 
     lo, hi = one.copy(), np.full(shape, float(MAX_USERS))
     deep = ok(hi)  # still at 90 % at MAX_USERS: the point lies further out

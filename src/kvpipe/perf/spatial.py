@@ -7,6 +7,8 @@ over the few distinct group classes of the placement.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from kvpipe.hardware.parts import weight_delivery_bw
@@ -50,12 +52,41 @@ def _arrays(inputs: PerfInputs) -> dict[str, FloatArray]:
     return a
 
 
-def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
-    """Evaluate every design point of ``inputs`` on one placement."""
-    a = _arrays(inputs)
+# a group's service times (compute, SRAM per micro-batch, KV, link) and the KV bytes read, SRAM
+# bytes per micro-batch and attention FLOPs they come from (:func:`_group_times`)
+_Times = tuple[FloatArray, FloatArray, FloatArray, FloatArray, "FloatArray | float", FloatArray, "FloatArray | float"]
+
+
+@dataclass(frozen=True)
+class _Pipeline:
+    """The pipeline at every design point: users in flight, the latency of a micro-batch and the
+    throughput bounds of the resources (P3..P5), and each group class' service times (P7..P10)."""
+
+    users: FloatArray
+    max_users: FloatArray
+    users_in: FloatArray
+    batch: FloatArray
+    latency: FloatArray
+    kv_wait: FloatArray
+    comm_latency: FloatArray
+    x_compute: FloatArray
+    x_kv: FloatArray
+    x_link: FloatArray
+    group_times: list[tuple[GroupClass, _Times]]  # (P7..P10) per group class, in placement order
+
+    def bounds(self) -> FloatArray:
+        # (P6) aggregate tokens/s: users in flight over the latency, capped by the scarcest
+        # resource; rows: depth, KV bandwidth, compute, links
+        users_in = self.users_in
+        x_depth = np.where(users_in > 0, users_in / np.where(users_in > 0, self.latency, 1.0), 0.0)
+        return np.stack([x_depth, self.x_kv, self.x_compute, self.x_link])
+
+    def per_user(self, x: FloatArray) -> FloatArray:
+        return np.where(self.users_in > 0, x / np.maximum(self.users_in, 1.0), 0.0)
+
+
+def _pipeline(placement: Placement, inputs: PerfInputs, a: dict[str, FloatArray], ctx_w: list[FloatArray]) -> _Pipeline:
     users = np.floor(a["users"])
-    ctx = a["context_tokens"]
-    ctx_w = [np.minimum(ctx, w) for w in placement.windows]
 
     # (P3) KV capacity: users whose resident KV fits in every group
     max_users = np.full_like(users, np.inf)
@@ -72,15 +103,11 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
     x_compute = np.full_like(users, np.inf)
     x_kv = np.full_like(users, np.inf)
     x_link = np.full_like(users, np.inf)
-    e_sram = np.zeros_like(users)
-    e_compute = np.zeros_like(users)
-    kv_read = np.zeros_like(users)
-    kv_write = 0.0
-    link_bytes = 0.0
+    group_times: list[tuple[GroupClass, _Times]] = []
     for g in placement.classes:
-        t_comp, t_sram_batch, t_kv, t_link, read, sram_bytes_batch, attn = _group_times(
-            g, placement, a, ctx_w, batch
-        )
+        times = _group_times(g, placement, a, ctx_w, batch)
+        t_comp, t_sram_batch, t_kv, t_link = times[:4]
+        group_times.append((g, times))
         # (P4) latency of one micro-batch through the group: overlapped processing, then
         # its transfers and the latency of its communication stages (C5)
         proc = np.maximum(np.maximum(batch * t_comp, t_sram_batch), batch * t_kv)
@@ -94,6 +121,35 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
         if g.has_kv:
             x_kv = np.minimum(x_kv, _rate(1.0, t_kv))
         x_link = np.minimum(x_link, _rate(1.0, t_link))
+    return _Pipeline(users, max_users, users_in, batch, latency, kv_wait, comm_latency, x_compute, x_kv, x_link, group_times)
+
+
+def _windows(placement: Placement, a: dict[str, FloatArray]) -> list[FloatArray]:
+    return [np.minimum(a["context_tokens"], w) for w in placement.windows]
+
+
+def tokens_per_s_per_user(placement: Placement, inputs: PerfInputs) -> FloatArray:
+    """:func:`evaluate`'s ``tokens_per_s_per_user`` alone (the same numbers), without the
+    energy, limits and KV demand: for searches that ask for it many times."""
+    a = _arrays(inputs)
+    p = _pipeline(placement, inputs, a, _windows(placement, a))
+    return p.per_user(p.bounds().min(axis=0))
+
+
+def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
+    """Evaluate every design point of ``inputs`` on one placement."""
+    a = _arrays(inputs)
+    ctx_w = _windows(placement, a)
+    p = _pipeline(placement, inputs, a, ctx_w)
+    users, max_users, users_in, batch, latency = p.users, p.max_users, p.users_in, p.batch, p.latency
+    x_compute, x_kv, x_link = p.x_compute, p.x_kv, p.x_link
+
+    e_sram = np.zeros_like(users)
+    e_compute = np.zeros_like(users)
+    kv_read = np.zeros_like(users)
+    kv_write = 0.0
+    link_bytes = 0.0
+    for g, (_, _, _, _, read, sram_bytes_batch, attn) in p.group_times:
         # (E2..E4) dynamic energy per token
         e_sram = e_sram + g.count * sram_bytes_batch / batch * _BITS * a["sram_read_j_per_bit"]
         e_compute = e_compute + g.count * (
@@ -103,16 +159,14 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
         kv_write += g.count * g.kv_write_bytes
         link_bytes += g.count * g.link_bytes
 
-    # (P6) aggregate tokens/s: users in flight over the latency, capped by the scarcest resource
-    x_depth = np.where(users_in > 0, users_in / np.where(users_in > 0, latency, 1.0), 0.0)
-    bounds = np.stack([x_depth, x_kv, x_compute, x_link])
+    bounds = p.bounds()
     x = bounds.min(axis=0)
     limit = np.choose(bounds.argmin(axis=0), [Limit.PIPELINE_DEPTH, Limit.KV_BANDWIDTH, Limit.COMPUTE, Limit.LINKS])
     # (P11) a depth-bound point whose latency is mostly KV waiting is KV-latency-bound
-    limit = np.where((limit == Limit.PIPELINE_DEPTH) & (2.0 * kv_wait > latency), Limit.KV_LATENCY, limit)
+    limit = np.where((limit == Limit.PIPELINE_DEPTH) & (2.0 * p.kv_wait > latency), Limit.KV_LATENCY, limit)
     # users turned away for lack of KV capacity: the requested point is capacity-bound
     limit = np.where(users_in < users, Limit.KV_CAPACITY, limit)
-    per_user = np.where(users_in > 0, x / np.maximum(users_in, 1.0), 0.0)
+    per_user = p.per_user(x)
 
     # (E1) energy per token: power that runs regardless of load, shared by the tokens/s
     with np.errstate(divide="ignore"):
@@ -162,7 +216,7 @@ def evaluate(placement: Placement, inputs: PerfInputs) -> PerfResult:
         kv_read_bw_demand_bytes_per_s_per_group=read_bw,
         kv_bw_supply_bytes_per_s_per_group=a["kv_bw_bytes_per_s_per_group"],
         chips_per_group=chips_w,
-        comm_latency_s=comm_latency,
+        comm_latency_s=p.comm_latency,
     )
 
 
@@ -190,7 +244,7 @@ def _most_demanding_kv_group(
 
 def _group_times(
     g: GroupClass, placement: Placement, a: dict[str, FloatArray], ctx_w: list[FloatArray], batch: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray | float, FloatArray, FloatArray | float]:
+) -> _Times:
     """Per-token service times of one group's resources (micro-batch time for SRAM)."""
     attn = _by_window(g.attn_flops_coef, ctx_w)
     read = _by_window(g.kv_coef_bytes, ctx_w)
