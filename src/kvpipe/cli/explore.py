@@ -71,7 +71,7 @@ def run_explore(args: argparse.Namespace) -> int:
     from kvpipe.explore.space import explore
     from kvpipe.explore.sweep import SweepResult
     from kvpipe.report.explore import PointsNpz, fig_front, front_csv, plot_sample, plot_step
-    from kvpipe.report.figures import render_png
+    from kvpipe.report.figures import render_png_and_clear
     from kvpipe.report.files import check_output_path, staged_output
 
     out = Path(args.out) if args.out else Path("out") / "explore" / Path(args.file).stem
@@ -101,7 +101,7 @@ def run_explore(args: argparse.Namespace) -> int:
         (stage.path / "front.csv").write_bytes(front_csv(ex))
         if "front.png" in files:
             progress(spec.n_points, "drawing front.png")
-            (stage.path / "front.png").write_bytes(render_png(fig_front(ex, SweepResult.concat(sample))))
+            (stage.path / "front.png").write_bytes(render_png_and_clear(fig_front(ex, SweepResult.concat(sample))))
         doc = summary(ex, seconds, files)
         (stage.path / "summary.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     if args.json:

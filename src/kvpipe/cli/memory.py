@@ -92,7 +92,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from kvpipe.explore.memory_compare import device_study
     from kvpipe.explore.seed import headline
     from kvpipe.mapping import place
-    from kvpipe.report.figures import render_png
+    from kvpipe.report.figures import render_png_and_clear
     from kvpipe.report.files import check_output_path, staged_output
     from kvpipe.report.memory_figures import fig_memory_compare
 
@@ -114,7 +114,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     with staged_output(Path(args.out), "--out", command="memory compare", owns=("memory_compare.png",)) as stage:
         ds = device_study(system, heads, techs, list(catalog.devices().values()), args.context, args.interleaved,
                           args.cycle_requests, extra, controller)
-        (stage.path / "memory_compare.png").write_bytes(render_png(fig_memory_compare(ds)))
+        (stage.path / "memory_compare.png").write_bytes(render_png_and_clear(fig_memory_compare(ds)))
     png = Path(args.out) / "memory_compare.png"
     if args.json:
         print(json.dumps(_compare_json(ds, png), indent=2))

@@ -300,11 +300,11 @@ def _check_closed_loop_budget(system: Any, traffic: Any, duration: float | None)
 
 
 def _write_plots(result: Any, out_dir: Path) -> None:
-    from kvpipe.report.figures import render_png
+    from kvpipe.report.figures import render_png_and_clear
     from kvpipe.report.sim_figures import fig_latency_cdf, fig_power_and_occupancy
 
-    (out_dir / "latency_cdf.png").write_bytes(render_png(fig_latency_cdf(result)))
-    (out_dir / "power_occupancy.png").write_bytes(render_png(fig_power_and_occupancy(result)))
+    (out_dir / "latency_cdf.png").write_bytes(render_png_and_clear(fig_latency_cdf(result)))
+    (out_dir / "power_occupancy.png").write_bytes(render_png_and_clear(fig_power_and_occupancy(result)))
 
 
 def _fmt_s(x: float | None) -> str:

@@ -40,7 +40,7 @@ from kvpipe.report.format import (
     fmt_rate,
     fmt_tokens,
 )
-from kvpipe.report.plots import DPI, new_figure, render_png, users_axis
+from kvpipe.report.plots import DPI, new_figure, render_png, render_png_and_clear, users_axis
 
 FIGURE_NAMES: tuple[str, ...] = ("energy_vs_users", "throughput_vs_users", "kv_demand", "memory_techs")
 FIGURE_TITLES: dict[str, str] = {
@@ -534,8 +534,7 @@ def seed_figure_pngs(seed: SeedStudy, dpi: int = DPI, on_figure: Callable[[str],
     def draw(key: str, fig: Figure) -> None:
         if on_figure is not None:
             on_figure(key)
-        out[key] = render_png(fig, dpi)
-        fig.clear()
+        out[key] = render_png_and_clear(fig, dpi)
 
     for s, suffix in zip(seed.studies, figure_suffixes(seed), strict=True):
         for name, fig in study_figures(s).items():
@@ -573,6 +572,7 @@ __all__ = [
     "figure_suffixes",
     "new_figure",
     "render_png",
+    "render_png_and_clear",
     "seed_figure_pngs",
     "study_figures",
 ]

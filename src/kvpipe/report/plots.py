@@ -46,6 +46,16 @@ def render_png(fig: Figure, dpi: int = DPI) -> bytes:
     return buf.getvalue()
 
 
+def render_png_and_clear(fig: Figure, dpi: int = DPI) -> bytes:
+    """:func:`render_png` of a figure that is dropped once drawn: it is cleared afterwards,
+    which breaks its artists' reference cycles, so that their memory is freed at once rather
+    than left to the garbage collector's later passes (the test suite, which draws about fifty
+    figures a process, took ~2 CPU s more without)."""
+    png = render_png(fig, dpi)
+    fig.clear()
+    return png
+
+
 # one math text parser per kind of renderer output, shared by every figure drawn (see _share_mathtext)
 _MATHTEXT_PARSERS: dict[str, Any] = {}
 
