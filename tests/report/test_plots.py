@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.ticker import FuncFormatter, LogLocator
 
-from kvpipe.report.plots import InViewLocator, _ticks_updated_once, new_figure, render_png, users_axis
+from kvpipe.report.plots import InViewLocator, _ticks_updated_once, _TicksOnce, new_figure, render_png, users_axis
 
 
 def _log_figure() -> Figure:
@@ -106,3 +106,14 @@ def test_ticks_and_labels_are_made_again_where_the_axes_moved() -> None:
     assert moved != before
     assert moved == ax.xaxis.get_tightbbox(renderer).bounds  # as matplotlib measures it
     assert n_moved == len(ax.xaxis._update_ticks())
+
+
+def test_an_axis_without_the_private_parts_is_drawn_as_matplotlib_draws_it(monkeypatch) -> None:
+    # another matplotlib may lack a private part the tick cache reads: then the axis is left alone
+    monkeypatch.setattr(_TicksOnce, "NEEDS", (*_TicksOnce.NEEDS, "_a_part_no_matplotlib_has"))
+    fig = _log_figure()
+    with _ticks_updated_once(fig):
+        assert all("_update_ticks" not in vars(axis) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis))
+    buf = io.BytesIO()
+    _log_figure().savefig(buf, format="png", dpi=100)
+    assert np.array_equal(imread(io.BytesIO(render_png(fig)), format="png"), imread(io.BytesIO(buf.getvalue()), format="png"))

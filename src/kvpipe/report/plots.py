@@ -65,8 +65,10 @@ def _share_mathtext(renderer: Any) -> None:
     figures drawn before. Matplotlib caches what its parser makes of a text (glyphs and their
     places; pyparsing takes milliseconds per label) per parser, and gives each renderer, so each
     figure, a parser of its own: every figure parsed the same labels again."""
-    parser = renderer.mathtext_parser
-    renderer.mathtext_parser = _MATHTEXT_PARSERS.setdefault(parser._output_type, parser)
+    parser = getattr(renderer, "mathtext_parser", None)
+    kind = getattr(parser, "_output_type", None)
+    if kind is not None:  # matplotlib's own layout otherwise: the same pixels, parsed per figure
+        renderer.mathtext_parser = _MATHTEXT_PARSERS.setdefault(kind, parser)
 
 
 class InViewLocator(Locator):
@@ -135,8 +137,12 @@ class _TicksOnce:
     lists, and the formatters' own state (``locs``, which a formatter shared by several axes
     holds for the last one); the labels' extents also depend on the renderer."""
 
-    def __init__(self, axis: Any) -> None:
-        self.axis = axis
+    # the axis' private parts read or replaced here (matplotlib 3.8 to 3.11); where one is
+    # missing the axis is drawn as matplotlib draws it
+    NEEDS = ("_update_ticks", "_get_ticklabel_bboxes", "_scale", "_major_tick_kw", "_minor_tick_kw", "major", "minor")
+
+    def __init__(self, axis: Any, fig: Figure) -> None:
+        self.axis, self.fig = axis, fig
         self.update, self.measure = axis._update_ticks, axis._get_ticklabel_bboxes
         self.state: tuple[Any, ...] | None = None
         self.ticks: list[Any] = []
@@ -147,7 +153,7 @@ class _TicksOnce:
         a = self.axis
         return (
             tuple(a.get_view_interval()), tuple(a.get_data_interval()), a.axes.bbox.bounds,
-            a.get_figure(root=True).dpi, a._scale, a.major.locator, a.minor.locator,
+            self.fig.dpi, a._scale, a.major.locator, a.minor.locator,
             a.major.formatter, a.minor.formatter, _formatter_locs(a.major.formatter), _formatter_locs(a.minor.formatter),
             _settings(a._major_tick_kw), _settings(a._minor_tick_kw), a.__dict__.get("majorTicks"),
             a.__dict__.get("minorTicks"), *(len(a.__dict__.get(n) or ()) for n in ("majorTicks", "minorTicks")),
@@ -184,9 +190,10 @@ def _ticks_updated_once(fig: Figure) -> Iterator[None]:
     """Within: every axis of the figure updates its ticks and measures their labels only when
     their inputs have changed (:class:`_TicksOnce`; the drawing is the same); afterwards the
     axes are as they were."""
-    axes: list[Any] = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)]
+    axes: list[Any] = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+                       if all(hasattr(axis, n) for n in _TicksOnce.NEEDS)]
     for axis in axes:
-        once = _TicksOnce(axis)
+        once = _TicksOnce(axis, fig)
         axis._update_ticks, axis._get_ticklabel_bboxes = once.ticks_to_draw, once.ticklabel_bboxes
     try:
         yield
