@@ -30,6 +30,7 @@ ROOT = "kvpipe"
 # rank of each layer: a module may import modules of its own layer or of a lower rank (the
 # gaps leave room for a new layer between two others).
 RANKS: Mapping[str, int] = {
+    "kvpipe._lazy": 1,  # names a package loads from its modules on first use
     "kvpipe.units": 5,  # the unit grammar of every file kvpipe reads: strings <-> SI floats
     "kvpipe.workload": 10,  # model architecture, per-layer bytes and FLOPs
     "kvpipe.hardware": 20,  # chips, links, memory technologies, GPUs, packaging

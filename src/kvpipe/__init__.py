@@ -6,22 +6,16 @@ The Python API (docs/api.md) is importable from here: ``kvpipe.load``, ``kvpipe.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kvpipe._lazy import lazy_names
 
 __version__ = "0.1.0"
-
-_API = ("evaluate", "load", "simulate", "sweep")
 
 if TYPE_CHECKING:
     from kvpipe.api import evaluate, load, simulate, sweep
 
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        from kvpipe import api
-
-        return getattr(api, name)
-    raise AttributeError(f"module 'kvpipe' has no attribute {name!r}")
-
+__getattr__, __dir__ = lazy_names(__name__, {name: "api" for name in ("evaluate", "load", "simulate", "sweep")})
 
 __all__ = ["__version__", "evaluate", "load", "simulate", "sweep"]

@@ -15,8 +15,9 @@ importing the first three must not run the loaders (docs/architecture.md, "Layer
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kvpipe._lazy import lazy_names
 
 if TYPE_CHECKING:
     from kvpipe.config.gpu import load_any_system, parse_any_system, parse_any_system_yaml, parse_gpu_system
@@ -46,14 +47,4 @@ __all__ = [
     "parse_system", "parse_system_yaml", "read_yaml", "seed_system", "seed_system_yaml",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'kvpipe.config' has no attribute {name!r}")
-    value = getattr(import_module(f"kvpipe.config.{_HOME[name]}"), name)
-    globals()[name] = value  # later look-ups find it directly
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _HOME)

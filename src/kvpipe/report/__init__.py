@@ -9,8 +9,9 @@ matplotlib.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kvpipe._lazy import lazy_names
 
 if TYPE_CHECKING:
     from kvpipe.report.figures import (
@@ -63,14 +64,4 @@ __all__ = [
     "write_seed_report",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'kvpipe.report' has no attribute {name!r}")
-    value = getattr(import_module(f"kvpipe.report.{_HOME[name]}"), name)
-    globals()[name] = value  # later look-ups find it directly
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _HOME)
