@@ -77,3 +77,21 @@ def test_vectorized_equals_scalar_points():
             one = _grid(toy_system(users=u, context=int(c)))
             assert float(one.tokens_per_s) == pytest.approx(r.tokens_per_s[i, j], rel=1e-12)
             assert float(one.joules_per_token) == pytest.approx(r.joules_per_token[i, j], rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["toy", "seed", "seed-moe"])
+def test_the_per_user_speed_alone_is_evaluates(name):
+    # the searches for the 90 % point ask tokens_per_s_per_user; it must be evaluate's own figure
+    # at every point: below and past the KV capacity, over contexts and KV bandwidths
+    from kvpipe.catalog import system_yaml
+    from kvpipe.config import parse_system_yaml, seed_system
+    from kvpipe.perf.spatial import tokens_per_s_per_user
+
+    moe = system_yaml("seed").replace("model: llama-3.1-70b", "model: qwen3-30b-a3b")
+    system = {"toy": toy_system, "seed": seed_system, "seed-moe": lambda: parse_system_yaml(moe)}[name]()
+    placement = place(system.model, system.precisions, system.chip, system.mapping)
+    base = inputs_from_system(system)
+    inputs = base.with_(users=np.geomspace(1, 1e6, 40)[None, :, None],
+                        context_tokens=np.array([1.0, 1000.0, 100_000.0])[:, None, None],
+                        kv_bw_bytes_per_s_per_group=base.kv_bw_bytes_per_s_per_group * np.array([0.1, 1.0, 10.0]))
+    assert np.array_equal(tokens_per_s_per_user(placement, inputs), evaluate(placement, inputs).tokens_per_s_per_user)
