@@ -49,7 +49,7 @@ def test_nominal_factors_are_the_headline(model):
     placement = _placed(system)
     h = headline(system, placement, TECHS)
     f = claim_factors(system, placement, HBM3E)
-    assert float(f.users_multiplier) == h.users_multiplier  # bisection finds the full scan's answer
+    assert float(f.users_multiplier) == h.users_multiplier  # at the same operating point
     assert float(f.pj_per_bit) == pytest.approx(h.required_kv_pj_per_bit_improvement_vs_hbm3e, rel=1e-12)
     assert float(f.bw_per_die) == pytest.approx(h.required_kv_bw_per_reticle_die_vs_hbm3e, rel=1e-12)
     assert float(f.bw_to_capacity) == pytest.approx(

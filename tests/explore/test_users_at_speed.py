@@ -1,9 +1,13 @@
-"""The "users at 90 % speed" point is found however deep the pipeline: past the one-by-one
-grid of 100,000 users it is bisected, not silently capped."""
+"""The "users at 90 % speed" point (a bisection, docs/model.md U1) is the one a scan of every
+user count finds, and is found however deep the pipeline: past 100,000 users it is searched
+further out, not silently capped."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
 
 from kvpipe import catalog
 from kvpipe.config import parse_system_yaml, seed_system
@@ -32,18 +36,20 @@ def test_a_pipeline_deeper_than_the_grid_gets_its_true_90pct_point():
     assert h.users_at_90pct_speed > MAX_USERS and not h.users_at_90pct_speed_is_search_limit
     single, at, past = _speeds(system, [1, h.users_at_90pct_speed, h.users_at_90pct_speed + 1])
     assert at >= SPEED_FRACTION * single > past  # the defining property, checked directly
-    # the uncertainty study's vectorized search (docs/model.md U1) finds the same point
+    # the uncertainty study's claim factors stand at the same point
     f = claim_factors(system, place(system.model, system.precisions, system.chip, system.mapping),
                       catalog.memory("hbm3e"))
     assert float(f.users_multiplier) == h.users_multiplier
 
 
-def test_the_seed_point_is_unchanged_by_the_search():
-    system = seed_system()
+@pytest.mark.parametrize(("model", "context"), [("llama-3.1-70b", 8192), ("llama-3.1-70b", 131_072), ("llama-3.1-8b", 1000),
+                                               ("qwen3-30b-a3b", 8192), ("deepseek-v3", 32_768)])
+def test_the_bisection_finds_what_a_scan_of_every_user_count_finds(model, context):
+    system = replace(seed_system(), model=catalog.model(model), workload=replace(seed_system().workload, context_tokens=context))
     h = headline(system, place(system.model, system.precisions, system.chip, system.mapping), catalog.memories())
-    users = np.arange(1, 2001)
+    users = np.arange(1, MAX_USERS + 1)
     speeds = _speeds(system, users)
-    expected = int(users[np.nonzero(speeds >= SPEED_FRACTION * speeds[0])[0][-1]])
+    expected = int(users[np.nonzero(speeds >= SPEED_FRACTION * speeds[0])[0][-1]])  # the last count that keeps 90 %
     assert h.users_at_90pct_speed == expected < MAX_USERS
 
 

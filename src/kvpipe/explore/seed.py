@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import NDArray
 
 from kvpipe.explore.provision import (
     RETICLE_AREA_MM2,
@@ -50,8 +51,10 @@ IDEAL_MEMORY = MemoryTech(
     sources={"all": "not a part: unbounded, free KV memory used to measure demand"},
 )
 
+FloatArray = NDArray[np.float64]
+
 SPEED_FRACTION = 0.9  # "users at 90 % speed"
-MAX_USERS = 100_000  # user counts evaluated one by one for the 90 % point; beyond, bisection
+MAX_USERS = 100_000  # the 90 % point is first bracketed in 1..MAX_USERS, then searched further out
 USERS_SEARCH_LIMIT = 10**12  # the 90 % point is searched no further (the headline then says "at least")
 
 
@@ -175,31 +178,32 @@ def headline(system: System, placement: Placement, techs: Sequence[MemoryTech]) 
 
 def users_at_speed(placement: Placement, inputs: PerfInputs) -> tuple[int, bool]:
     """(S0) The most users whose tokens/s each stays >= 90 % of one user's, and whether the
-    search stopped at :data:`USERS_SEARCH_LIMIT` with the speed still there.
+    search stopped at :data:`USERS_SEARCH_LIMIT` with the speed still there (:func:`operating_users`
+    at one design point)."""
+    users = int(operating_users(placement, inputs, ()))
+    return users, users >= USERS_SEARCH_LIMIT
 
-    Every count up to :data:`MAX_USERS` is evaluated; past it (a pipeline that deep is rare) the
-    count doubles until the speed falls, then bisection finds the last count that keeps it
-    (per-user speed never rises with more users in flight).
-    """
-    grid = np.arange(1, MAX_USERS + 1, dtype=np.float64)
-    speed = tokens_per_s_per_user(placement, inputs.with_(users=grid))
-    target = SPEED_FRACTION * float(speed[0])
-    ok = np.nonzero(speed >= target)[0]
-    if int(ok[-1]) < MAX_USERS - 1:
-        return int(grid[ok[-1]]), False
 
-    def keeps_speed(users: int) -> bool:
-        return bool(tokens_per_s_per_user(placement, inputs.with_(users=np.array([float(users)])))[0] >= target)
+def operating_users(placement: Placement, inputs: PerfInputs, shape: tuple[int, ...]) -> FloatArray:
+    """The largest user count whose per-user speed is >= 90 % of one user's, at every design
+    point of ``shape`` at once: bisection over integers (per-user speed never rises with users),
+    over 1..MAX_USERS and, where the speed still holds there, on up to USERS_SEARCH_LIMIT (a
+    speed held there is reported as the limit)."""
+    one = np.ones(shape)
+    floor = SPEED_FRACTION * tokens_per_s_per_user(placement, inputs.with_(users=one))
 
-    good, bad = MAX_USERS, 2 * MAX_USERS
-    while keeps_speed(bad):
-        if bad >= USERS_SEARCH_LIMIT:
-            return USERS_SEARCH_LIMIT, True
-        good, bad = bad, min(2 * bad, USERS_SEARCH_LIMIT)
-    while bad - good > 1:
-        mid = (good + bad) // 2
-        good, bad = (mid, bad) if keeps_speed(mid) else (good, mid)
-    return good, False
+    def ok(users: FloatArray) -> NDArray[np.bool_]:
+        return tokens_per_s_per_user(placement, inputs.with_(users=users)) >= floor
+
+    lo, hi = one.copy(), np.full(shape, float(MAX_USERS))
+    deep = ok(hi)  # still at 90 % at MAX_USERS: the point lies further out
+    lo, hi = np.where(deep, hi, lo), np.where(deep, float(USERS_SEARCH_LIMIT), hi)
+    lo = np.where(deep & ok(hi), hi, lo)  # still there at the search limit
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2.0)
+        good = ok(mid)
+        lo, hi = np.where(good, mid, lo), np.where(good, hi, mid)
+    return lo
 
 
 def demand_of(h: Headline) -> KVDemand:

@@ -25,12 +25,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kvpipe.explore.provision import max_kv_j_per_token
-from kvpipe.explore.seed import MAX_USERS, SPEED_FRACTION, USERS_SEARCH_LIMIT, _ideal, find_hbm3e
+from kvpipe.explore.seed import _ideal, find_hbm3e, operating_users
 from kvpipe.hardware.packaging import RETICLE_AREA_MM2, max_units_per_die, reticle_dies
 from kvpipe.hardware.parts import MemoryTech
 from kvpipe.mapping.placement import Placement, place
 from kvpipe.perf.inputs import PerfInputs, inputs_from_system
-from kvpipe.perf.spatial import evaluate, tokens_per_s_per_user
+from kvpipe.perf.spatial import evaluate
 from kvpipe.system import System
 from kvpipe.workload.model import Model
 
@@ -191,27 +191,6 @@ def claim_factors(
         required_kv_pj_per_bit=required_pj,
         required_kv_bw_per_reticle_die_bytes_per_s=bw_die,
     )
-
-
-def operating_users(placement: Placement, inputs: PerfInputs, shape: tuple[int, ...]) -> FloatArray:
-    """The largest user count whose per-user speed is >= 90 % of one user's, at every design
-    point at once: bisection over integers (per-user speed falls with users), over 1..MAX_USERS
-    and, where the speed still holds there, on up to USERS_SEARCH_LIMIT as the headline's search."""
-    one = np.ones(shape)
-    floor = SPEED_FRACTION * tokens_per_s_per_user(placement, inputs.with_(users=one))
-
-    def ok(users: FloatArray) -> NDArray[np.bool_]:
-        return tokens_per_s_per_user(placement, inputs.with_(users=users)) >= floor
-
-    lo, hi = one.copy(), np.full(shape, float(MAX_USERS))
-    deep = ok(hi)  # still at 90 % at MAX_USERS: the point lies further out
-    lo, hi = np.where(deep, hi, lo), np.where(deep, float(USERS_SEARCH_LIMIT), hi)
-    lo = np.where(deep & ok(hi), hi, lo)  # still there at the search limit: reported as the limit
-    while np.any(hi - lo > 1):
-        mid = np.floor((lo + hi) / 2.0)
-        good = ok(mid)
-        lo, hi = np.where(good, mid, lo), np.where(good, hi, mid)
-    return lo
 
 
 def sample_box(inputs: Sequence[UncertainInput], n: int, seed: int) -> dict[str, FloatArray]:
