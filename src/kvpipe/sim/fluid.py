@@ -130,9 +130,10 @@ class FluidPipeline:
         self.aL = [-math.inf] * M
         self.bL = [0.0] * M
         # per unit, the summable figures per cycle (value at Phi = a + Phi x b), in one row:
-        # processing and link seconds of one group per class (aD, bD), KV DRAM seconds (aK,
-        # bK), joules through the pipeline (aE, bE), tokens (dec), KV bytes appended (grow)
-        self._AD, self._BD, self._AK, self._BK = 0, 2 * G, 4 * G, 5 * G
+        # the seconds per cycle of one group's processing, link and KV DRAM per class, ``a``
+        # (3G) then ``b`` (3G; links have none); joules through the pipeline (aE, bE), tokens
+        # (dec), KV bytes appended per class (grow)
+        self._B = 3 * G
         self._AE, self._BE, self._DEC, self._GROW = 6 * G, 6 * G + 1, 6 * G + 2, 6 * G + 3
         self._width = 7 * G + 3
         self._zero_row = [0.0] * self._width
@@ -150,16 +151,13 @@ class FluidPipeline:
         self._tau = math.inf
         self._tok = 0.0
         self._energy = 0.0
-        self._proc = [0.0] * G
-        self._link = [0.0] * G
-        self._kv = [0.0] * G
         self._phi_next = math.inf
         self._kv_full = False
         # counters
         self.tokens_out = 0.0
         self.energy_dyn_j = 0.0
         self._busy = [0.0] * (3 * G)  # processing, link, KV DRAM seconds per group, by class
-        self._rates = [0.0] * (3 * G)
+        self._rates = [0.0] * (3 * G)  # the same per second of the current step
         self._log = log
         self._log_max = config.timeline_max_passes
         self._stalled = 0  # steps in a row that moved neither t nor Phi
@@ -231,7 +229,8 @@ class FluidPipeline:
         dA = [0.0] * W  # growth per cycle of both, from growing decode seats
         nxt = math.inf
         members = False
-        train = False  # a prompt in more than one chunk: the numpy path (F6)
+        train = False  # a prompt in more than one chunk: the numpy path (F6), which needs no A, R
+        prompt = 0.0  # such a prompt's length
         kink = math.inf  # cycles until a slope changes (window reached, overlap branch switch)
         active: list[int] = []
         for s in self.unit_seats[m]:
@@ -241,34 +240,40 @@ class FluidPipeline:
             members = True
             jp = join_phi[s]
             if jp > phi_eps:  # rides from the next boundary
-                nxt = min(nxt, jp)
+                if jp < nxt:
+                    nxt = jp
                 continue
             active.append(s)
             _, pre, p_eff, kv0, dec, fixed, many_chunks = plan
             kk = Phi - jp
             kf = math.floor(kk + _EPS)
             if kf < pre:  # the prompt (F1, F4)
-                train = train or many_chunks
                 n += p_eff
-                for w in range(W):
-                    A[w] += attended_context_scalar(0.0, p_eff, windows[w])
+                if many_chunks:
+                    train = True
+                    prompt = p_eff
+                elif not train:
+                    for w in range(W):
+                        A[w] += attended_context_scalar(0.0, p_eff, windows[w])
                 nk = kf + 1
             else:  # one decode token; the context in the middle of the current cycle (S6)
                 n += 1.0
                 ctx = fixed if fixed > 0 else kv0 + (kk - pre) - 0.5
                 for w in range(W):
                     win = windows[w]
-                    v = min(ctx, win)
+                    v = win if win < ctx else ctx
                     A[w] += v
                     R[w] += v
                     if fixed == 0 and ctx < win:
                         dA[w] += 1.0
-                        kink = min(kink, win - ctx)  # the context reaches the window
+                        if win - ctx < kink:  # the context reaches the window
+                            kink = win - ctx
                 nk = pre + dec
             fk = first_k[s]
             if kf < fk < nk:
                 nk = fk
-            nxt = min(nxt, jp + nk)
+            if jp + nk < nxt:
+                nxt = jp + nk
         if not members:
             self.live.discard(m)
             self.aL[m] = -math.inf
@@ -279,18 +284,16 @@ class FluidPipeline:
             return
         self.live.add(m)
         if train:
-            self._refresh_train(m, active, nxt)
+            self._refresh_train(m, active, nxt, prompt)
             return
         L = k.hop_total
         dL = 0.0
         drift = 0.0
-        # the row (see __init__): a_proc | links | d_proc | zeros | a_kv | d_kv | E, dE, tokens | growth
-        a_proc: list[float] = []
-        links: list[float] = []
-        d_proc: list[float] = []
-        a_kv: list[float] = []
-        d_kv: list[float] = []
-        grow: list[float] = []
+        i_sram = int(n)
+        in_table = i_sram < k.n_tab  # (P8) tabulated; beyond it, sram_at extrapolates
+        row = [0.0] * self._width  # see __init__
+        grow = self._GROW
+        g = 0
         for lin, write, link_s, count, at, rd, sram_row, kv_per_ctx in k.classes:
             comp = n * lin  # (P7) summed over the unit's tokens
             kv = n * write  # (P9)
@@ -302,7 +305,7 @@ class FluidPipeline:
                 dcomp += dA[w] * at[w]
                 dkv += dA[w] * rd[w]
                 g_grow += dA[w] * kv_per_ctx[w]
-            sram = k.sram_at(sram_row, n)  # (P8)
+            sram = sram_row[i_sram] if in_table else k.sram_at(sram_row, n)  # (P8)
             if comp >= kv and comp >= sram:  # (P4) the overlap rule: the longest of the three
                 proc, dproc = comp, dcomp
             elif kv >= sram:
@@ -310,41 +313,53 @@ class FluidPipeline:
             else:
                 proc, dproc = sram, 0.0
             if dcomp > dproc:  # another term overtakes the longest
-                kink = min(kink, (proc - comp) / (dcomp - dproc))
+                x = (proc - comp) / (dcomp - dproc)
+                if x < kink:
+                    kink = x
             if dkv > dproc:
-                kink = min(kink, (proc - kv) / (dkv - dproc))
+                x = (proc - kv) / (dkv - dproc)
+                if x < kink:
+                    kink = x
             link = n * link_s  # (P10)
-            a_proc.append(proc - Phi * dproc)
-            links.append(link)
-            d_proc.append(dproc)
-            a_kv.append(kv - Phi * dkv)
-            d_kv.append(dkv)
-            grow.append(g_grow)
+            row[g] = proc - Phi * dproc
+            row[G + g] = link
+            row[2 * G + g] = kv - Phi * dkv
+            row[3 * G + g] = dproc
+            row[5 * G + g] = dkv
+            row[grow + g] = g_grow
             L += count * (proc + link)
             dL += count * dproc
             if proc > 0:
-                drift = max(drift, abs(dproc) / proc)
+                x = abs(dproc) / proc
+                if x > drift:
+                    drift = x
+            g += 1
         if L > 0:
-            drift = max(drift, abs(dL) / L)
-        E = k.e_tok * n + k.sram_at(k.e_sram, n)  # (E2..E4) of the unit's pass through all groups
+            x = abs(dL) / L
+            if x > drift:
+                drift = x
+        E = k.e_tok * n + (k.e_sram[i_sram] if in_table else k.sram_at(k.e_sram, n))  # (E2..E4) of the pass
         dE = 0.0
         for w in range(W):
             E += A[w] * k.e_attn[w] + R[w] * k.e_read[w]
             dE += dA[w] * (k.e_attn[w] + k.e_read[w])
         self.aL[m] = L - Phi * dL
         self.bL[m] = dL
-        # every seat yields a token per cycle
-        self._set_row(m, a_proc + links + d_proc + [0.0] * G + a_kv + d_kv + [E - Phi * dE, dE, float(len(active))] + grow)
+        row[self._AE] = E - Phi * dE
+        row[self._BE] = dE
+        row[self._DEC] = float(len(active))  # every seat yields a token per cycle
+        self._set_row(m, row)
         self.milestone[m] = nxt
         # between kinks every figure is exactly affine in Phi; the tolerance only guards the
         # common period's max over units (S6)
         span = min(kink, self.tol / drift if drift > 0 else math.inf)
         self.nxt[m] = min(nxt, Phi + max(span, 1.0))
 
-    def _refresh_train(self, m: int, active: list[int], nxt: float) -> None:
-        """A unit carrying a prompt in several chunks: its pass is a train (F6), one cycle."""
+    def _refresh_train(self, m: int, active: list[int], nxt: float, prompt: float) -> None:
+        """A unit carrying a prompt in several chunks (one of them of length ``prompt``): its
+        pass is a train (F6), one cycle."""
         seats, Phi = self.seats, self.Phi
-        key = int(seats.p_eff[active[0]]) if len(active) == 1 else None
+        key = int(prompt) if len(active) == 1 else None
         hit = self._train_cache.get(key) if key is not None else None
         if hit is not None:  # a lone prompt's pass depends on its length only
             self.aL[m] = hit[0]
@@ -374,7 +389,7 @@ class FluidPipeline:
     def _train_row(self, prof: PassProfile, seats: int) -> list[float]:
         """The summable row (see __init__) of a unit whose pass is the train ``prof``."""
         G = self.G
-        row = prof.p_sum + prof.l_sum + [0.0] * (2 * G) + prof.kv_sum + [0.0] * G
+        row = prof.p_sum + prof.l_sum + prof.kv_sum + [0.0] * (3 * G)
         return row + [prof.energy_j, 0.0, float(seats)] + [0.0] * G
 
     def _set_row(self, m: int, row: list[float]) -> None:
@@ -428,17 +443,14 @@ class FluidPipeline:
         mid = Phi + d_phi / 2.0
         G = self.G
         S = self.sums
-        ad, bd, ak, bk = self._AD, self._BD, self._AK, self._BK
-        D = [a + mid * b for a, b in zip(S[ad:ad + 2 * G], S[bd:bd + 2 * G])]
+        B = self._B
+        rates = [a + mid * b for a, b in zip(S[:B], S[B : 2 * B])]  # processing, links, KV DRAM
         aL, bL = self.aL, self.bL
-        tau = max(max([aL[m] + mid * bL[m] for m in live]), max(D))  # (S5)
+        tau = max(max([aL[m] + mid * bL[m] for m in live]), max(rates[: 2 * G]))  # (S5)
         self._tau = tau
         self._tok = S[self._DEC]
         self._energy = S[self._AE] + mid * S[self._BE]
-        self._proc = D[:G]
-        self._link = D[G:]
-        self._kv = [a + mid * b for a, b in zip(S[ak:ak + G], S[bk:bk + G])]
-        self._rates = D + self._kv
+        self._rates = rates
         dt = d_phi * tau
         if self.preempt:
             growth = np.array(S[self._GROW:self._GROW + G]) / tau  # KV bytes per second per group (S8)
@@ -453,7 +465,7 @@ class FluidPipeline:
         self._phi_next = phi_next
         self.next_t = self.t + dt
         if self._log is not None and len(self._log.utilization) < self._log_max:
-            self._log.utilization.append((self.t, tuple(x / tau for x in self._proc), tuple(x / tau for x in self._link)))
+            self._log.utilization.append((self.t, tuple(x / tau for x in rates[:G]), tuple(x / tau for x in rates[G : 2 * G])))
         return self.next_t
 
     def step(self, generation: int, t: float) -> Sequence[Event]:
