@@ -187,9 +187,9 @@ class Simulation:
                 step = pipe.replan(loop.now)
                 if step is not None:
                     loop.schedule(step)
-            if not len(loop):
-                break
             ev = loop.pop()
+            if ev is None:
+                break
             self.advance_to(ev.time)
             for new in ev.handle(serving):
                 loop.schedule(new)

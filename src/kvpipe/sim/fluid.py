@@ -432,7 +432,10 @@ class FluidPipeline:
         self.touched.clear()
         live = self.live
         nxt = self.nxt
-        phi_next = min([nxt[m] for m in live]) if live else math.inf
+        phi_next = math.inf  # the earliest milestone or re-evaluation (loops: few live units)
+        for m in live:
+            if nxt[m] < phi_next:
+                phi_next = nxt[m]
         if phi_next == math.inf:
             self._tau = math.inf
             self._tok = self._energy = 0.0
@@ -446,7 +449,12 @@ class FluidPipeline:
         B = self._B
         rates = [a + mid * b for a, b in zip(S[:B], S[B : 2 * B])]  # processing, links, KV DRAM
         aL, bL = self.aL, self.bL
-        tau = max(max([aL[m] + mid * bL[m] for m in live]), max(rates[: 2 * G]))  # (S5)
+        tau = -math.inf  # (S5) the slowest unit's own cycle, or the busiest resource's work
+        for m in live:
+            L = aL[m] + mid * bL[m]
+            if L > tau:
+                tau = L
+        tau = max(tau, max(rates[: 2 * G]))
         self._tau = tau
         self._tok = S[self._DEC]
         self._energy = S[self._AE] + mid * S[self._BE]
@@ -479,7 +487,10 @@ class FluidPipeline:
         out: list[Event] = []
         reach = Phi + 1e-7
         nxt, milestone, plans, first_k = self.nxt, self.milestone, self.plans, self.first_k
-        due = [m for m in self.live if nxt[m] <= reach]
+        due = []
+        for m in self.live:
+            if nxt[m] <= reach:
+                due.append(m)
         due.sort()
         for m in due:
             self.touched.add(m)

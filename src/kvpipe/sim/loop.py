@@ -25,7 +25,10 @@ class EventLoop:
     def peek_time(self) -> float:
         return self._heap[0][0] if self._heap else float("inf")
 
-    def pop(self) -> Event:
+    def pop(self) -> Event | None:
+        """The next event (the clock moves to its time), or None when none is left."""
+        if not self._heap:
+            return None
         t, _, _, ev = heapq.heappop(self._heap)
         self.now = t
         self.handled += 1
