@@ -65,6 +65,7 @@ class _Coefficients:
     def __init__(self, t: ServiceTable) -> None:
         self.G = t.n_classes
         self.W = len(t.windows)
+        self.w_range = range(self.W)  # iterated per unit evaluation
         self.windows = [float(w) for w in t.windows]
         self.count = t.counts.tolist()
         self.lin = t.linear_s_per_token.tolist()
@@ -130,15 +131,16 @@ class FluidPipeline:
         self.aL = [-math.inf] * M
         self.bL = [0.0] * M
         # per unit, the summable figures per cycle (value at Phi = a + Phi x b), in one row:
-        # the seconds per cycle of one group's processing, link and KV DRAM per class, ``a``
-        # (3G) then ``b`` (3G; links have none); joules through the pipeline (aE, bE), tokens
-        # (dec), KV bytes appended per class (grow)
+        # the seconds per cycle of one group's processing, KV DRAM and links per class, ``a``
+        # (3G), then ``b`` of the first two (2G; a link's time per cycle has no slope); joules
+        # through the pipeline (aE, bE), tokens (dec), KV bytes appended per class (grow)
         self._B = 3 * G
-        self._AE, self._BE, self._DEC, self._GROW = 6 * G, 6 * G + 1, 6 * G + 2, 6 * G + 3
-        self._width = 7 * G + 3
+        self._AE, self._BE, self._DEC, self._GROW = 5 * G, 5 * G + 1, 5 * G + 2, 5 * G + 3
+        self._width = 6 * G + 3
         self._zero_row = [0.0] * self._width
         self.rows: list[list[float]] = [self._zero_row] * M
-        self.sums = [0.0] * self._width
+        # the rows' sums; growth is only summed where KV grows into the ledger (preempt mode)
+        self.sums = [0.0] * (self._width if self.preempt else self._GROW)
         self._refreshes = 0
         self._train_cache: dict[int, tuple[float, list[float]]] = {}
         if s.b == 1 and config.prefill:
@@ -156,7 +158,7 @@ class FluidPipeline:
         # counters
         self.tokens_out = 0.0
         self.energy_dyn_j = 0.0
-        self._busy = [0.0] * (3 * G)  # processing, link, KV DRAM seconds per group, by class
+        self._busy = [0.0] * (3 * G)  # processing, KV DRAM, link seconds per group, by class
         self._rates = [0.0] * (3 * G)  # the same per second of the current step
         self._log = log
         self._log_max = config.timeline_max_passes
@@ -169,11 +171,11 @@ class FluidPipeline:
 
     @property
     def busy_link(self) -> np.ndarray:
-        return np.array(self._busy[self.G : 2 * self.G])
+        return np.array(self._busy[2 * self.G :])
 
     @property
     def busy_kv(self) -> np.ndarray:
-        return np.array(self._busy[2 * self.G :])
+        return np.array(self._busy[self.G : 2 * self.G])
 
     # ---- membership ---------------------------------------------------------------------
 
@@ -185,12 +187,12 @@ class FluidPipeline:
         """A request takes ``seat``: it rides from its unit's next cycle boundary (now, if the
         unit carries no one)."""
         seats = self.seats
-        self.plans[seat] = _Plan(
-            int(seats.req[seat]), int(seats.pre[seat]), float(seats.p_eff[seat]), float(seats.kv0[seat]),
-            int(seats.dec[seat]), float(seats.fixed[seat]), seats.chunks(seat) > 1,
+        self.plans[seat] = _Plan(  # .item(): the arrays' numbers as Python numbers
+            seats.req.item(seat), seats.pre.item(seat), float(seats.p_eff.item(seat)), seats.kv0.item(seat),
+            seats.dec.item(seat), seats.fixed.item(seat), seats.chunks(seat) > 1,
         )
-        self.first_k[seat] = int(seats.first_k[seat])
-        m = int(seats.unit[seat])
+        self.first_k[seat] = seats.first_k.item(seat)
+        m = seats.unit.item(seat)
         if self.seats.b == 1 or not self._has_active(m, exclude=seat):
             self.base[m] = self.Phi
             self.join_phi[seat] = self.Phi
@@ -220,6 +222,7 @@ class FluidPipeline:
         and energy per cycle with their slopes per cycle, and its next milestone."""
         k, Phi = self.k, self.Phi
         W, G = k.W, k.G
+        w_range = k.w_range
         windows = k.windows
         plans, join_phi, first_k = self.plans, self.join_phi, self.first_k
         phi_eps = Phi + _EPS
@@ -253,13 +256,13 @@ class FluidPipeline:
                     train = True
                     prompt = p_eff
                 elif not train:
-                    for w in range(W):
+                    for w in w_range:
                         A[w] += attended_context_scalar(0.0, p_eff, windows[w])
                 nk = kf + 1
             else:  # one decode token; the context in the middle of the current cycle (S6)
                 n += 1.0
                 ctx = fixed if fixed > 0 else kv0 + (kk - pre) - 0.5
-                for w in range(W):
+                for w in w_range:
                     win = windows[w]
                     v = win if win < ctx else ctx
                     A[w] += v
@@ -299,7 +302,7 @@ class FluidPipeline:
             kv = n * write  # (P9)
             dcomp = dkv = 0.0
             g_grow = 0.0
-            for w in range(W):
+            for w in w_range:
                 comp += A[w] * at[w]
                 kv += R[w] * rd[w]
                 dcomp += dA[w] * at[w]
@@ -322,10 +325,10 @@ class FluidPipeline:
                     kink = x
             link = n * link_s  # (P10)
             row[g] = proc - Phi * dproc
-            row[G + g] = link
-            row[2 * G + g] = kv - Phi * dkv
+            row[G + g] = kv - Phi * dkv
+            row[2 * G + g] = link
             row[3 * G + g] = dproc
-            row[5 * G + g] = dkv
+            row[4 * G + g] = dkv
             row[grow + g] = g_grow
             L += count * (proc + link)
             dL += count * dproc
@@ -340,7 +343,7 @@ class FluidPipeline:
                 drift = x
         E = k.e_tok * n + (k.e_sram[i_sram] if in_table else k.sram_at(k.e_sram, n))  # (E2..E4) of the pass
         dE = 0.0
-        for w in range(W):
+        for w in w_range:
             E += A[w] * k.e_attn[w] + R[w] * k.e_read[w]
             dE += dA[w] * (k.e_attn[w] + k.e_read[w])
         self.aL[m] = L - Phi * dL
@@ -389,7 +392,7 @@ class FluidPipeline:
     def _train_row(self, prof: PassProfile, seats: int) -> list[float]:
         """The summable row (see __init__) of a unit whose pass is the train ``prof``."""
         G = self.G
-        row = prof.p_sum + prof.l_sum + prof.kv_sum + [0.0] * (3 * G)
+        row = prof.p_sum + prof.kv_sum + prof.l_sum + [0.0] * (2 * G)
         return row + [prof.energy_j, 0.0, float(seats)] + [0.0] * G
 
     def _set_row(self, m: int, row: list[float]) -> None:
@@ -397,7 +400,7 @@ class FluidPipeline:
         self.rows[m] = row
         self._refreshes += 1
         if self._refreshes % 4096 == 0:  # re-add from scratch now and then (rounding)
-            self.sums = [sum(col) for col in zip(*self.rows, strict=True)]
+            self.sums = [sum(col) for col in zip(*self.rows, strict=True)][: len(self.sums)]
         else:
             self.sums = [a + n - o for a, n, o in zip(self.sums, row, old)]
 
@@ -447,14 +450,15 @@ class FluidPipeline:
         G = self.G
         S = self.sums
         B = self._B
-        rates = [a + mid * b for a, b in zip(S[:B], S[B : 2 * B])]  # processing, links, KV DRAM
+        # processing, KV DRAM, links
+        rates = [a + mid * b for a, b in zip(S[: 2 * G], S[B : B + 2 * G])] + S[2 * G : B]
         aL, bL = self.aL, self.bL
         tau = -math.inf  # (S5) the slowest unit's own cycle, or the busiest resource's work
         for m in live:
             L = aL[m] + mid * bL[m]
             if L > tau:
                 tau = L
-        tau = max(tau, max(rates[: 2 * G]))
+        tau = max(tau, max(rates[:G]), max(rates[2 * G :]))
         self._tau = tau
         self._tok = S[self._DEC]
         self._energy = S[self._AE] + mid * S[self._BE]
@@ -473,7 +477,7 @@ class FluidPipeline:
         self._phi_next = phi_next
         self.next_t = self.t + dt
         if self._log is not None and len(self._log.utilization) < self._log_max:
-            self._log.utilization.append((self.t, tuple(x / tau for x in rates[:G]), tuple(x / tau for x in rates[G : 2 * G])))
+            self._log.utilization.append((self.t, tuple(x / tau for x in rates[:G]), tuple(x / tau for x in rates[2 * G :])))
         return self.next_t
 
     def step(self, generation: int, t: float) -> Sequence[Event]:

@@ -28,7 +28,7 @@ class OpenTraffic:
         if r != nxt - 1 or nxt >= len(self.requests):
             return None
         self._next = nxt + 1
-        return Arrival(float(self.requests.arrival_s[nxt]), nxt)
+        return Arrival(self.requests.arrival_s.item(nxt), nxt)
 
     def after_finish(self, r: int, t: float) -> None:
         return None
