@@ -71,7 +71,7 @@ def timed_run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> 
     return wall, cpu, lines[-1] if lines else ""
 
 
-def _baseline_tree(commit: str, into: Path) -> Path:
+def baseline_tree(commit: str, into: Path) -> Path:
     """The files of ``commit`` (``git archive``) in ``into``."""
     archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
@@ -92,7 +92,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kvpipe-baseline-") as tmp:
         suites: list[tuple[str, list[str], Path, dict[str, str] | None]] = [("this", ["make", "--no-print-directory", "test"], ROOT, None)]
         if args.baseline:
-            old = _baseline_tree(args.baseline, Path(tmp))
+            old = baseline_tree(args.baseline, Path(tmp))
             env = {**os.environ, "PYTHONPATH": str(old / "src"), "MPLBACKEND": "Agg"}
             suites.insert(0, ("baseline", [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], old, env))
             runs["baseline"] = ([], [])

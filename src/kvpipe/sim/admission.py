@@ -122,7 +122,7 @@ class AdmissionPolicy:
     def refusal(self, r: int) -> str | None:
         """Why an arriving request ``r`` is turned away (a ``REJECT_REASONS`` key), or None."""
         req = self.requests
-        tokens = self.fixed if self.fixed is not None else int(req.prompt_tokens[r] + req.output_tokens[r])
+        tokens = self.fixed if self.fixed is not None else req.prompt_tokens.item(r) + req.output_tokens.item(r)
         if not self.ledger.fits_alone(tokens):
             return "kv_never_fits"
         if self.max_queue is not None and len(self.queue) >= self.max_queue:
@@ -145,8 +145,8 @@ class AdmissionPolicy:
         if self.fixed is not None:
             return self.fixed
         if self.reserve:
-            return int(req.prompt_tokens[r] + req.output_tokens[r])
-        return int(req.prompt_tokens[r] + req.generated[r])
+            return req.prompt_tokens.item(r) + req.output_tokens.item(r)
+        return req.prompt_tokens.item(r) + req.generated.item(r)
 
     def admit(self, t: float) -> Sequence[Event]:
         """Admit queued requests while a seat and KV are free; the pipeline's events."""
@@ -163,7 +163,7 @@ class AdmissionPolicy:
             self.n_running += 1
             self._order += 1
             self.seats.occupy(
-                seat, r, int(req.prompt_tokens[r]), int(req.output_tokens[r]), int(req.generated[r]), self.prefill,
+                seat, r, req.prompt_tokens.item(r), req.output_tokens.item(r), req.generated.item(r), self.prefill,
                 self.fixed, self._order,
             )
             self.tracer.mark(r, "prefill" if self.prefill else "decode", t)

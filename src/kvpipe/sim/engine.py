@@ -169,8 +169,8 @@ class Simulation:
         """Run to the end; ``progress(simulated time in s)`` is called every few thousand events."""
         cfg = self.config
         loop = self.loop
-        for ev in self.traffic.start():
-            loop.schedule(ev)
+        for first in self.traffic.start():
+            loop.schedule(first)
         self.series.append(self.counters())
         self._next_sample = self._series_dt
         if cfg.warmup_s > 0:
